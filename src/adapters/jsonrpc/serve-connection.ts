@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  CancellationTokenSource,
+  ResponseError,
+  createMessageConnection,
+  type MessageConnection,
+  type MessageReader,
+  type Message,
+  type MessageWriter,
+} from 'vscode-jsonrpc/node';
+import type { ClientPeer, TransportKind } from '../../host/client.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
+import type { Host } from '../../host/host.js';
+import { Tokens } from '../../host/tokens.js';
+import type { FrameError } from './envelope.js';
+
+export interface ServedConnection {
+  readonly peer: ClientPeer;
+  readonly connection: MessageConnection;
+  /** Resolves once the connection has closed and everything it owned is released. */
+  readonly closed: Promise<void>;
+  /** Resolves when no request or notification is being handled (after queued ones start). */
+  idle(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Binds a JSON-RPC connection (any transport's reader/writer pair) to the host: every request
+ * and notification goes to the dispatcher with an AbortSignal that `$/cancelRequest` and the
+ * connection's close both abort. The same binding serves stdio and WebSocket.
+ */
+export function serveConnection(
+  host: Host,
+  reader: MessageReader,
+  writer: MessageWriter,
+  opts: { transport: TransportKind; logger: Logger },
+): ServedConnection {
+  const log = opts.logger;
+  // Counts calls received, so `idle` knows about those vscode-jsonrpc has queued but not started.
+  let received = 0;
+  let started = 0;
+  const counting: MessageReader = Object.assign(Object.create(reader) as MessageReader, {
+    listen: (cb: (m: Message) => void) =>
+      reader.listen((m) => {
+        const method = (m as { method?: unknown }).method;
+        if (typeof method === 'string' && !method.startsWith('$/')) received++;
+        cb(m);
+      }),
+  });
+  const connection = createMessageConnection(counting, writer, {
+    error: (m) => log.error(m),
+    warn: (m) => log.warn(m),
+    info: (m) => log.debug(m),
+    log: (m) => log.trace(m),
+  });
+  const closedController = new AbortController();
+  const container = host.createChildContainer();
+  const peer: ClientPeer = {
+    id: randomUUID(),
+    transport: opts.transport,
+    info: { capabilities: {} },
+    canRequest: true,
+    closed: closedController.signal,
+    container,
+    notify: (method, params) => {
+      if (closedController.signal.aborted) return;
+      connection.sendNotification(method, params as object).catch((err) => log.debug({ err }, 'notify failed'));
+    },
+    request: async (method, params, signal) => {
+      if (closedController.signal.aborted) throw new RpcError(ErrorCodes.Unavailable, 'the client has disconnected');
+      const source = new CancellationTokenSource();
+      const onAbort = () => source.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      closedController.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await connection.sendRequest(method, params as object, source.token);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        closedController.signal.removeEventListener('abort', onAbort);
+        source.dispose();
+      }
+    },
+  };
+  container.registerInstance(Tokens.ClientPeer, peer);
+  const attached = host.attachClient(peer);
+  let inflight = 0;
+  const idleWaiters: (() => void)[] = [];
+  const track = async <T>(work: () => Promise<T>): Promise<T> => {
+    started++;
+    inflight++;
+    try {
+      return await work();
+    } finally {
+      if (--inflight === 0) for (const w of idleWaiters.splice(0)) w();
+    }
+  };
+  const idle = async () => {
+    // vscode-jsonrpc starts queued messages one per tick: wait until all received have started.
+    while (started < received) await new Promise((r) => setImmediate(r));
+    while (inflight > 0) await new Promise<void>((r) => idleWaiters.push(r));
+  };
+
+  connection.onRequest(async (method, params, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    const onClose = () => controller.abort();
+    closedController.signal.addEventListener('abort', onClose, { once: true });
+    try {
+      return await track(() => host.dispatch(method, params, { signal: controller.signal, client: peer }));
+    } catch (err) {
+      const rpc = err instanceof RpcError ? err : new RpcError(ErrorCodes.InternalError, 'internal error');
+      throw new ResponseError(rpc.code, rpc.message, rpc.data);
+    } finally {
+      sub.dispose();
+      closedController.signal.removeEventListener('abort', onClose);
+    }
+  });
+
+  connection.onNotification((method, params) => {
+    // Notifications get no answer (JSON-RPC); failures are only logged.
+    track(() => host.dispatch(method, params, { signal: closedController.signal, client: peer }))
+      .catch((err: RpcError) => log.debug({ method, code: err.code, message: err.message }, 'notification failed'));
+  });
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let disposing: Promise<void> | undefined;
+  const dispose = () =>
+    (disposing ??= (async () => {
+      closedController.abort();
+      attached.dispose();
+      try {
+        connection.dispose();
+      } catch {
+        /* already closed */
+      }
+      await container.dispose();
+      resolveClosed();
+    })());
+
+  connection.onClose(() => void dispose());
+  connection.listen();
+  return { peer, connection, closed, idle, dispose };
+}
+
+/** The error response for a frame that never became a message. */
+export function frameErrorResponse(err: FrameError): object {
+  return {
+    jsonrpc: '2.0',
+    id: err.id,
+    error: err.data === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, data: err.data },
+  };
+}

@@ -1,0 +1,129 @@
+import { Buffer } from 'node:buffer';
+import { ErrorCodes } from '../../host/errors.js';
+import { checkEnvelope, tooLarge } from '../jsonrpc/envelope.js';
+import type { FrameSink } from './ndjson.js';
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+const HEADER_NAME = /content-length/i;
+const NEXT_HEADER = Buffer.from('Content-Length:');
+
+/**
+ * Decodes LSP-style `Content-Length` framing. A frame whose length is wrong is answered and the
+ * decoder resynchronises on the next `Content-Length:` header, so one bad frame costs one frame.
+ */
+export class ContentLengthDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  private bodyLength = -1;
+  private skip = 0;
+  private idle?: NodeJS.Timeout;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly limit: number,
+    /** How long a complete-looking but short body waits for its declared length. */
+    private readonly shortBodyWaitMs = 250,
+  ) {}
+
+  push(chunk: Buffer): void {
+    clearTimeout(this.idle);
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, chunk.length);
+      this.skip -= n;
+      chunk = chunk.subarray(n);
+    }
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.drain();
+  }
+
+  dispose(): void {
+    clearTimeout(this.idle);
+  }
+
+  private drain(): void {
+    for (;;) {
+      if (this.bodyLength < 0) {
+        if (!this.readHeader()) return;
+        continue;
+      }
+      // A following header inside the body means the declared length ran past this message.
+      const overrun = this.buf.indexOf(NEXT_HEADER, 1);
+      if (overrun !== -1 && overrun < this.bodyLength) {
+        this.answerBadLength(this.buf.subarray(0, overrun).toString('utf8'));
+        this.buf = this.buf.subarray(overrun);
+        this.bodyLength = -1;
+        continue;
+      }
+      if (this.buf.length < this.bodyLength) {
+        this.waitForShortBody();
+        return;
+      }
+      const body = this.buf.subarray(0, this.bodyLength).toString('utf8');
+      this.buf = this.buf.subarray(this.bodyLength);
+      this.bodyLength = -1;
+      this.sink.frame(body);
+    }
+  }
+
+  /** Returns false when more bytes are needed. */
+  private readHeader(): boolean {
+    const end = this.buf.indexOf(HEADER_END);
+    if (end === -1) {
+      if (this.buf.length > 8192) this.resync('header too long or missing its blank line');
+      return false;
+    }
+    const header = this.buf.subarray(0, end).toString('ascii');
+    const line = header.split('\r\n').find((l) => HEADER_NAME.test(l.split(':')[0] ?? ''));
+    const value = line?.slice(line.indexOf(':') + 1).trim();
+    if (!line || !/^\d+$/.test(value ?? '')) {
+      this.resync(line ? `Content-Length must be a whole number, got "${value}"` : 'a frame must start with a Content-Length header');
+      return this.buf.length > 0;
+    }
+    const length = Number(value);
+    this.buf = this.buf.subarray(end + HEADER_END.length);
+    if (length > this.limit) {
+      this.sink.error(tooLarge(length, this.limit, this.buf.subarray(0, 1024).toString('utf8')));
+      const dropped = Math.min(length, this.buf.length);
+      this.buf = this.buf.subarray(dropped);
+      this.skip = length - dropped;
+      return this.buf.length > 0;
+    }
+    this.bodyLength = length;
+    return true;
+  }
+
+  /** Drops bytes up to the next header that looks like a frame start, answering once. */
+  private resync(reason: string): void {
+    const next = this.buf.indexOf(NEXT_HEADER, 1);
+    this.sink.error({ id: null, code: ErrorCodes.ParseError, message: `bad frame: ${reason}` });
+    this.buf = next === -1 ? Buffer.alloc(0) : this.buf.subarray(next);
+  }
+
+  private answerBadLength(partial: string): void {
+    const checked = checkEnvelope(partial);
+    this.sink.error({
+      id: checked.ok ? ((checked.message as { id?: string | number }).id ?? null) : null,
+      code: ErrorCodes.ParseError,
+      message: `bad frame: Content-Length ${this.bodyLength} does not match the body (${Buffer.byteLength(partial)} bytes before the next header)`,
+    });
+  }
+
+  /**
+   * When a body already holds a whole JSON message but the declared length is longer, the
+   * length is wrong; rather than hang, answer after a short quiet spell.
+   */
+  private waitForShortBody(): void {
+    const partial = this.buf.toString('utf8');
+    if (!partial.trimEnd().endsWith('}') || !checkEnvelope(partial).ok) return;
+    this.idle = setTimeout(() => {
+      this.answerBadLength(partial);
+      this.buf = Buffer.alloc(0);
+      this.bodyLength = -1;
+    }, this.shortBodyWaitMs);
+    this.idle.unref?.();
+  }
+}
+
+export function encodeContentLength(message: unknown): string {
+  const body = JSON.stringify(message);
+  return `Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n\r\n${body}`;
+}

@@ -1,0 +1,12 @@
+/** Settings the composition root resolves once (from CLI flags and the environment). */
+export interface HostConfig {
+  /** `$SWITCHBOARD_HOME`, default `~/.switchboard`. */
+  readonly home: string;
+  readonly version: string;
+  /** Largest JSON-RPC message accepted by a transport, in bytes. */
+  readonly maxMessageBytes: number;
+  /** The environment, for `${env:NAME}` resolution; plugins read it from here, not process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Check handler results against their schemas (on in tests; costs time in production). */
+  readonly validateResults: boolean;
+}

@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { CallContext } from './client.js';
+import { ErrorCodes, RpcError, toRpcError } from './errors.js';
+import type { MethodDecl } from './method.js';
+
+export type RawHandler = (params: unknown, ctx: CallContext) => unknown;
+
+interface Entry {
+  decl: MethodDecl;
+  owner: string;
+  handler?: RawHandler;
+  /** Set when the owner failed: why the method cannot run. */
+  unavailable?: string;
+}
+
+/** Formats zod issues as `path: message` lines for an error message a person can act on. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * The method table and dispatcher: validates params at the boundary, so handlers get typed
+ * input, and maps whatever a handler throws to a client-safe error.
+ */
+export class Dispatcher {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly validateResults = false,
+  ) {}
+
+  declare(decl: MethodDecl, owner: string): void {
+    const existing = this.entries.get(decl.name);
+    if (existing) {
+      throw new Error(
+        `duplicate method "${decl.name}": declared by plugin "${existing.owner}" and by "${owner}"`,
+      );
+    }
+    this.entries.set(decl.name, { decl, owner });
+  }
+
+  bind(name: string, owner: string, handler: RawHandler): void {
+    const entry = this.entries.get(name);
+    if (!entry || entry.owner !== owner) {
+      throw new Error(`plugin "${owner}" cannot handle "${name}": it is not one of its declared methods`);
+    }
+    entry.handler = handler;
+    entry.unavailable = undefined;
+  }
+
+  markUnavailable(owner: string, reason: string): void {
+    for (const entry of this.entries.values()) {
+      if (entry.owner === owner) {
+        entry.handler = undefined;
+        entry.unavailable = reason;
+      }
+    }
+  }
+
+  isBound(name: string): boolean {
+    return this.entries.get(name)?.handler !== undefined;
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  ownerOf(name: string): string | undefined {
+    return this.entries.get(name)?.owner;
+  }
+
+  decls(): MethodDecl[] {
+    return [...this.entries.values()].map((e) => e.decl);
+  }
+
+  async dispatch(method: string, rawParams: unknown, ctx: CallContext): Promise<unknown> {
+    const entry = this.entries.get(method);
+    if (!entry) {
+      throw new RpcError(ErrorCodes.MethodNotFound, `unknown method "${method}"; host/methods lists the available ones`);
+    }
+    if (!entry.handler) {
+      throw new RpcError(
+        ErrorCodes.Unavailable,
+        `method "${method}" is unavailable: ${entry.unavailable ?? `plugin "${entry.owner}" is not active`}`,
+      );
+    }
+    if (Array.isArray(rawParams)) {
+      throw RpcError.invalidParams(`invalid params for ${method}: params must be an object (by name), not an array`);
+    }
+    const parsed = entry.decl.params.safeParse(rawParams === null ? undefined : rawParams);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code }));
+      throw RpcError.invalidParams(`invalid params for ${method}: ${describeIssues(parsed.error.issues)}`, { issues });
+    }
+    if (ctx.signal.aborted) throw RpcError.cancelled();
+    try {
+      const result = await entry.handler(parsed.data, ctx);
+      if (this.validateResults) this.checkResult(entry.decl, result);
+      return result ?? null;
+    } catch (err) {
+      const rpc = toRpcError(err);
+      if (rpc.code === ErrorCodes.InternalError) this.logger.error({ err, method }, 'handler failed');
+      throw rpc;
+    }
+  }
+
+  private checkResult(decl: MethodDecl, result: unknown): void {
+    const checked = decl.result.safeParse(result);
+    if (!checked.success) {
+      this.logger.error({ method: decl.name, issues: checked.error.issues }, 'result does not match its schema');
+      throw new Error(`result of ${decl.name} does not match its schema: ${describeIssues(checked.error.issues)}`);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import type { Plugin } from '../host/plugin.js';
+import { hostInfoPlugin } from './host-info/index.js';
+import { toolsPlugin } from './tools/index.js';
+
+/**
+ * The built-in plugins, in registration order (the host re-orders them by dependency).
+ * Each plugin lives in its own folder; adding one is one line here.
+ */
+export function builtinPlugins(): Plugin[] {
+  return [hostInfoPlugin, toolsPlugin];
+}

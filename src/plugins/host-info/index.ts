@@ -1,0 +1,83 @@
+import process from 'node:process';
+import { restRoutesOf } from '../../host/method.js';
+import { toJsonSchema } from '../../host/json-schema.js';
+import type { Plugin } from '../../host/plugin.js';
+import {
+  ACP_PROTOCOL_VERSION,
+  HostMethods,
+  HostPing,
+  HostPlugins,
+  HostStatus,
+  HostVersion,
+  Initialize,
+} from './schemas.js';
+import { StatusRegistry, StatusRegistryToken } from './status-registry.js';
+
+/** `initialize` and `host/*`: what the daemon is and what it can do. */
+export const hostInfoPlugin: Plugin = {
+  name: 'host',
+  description: 'ACP initialize, version, status and method discovery',
+  methods: [Initialize, HostVersion, HostPing, HostPlugins, HostStatus, HostMethods],
+  activate(ctx) {
+    const startedAt = Date.now();
+    const status = new StatusRegistry();
+    ctx.container.registerInstance(StatusRegistryToken, status);
+    const bound = (m: string) => ctx.host.isAvailable(m);
+
+    ctx.handle(Initialize, (params, call) => {
+      call.client.info = {
+        protocolVersion: params.protocolVersion,
+        capabilities: (params.clientCapabilities ?? {}) as Record<string, unknown>,
+        clientInfo: params.clientInfo ?? undefined,
+      };
+      return {
+        // v1 is the only version we speak: the requested one when it is 1, else our latest.
+        protocolVersion: ACP_PROTOCOL_VERSION,
+        agentCapabilities: {
+          loadSession: bound('session/load'),
+          promptCapabilities: { image: true, audio: false, embeddedContext: true },
+          mcpCapabilities: { http: bound('mcp/connect'), sse: bound('mcp/connect') },
+          sessionCapabilities: {},
+        },
+        authMethods: [],
+        agentInfo: { name: 'switchboard', title: 'Switchboard', version: ctx.config.version },
+      };
+    });
+
+    ctx.handle(HostVersion, () => ({
+      name: 'switchboard',
+      version: ctx.config.version,
+      node: process.version,
+      acpProtocolVersion: ACP_PROTOCOL_VERSION,
+      jsonrpc: '2.0' as const,
+    }));
+
+    ctx.handle(HostPing, (params) => ({ pong: true as const, data: params?.data }));
+
+    ctx.handle(HostPlugins, () => ({ plugins: ctx.host.plugins() }));
+
+    ctx.handle(HostStatus, () => ({
+      ...status.snapshot(),
+      version: ctx.config.version,
+      uptimeMs: Date.now() - startedAt,
+      clients: ctx.host.clientCount(),
+      plugins: ctx.host.plugins(),
+    }));
+
+    ctx.handle(HostMethods, () => ({
+      methods: ctx.host.methods().map((m) => ({
+        name: m.name,
+        plugin: ctx.host.ownerOf(m.name) ?? '',
+        description: m.description,
+        params: toJsonSchema(m.params, 'input'),
+        result: toJsonSchema(m.result, 'output'),
+        rest: restRoutesOf(m).map((r) => ({ verb: r.verb, path: r.path, ...(r.stream ? { stream: r.stream } : {}) })),
+      })),
+      events: ctx.host.eventDecls().map((e) => ({
+        name: e.name,
+        description: e.description,
+        payload: toJsonSchema(e.payload, 'output'),
+      })),
+    }));
+  },
+};

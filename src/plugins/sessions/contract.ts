@@ -1,0 +1,60 @@
+import type { InjectionToken } from 'tsyringe';
+import { z } from 'zod';
+import type { Disposable } from '../../host/disposable.js';
+import { defineEvent } from '../../host/method.js';
+
+export const StopReason = z.enum(['end_turn', 'max_tokens', 'max_turn_requests', 'refusal', 'cancelled']);
+export type StopReason = z.infer<typeof StopReason>;
+
+/**
+ * Every session event, with its per-session monotonic `seq`. `update` events carry an ACP
+ * SessionUpdate (sent to ACP clients as `session/update`, with the seq in `_meta.seq`);
+ * `turn_started` / `turn_ended` mark turns for SSE streams (`done` carries the stop reason).
+ */
+export const SessionEventPayload = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('update'),
+    sessionId: z.string(),
+    seq: z.number().int(),
+    /** ACP SessionUpdate: `{ sessionUpdate: 'agent_message_chunk' | 'tool_call' | … , … }`. */
+    update: z.object({ sessionUpdate: z.string() }).catchall(z.unknown()),
+  }),
+  z.object({ type: z.literal('turn_started'), sessionId: z.string(), seq: z.number().int(), turnId: z.string() }),
+  z.object({
+    type: z.literal('turn_ended'),
+    sessionId: z.string(),
+    seq: z.number().int(),
+    turnId: z.string(),
+    stopReason: StopReason.optional(),
+    /** Set when the turn failed (provider unreachable…): a client-safe error. */
+    error: z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() }).optional(),
+  }),
+]);
+export type SessionEvent = z.infer<typeof SessionEventPayload>;
+
+export const SessionEventBus = defineEvent({
+  name: 'session/event',
+  description: 'Every event of every session, in seq order per session (in-process bus; transports subscribe).',
+  payload: SessionEventPayload,
+});
+
+/** What other plugins (MCP, permissions, the HTTP status) need to know about a session. */
+export interface SessionInfo {
+  sessionId: string;
+  /** The workspace: the real path of ACP `cwd`. */
+  workspace: string;
+  profile: string;
+  mode: string;
+}
+
+export interface SessionService {
+  get(sessionId: string): SessionInfo | undefined;
+  list(): SessionInfo[];
+  /** Fires after a session is created or loaded into memory (restart included). */
+  onDidOpen(listener: (s: SessionInfo) => void): Disposable;
+  /** Fires when a session is deleted: release what belongs to it (MCP connections, grants). */
+  onDidDelete(listener: (sessionId: string) => void): Disposable;
+  onDidChangeMode(listener: (s: SessionInfo) => void): Disposable;
+}
+
+export const SessionServiceToken = Symbol('SessionService') as InjectionToken<SessionService>;

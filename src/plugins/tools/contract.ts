@@ -1,0 +1,111 @@
+import type { InjectionToken } from 'tsyringe';
+import type { z } from 'zod';
+import type { ClientPeer } from '../../host/client.js';
+import type { Disposable } from '../../host/disposable.js';
+
+/** ACP tool kinds: how a client shows a tool call, and what the permission modes key on. */
+export type ToolKind = 'read' | 'edit' | 'delete' | 'move' | 'search' | 'execute' | 'think' | 'fetch' | 'other';
+
+/** ACP ContentBlock (text, image, audio, resource_link, resource), kept open for passthrough. */
+export type ContentBlock = { type: string; [key: string]: unknown };
+
+/** ACP ToolCallContent: content, a diff, or a terminal. */
+export type ToolCallContent =
+  | { type: 'content'; content: ContentBlock }
+  | { type: 'diff'; path: string; oldText?: string | null; newText: string }
+  | { type: 'terminal'; terminalId: string };
+
+export interface ToolLocation {
+  path: string;
+  line?: number;
+}
+
+/** What a running tool may report before it finishes (becomes an ACP `tool_call_update`). */
+export interface ToolProgress {
+  content?: ToolCallContent[];
+  locations?: ToolLocation[];
+  title?: string;
+}
+
+export interface ToolContext {
+  readonly sessionId: string;
+  /** The session's workspace (absolute, real path): tools must stay inside it. */
+  readonly workspace: string;
+  readonly toolCallId: string;
+  readonly signal: AbortSignal;
+  /** The client that sent the prompt, for ACP `fs/*` and `terminal/*` routing. */
+  readonly client?: ClientPeer;
+  progress(update: ToolProgress): void;
+}
+
+export interface ToolResult {
+  /** What the client shows. */
+  content: ToolCallContent[];
+  /** What goes back to the model (text); defaults to the text of `content`. */
+  modelText?: string;
+  rawOutput?: unknown;
+  isError?: boolean;
+  locations?: ToolLocation[];
+}
+
+/**
+ * A tool, as built-in tools, MCP servers and custom plugins all define it.
+ * `parameters` is the zod schema (validated before `execute`); `inputSchema` is what the model
+ * sees, derived from it unless given (MCP tools pass their server's JSON Schema through).
+ */
+export interface ToolDefinition<A = any> {
+  readonly name: string;
+  readonly title?: string;
+  readonly description: string;
+  readonly kind: ToolKind;
+  readonly parameters: z.ZodType<A>;
+  readonly inputSchema?: Record<string, unknown>;
+  /** The text a permission rule pattern is matched against (a path, a command line). */
+  subject?(args: A): string | undefined;
+  /** A short human title for the call, e.g. `Read src/index.ts`. */
+  describe?(args: A): string;
+  execute(args: A, ctx: ToolContext): Promise<ToolResult>;
+}
+
+export interface RegisterOptions {
+  /** Only this session sees the tool (MCP servers connected by a session). */
+  sessionId?: string;
+}
+
+/** The registry every tool source adds to and the turn loop reads from. */
+export interface ToolRegistry {
+  /** Fails when the name is taken in that scope. */
+  register(tool: ToolDefinition, opts?: RegisterOptions): Disposable;
+  /** Global tools plus the session's own. */
+  list(sessionId?: string): ToolDefinition[];
+  get(name: string, sessionId?: string): ToolDefinition | undefined;
+  onDidChange(listener: (e: { sessionId?: string }) => void): Disposable;
+}
+
+export const ToolRegistryToken = Symbol('ToolRegistry') as InjectionToken<ToolRegistry>;
+
+/** A model's request to run a tool, before any checks. */
+export interface ToolCallRequest {
+  sessionId: string;
+  workspace: string;
+  toolCallId: string;
+  tool: ToolDefinition;
+  args: unknown;
+  signal: AbortSignal;
+  client?: ClientPeer;
+}
+
+export type GateDecision =
+  | { outcome: 'allow' }
+  | { outcome: 'deny'; reason: string }
+  | { outcome: 'cancelled' };
+
+/**
+ * Decides whether a tool call may run (modes, rules, grants, asking a person). The turn loop
+ * asks the gate, if one is registered, before every tool call; the permissions plugin provides it.
+ */
+export interface PermissionGate {
+  check(call: ToolCallRequest): Promise<GateDecision>;
+}
+
+export const PermissionGateToken = Symbol('PermissionGate') as InjectionToken<PermissionGate>;
