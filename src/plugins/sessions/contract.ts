@@ -1,5 +1,6 @@
 import type { InjectionToken } from 'tsyringe';
 import { z } from 'zod';
+import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
 import { defineEvent } from '../../host/method.js';
 
@@ -29,6 +30,20 @@ export const SessionEventPayload = z.discriminatedUnion('type', [
     /** Set when the turn failed (provider unreachable…): a client-safe error. */
     error: z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() }).optional(),
   }),
+  /** A tool waits for a person's answer (pending), or the answer came (resolved). */
+  z.object({
+    type: z.literal('permission'),
+    sessionId: z.string(),
+    seq: z.number().int(),
+    requestId: z.string(),
+    toolCallId: z.string(),
+    state: z.enum(['pending', 'resolved']),
+    /** For pending: the ACP PermissionOption list and the tool call being asked about. */
+    options: z.array(z.object({ optionId: z.string(), name: z.string(), kind: z.string() })).optional(),
+    toolCall: z.record(z.string(), z.unknown()).optional(),
+    /** For resolved: `selected` with the optionId, or `cancelled`; and who answered. */
+    outcome: z.object({ outcome: z.enum(['selected', 'cancelled']), optionId: z.string().optional() }).optional(),
+  }),
 ]);
 export type SessionEvent = z.infer<typeof SessionEventPayload>;
 
@@ -45,7 +60,12 @@ export interface SessionInfo {
   workspace: string;
   profile: string;
   mode: string;
+  /** ACP `session/new` `mcpServers`, as given (the MCP plugin connects them at session start). */
+  mcpServers: unknown[];
 }
+
+/** A session event before the session gives it its seq. */
+export type UnsequencedSessionEvent = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'seq' | 'sessionId'> : never) : never;
 
 export interface SessionService {
   get(sessionId: string): SessionInfo | undefined;
@@ -55,6 +75,16 @@ export interface SessionService {
   /** Fires when a session is deleted: release what belongs to it (MCP connections, grants). */
   onDidDelete(listener: (sessionId: string) => void): Disposable;
   onDidChangeMode(listener: (s: SessionInfo) => void): Disposable;
+  /**
+   * The clients attached to a session (those that created, loaded or prompted it and are still
+   * connected), most recent first: who gets `session/update` and `session/request_permission`.
+   */
+  clients(sessionId: string): ClientPeer[];
+  /**
+   * Adds an event to the session's stream: it gets the next seq, is kept in the replay buffer and
+   * the session log, goes out on the bus, and (for `update`) to the attached ACP clients.
+   */
+  publish(sessionId: string, event: UnsequencedSessionEvent): SessionEvent;
 }
 
 export const SessionServiceToken = Symbol('SessionService') as InjectionToken<SessionService>;
