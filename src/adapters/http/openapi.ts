@@ -1,0 +1,99 @@
+import { toJsonSchema } from '../../host/json-schema.js';
+import { objectSchemaOf, type CompiledRoute } from './routes.js';
+
+type Schema = Record<string, unknown>;
+
+const ERROR_SCHEMA: Schema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'integer' }, message: { type: 'string' }, data: {} },
+    },
+  },
+};
+
+function strip(schema: Schema): Schema {
+  const { $schema: _drop, ...rest } = schema;
+  return rest;
+}
+
+/** The params schema minus the fields the path fills. */
+function bodySchema(route: CompiledRoute): Schema {
+  const full = strip(toJsonSchema(route.decl.params, 'input'));
+  const fields = new Set(route.pathParams.map((p) => p.field));
+  const obj = objectSchemaOf(full) as (Schema & { properties?: Record<string, Schema>; required?: string[] }) | undefined;
+  if (!obj || fields.size === 0) return full;
+  const properties = Object.fromEntries(Object.entries(obj.properties ?? {}).filter(([k]) => !fields.has(k)));
+  const required = (obj.required ?? []).filter((k) => !fields.has(k));
+  return { ...obj, properties, ...(required.length ? { required } : { required: undefined }) };
+}
+
+function operation(route: CompiledRoute): Schema {
+  const parameters: Schema[] = route.pathParams.map((p) => ({
+    name: p.raw,
+    in: 'path',
+    required: true,
+    description: `fills the \`${p.field}\` param of ${route.decl.name}`,
+    schema: { type: 'string' },
+  }));
+  const op: Schema = {
+    operationId: `${route.decl.name.replace(/[^A-Za-z0-9]+/g, '_')}${route.verb === 'GET' ? '' : `_${route.verb.toLowerCase()}`}`,
+    summary: route.decl.name,
+    description: route.decl.description,
+    parameters,
+  };
+  const body = bodySchema(route);
+  if (route.verb === 'GET') {
+    const props = (objectSchemaOf(body) as { properties?: Record<string, Schema>; required?: string[] } | undefined) ?? {};
+    for (const [name, schema] of Object.entries(props.properties ?? {})) {
+      parameters.push({ name, in: 'query', required: (props.required ?? []).includes(name), schema });
+    }
+    if (route.stream === 'sse') parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } });
+  } else {
+    op.requestBody = { required: false, content: { 'application/json': { schema: body } } };
+  }
+  const ok =
+    route.stream === 'sse'
+      ? { description: 'an event stream: `id:` is the seq, `event:` the kind; ends with `done` or `error`', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+      : { description: 'success', content: { 'application/json': { schema: strip(toJsonSchema(route.decl.result, 'output')) } } };
+  op.responses = {
+    [String(route.status ?? 200)]: ok,
+    default: { description: 'an error: `{"error":{"code","message","data"}}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  };
+  return op;
+}
+
+/** The OpenAPI 3.1 document of the REST bridge, generated from the same table as the routes. */
+export function buildOpenApi(routes: readonly CompiledRoute[], version: string): Schema {
+  const paths: Record<string, Record<string, Schema>> = {
+    '/health': {
+      get: {
+        operationId: 'health',
+        summary: 'liveness (no token needed)',
+        security: [],
+        responses: { '200': { description: 'alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } } } } } } },
+      },
+    },
+  };
+  for (const route of routes) {
+    (paths[route.path] ??= {})[route.verb.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Switchboard',
+      version,
+      description: 'The REST + SSE bridge of the Switchboard daemon. Each route calls one JSON-RPC method of the host.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the token in $SWITCHBOARD_HOME/token' } },
+      schemas: { Error: ERROR_SCHEMA },
+    },
+    paths,
+  };
+}

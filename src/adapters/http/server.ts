@@ -1,0 +1,223 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { ErrorCodes, RpcError, httpStatusFor, toRpcError } from '../../host/errors.js';
+import type { Host } from '../../host/host.js';
+import { StatusRegistryToken } from '../../plugins/host-info/status-registry.js';
+import { WsAdapter } from '../ws/index.js';
+import { HttpMountsToken, type HttpMounts } from './mounts.js';
+import { buildOpenApi } from './openapi.js';
+import { readJsonBody, sendError, sendJson } from './respond.js';
+import { restPeer } from './rest-peer.js';
+import { compileRoutes, matchRoute, paramsFromQuery, type CompiledRoute } from './routes.js';
+import { RequestGuard } from './security.js';
+import { serveEventTail, serveTurnStream, type StreamContext } from './sse-routes.js';
+import type { SseWriter } from './sse-writer.js';
+import { STATIC_DIR, serveStatic } from './static-files.js';
+
+export interface HttpServerOptions {
+  host: Host;
+  logger: Logger;
+  token: string;
+  /** Interface to bind (default 127.0.0.1). */
+  bindHost: string;
+  port: number;
+  allowOrigins?: readonly string[];
+  /** JSON body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Largest WebSocket frame accepted. */
+  maxMessageBytes: number;
+  /** Bytes queued to one WebSocket client before it is dropped (default 8 MiB). */
+  maxWsBufferedBytes?: number;
+  heartbeatMs?: number;
+  staticDir?: string;
+}
+
+/**
+ * `switchboard serve`'s one port: the REST bridge (routes derived from the method table), SSE
+ * streams, `/ws` (JSON-RPC over WebSocket), plugin mounts, `/openapi.json`, `/health` and the
+ * static UI. Every request passes the Host, Origin and (except `/health` and the page) token checks.
+ */
+export class HttpServer {
+  private readonly server: http.Server;
+  private readonly guard: RequestGuard;
+  private readonly routes: CompiledRoute[];
+  private readonly ws: WsAdapter;
+  private readonly streams: StreamContext;
+  private readonly shutdownCtl = new AbortController();
+  private readonly mounts?: HttpMounts;
+  private openapi?: Record<string, unknown>;
+  private readonly disposeStatus?: () => void;
+  private url = '';
+
+  constructor(private readonly opts: HttpServerOptions) {
+    const { host } = opts;
+    this.guard = new RequestGuard({ token: opts.token, bindHost: opts.bindHost, allowOrigins: opts.allowOrigins ?? [] });
+    this.routes = compileRoutes(host.methods());
+    this.ws = new WsAdapter({
+      host,
+      logger: opts.logger.child({ transport: 'ws' }),
+      maxMessageBytes: opts.maxMessageBytes,
+      maxBufferedBytes: opts.maxWsBufferedBytes ?? 8 * 1024 * 1024,
+    });
+    this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
+    const scope = host.createChildContainer();
+    if (scope.isRegistered(HttpMountsToken, true)) this.mounts = scope.resolve(HttpMountsToken);
+    if (scope.isRegistered(StatusRegistryToken, true)) {
+      const section = scope.resolve(StatusRegistryToken).add('http', () => ({
+        url: this.url,
+        routes: this.routes.length,
+        sseStreams: this.streams.open.size,
+        ws: { ...this.ws.stats },
+      }));
+      this.disposeStatus = () => void section.dispose();
+    }
+    this.server = http.createServer((req, res) => void this.onRequest(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Listens and resolves with the bound URL (port 0 picks a free port). */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.bindHost, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = this.server.address() as AddressInfo;
+    const name = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.url = `http://${name}:${addr.port}`;
+    return this.url;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const verb = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.once('finish', () =>
+      this.opts.logger.debug({ verb, path: url.pathname, status: res.statusCode, ms: Date.now() - started }, 'http request'),
+    );
+    let cors: Record<string, string> = {};
+    try {
+      this.guard.checkHost(req);
+      if (verb === 'OPTIONS') {
+        this.guard.checkOrigin(req);
+        cors = this.guard.corsHeaders(req);
+        res.writeHead(204, cors).end();
+        return;
+      }
+      this.guard.checkOrigin(req);
+      cors = this.guard.corsHeaders(req);
+      if (url.pathname === '/health' && (verb === 'GET' || verb === 'HEAD')) return sendJson(res, 200, { status: 'ok' }, cors);
+      const match = matchRoute(this.routes, verb, url.pathname);
+      if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD')) {
+        return;
+      }
+      this.guard.checkToken(req);
+      if (match && 'route' in match) return await this.serveRoute(req, res, match.route, match.params, url, cors);
+      if (url.pathname === '/openapi.json' && verb === 'GET') {
+        this.openapi ??= buildOpenApi(this.routes, this.opts.host.config.version);
+        return sendJson(res, 200, this.openapi, cors);
+      }
+      const mount = this.mounts?.find(url.pathname);
+      if (mount) {
+        const body = verb === 'POST' && /json/i.test(req.headers['content-type'] ?? '') ? await readJsonBody(req, this.opts.maxBodyBytes) : undefined;
+        return await mount.handle(req, res, body);
+      }
+      if (match) {
+        throw new RpcError(ErrorCodes.MethodNotFound, `${verb} is not a method of ${url.pathname}; it answers ${match.allow.join(', ')}`, {
+          allow: match.allow,
+        });
+      }
+      throw new RpcError(ErrorCodes.MethodNotFound, `no route ${verb} ${url.pathname}; GET /openapi.json lists the routes`);
+    } catch (err) {
+      const rpc = toRpcError(err);
+      if (rpc.code === ErrorCodes.InternalError) this.opts.logger.error({ err, verb, path: url.pathname }, 'request failed');
+      // A 413 leaves the rest of the body unread: close the connection rather than read it.
+      const close: Record<string, string> = rpc.code === ErrorCodes.PayloadTooLarge ? { connection: 'close' } : {};
+      sendError(res, rpc, { ...cors, ...close });
+    }
+  }
+
+  /** Path params, query and JSON body become the method's params; the dispatcher validates them. */
+  private async paramsFor(req: IncomingMessage, route: CompiledRoute, pathParams: Record<string, string>, url: URL): Promise<Record<string, unknown>> {
+    const body = route.verb === 'GET' ? undefined : await readJsonBody(req, this.opts.maxBodyBytes);
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw RpcError.invalidParams(`the body of ${route.verb} ${route.path} must be a JSON object (the params of ${route.decl.name})`);
+    }
+    return { ...paramsFromQuery(route.decl, url.searchParams), ...(body as Record<string, unknown> | undefined), ...pathParams };
+  }
+
+  private async serveRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CompiledRoute,
+    pathParams: Record<string, string>,
+    url: URL,
+    cors: Record<string, string>,
+  ): Promise<void> {
+    const params = await this.paramsFor(req, route, pathParams, url);
+    if (route.stream === 'sse') {
+      return route.verb === 'GET'
+        ? serveEventTail(this.streams, req, res, route, params, cors)
+        : serveTurnStream(this.streams, res, route, params, cors);
+    }
+    // The call is cancelled when the client goes away before its answer.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
+    const peer = restPeer(this.opts.host, gone.signal);
+    try {
+      const result = await this.opts.host.dispatch(route.decl.name, Object.keys(params).length ? params : undefined, { signal: gone.signal, client: peer });
+      sendJson(res, route.status ?? 200, result, cors);
+    } finally {
+      await peer.dispose();
+    }
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      this.guard.checkHost(req);
+      this.guard.checkOrigin(req);
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path !== '/ws') throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use /ws`);
+      this.guard.checkToken(req, true);
+      if (this.shutdownCtl.signal.aborted) throw new RpcError(ErrorCodes.Unavailable, 'the daemon is shutting down');
+      this.ws.upgrade(req, socket, head);
+    } catch (err) {
+      const rpc = toRpcError(err);
+      const body = JSON.stringify({ error: rpc.toJSON() });
+      const status = httpStatusFor(rpc.code);
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+  }
+
+  /**
+   * Stops accepting, ends every stream with a final `shutdown` event, closes WebSocket clients
+   * with 1001, then closes the remaining connections. The caller disposes the plugins after.
+   */
+  async close(reason = 'the daemon is shutting down'): Promise<void> {
+    if (this.shutdownCtl.signal.aborted) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const finished = [...this.streams.open].map((w) => {
+      w.send('shutdown', { reason });
+      return w.endAndWait();
+    });
+    this.shutdownCtl.abort();
+    await this.ws.close();
+    await Promise.race([Promise.all(finished), new Promise((r) => setTimeout(r, 1000).unref())]);
+    this.server.closeIdleConnections();
+    const force = setTimeout(() => this.server.closeAllConnections(), 1000);
+    force.unref();
+    await closed;
+    clearTimeout(force);
+    this.disposeStatus?.();
+  }
+}

@@ -1,0 +1,152 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
+import type { Host } from '../../host/host.js';
+import { SessionEventBus, type SessionEvent } from '../../plugins/sessions/contract.js';
+import { sendError } from './respond.js';
+import { restPeer } from './rest-peer.js';
+import type { CompiledRoute } from './routes.js';
+import { SseWriter, type SseWriterOptions } from './sse-writer.js';
+
+/** The SSE event name of a session event: the update's `sessionUpdate`, else the event's type. */
+export function sseEventName(e: SessionEvent): string {
+  return e.type === 'update' ? e.update.sessionUpdate : e.type;
+}
+
+export interface StreamContext {
+  host: Host;
+  writer: SseWriterOptions;
+  /** Aborted at shutdown: the only thing that cancels a turn a stream started. */
+  shutdown: AbortSignal;
+  /** Open streams, so shutdown can end each with a final event. */
+  open: Set<SseWriter>;
+}
+
+function sessionIdOf(params: Record<string, unknown>, route: CompiledRoute): string {
+  const id = params.sessionId;
+  if (typeof id !== 'string') {
+    throw RpcError.invalidParams(`${route.verb} ${route.path} streams a session's events and needs a sessionId`);
+  }
+  return id;
+}
+
+function openWriter(ctx: StreamContext, res: ServerResponse, headers: Record<string, string>): SseWriter {
+  const w = new SseWriter(res, { ...ctx.writer, headers: { ...ctx.writer.headers, ...headers } });
+  ctx.open.add(w);
+  res.once('close', () => ctx.open.delete(w));
+  return w;
+}
+
+/**
+ * A turn as an event stream (`POST /sessions/{id}/message`): subscribes to the session's events,
+ * dispatches the route's method, streams every event of the session until the method returns,
+ * then a `done` event with its result (the stop reason) or an `error` event. Until the first
+ * event the answer is still a plain JSON error (404, 409…). The client going away stops the
+ * stream, never the turn.
+ */
+export async function serveTurnStream(
+  ctx: StreamContext,
+  res: ServerResponse,
+  route: CompiledRoute,
+  params: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<void> {
+  const sessionId = sessionIdOf(params, route);
+  let writer: SseWriter | undefined;
+  const start = () => (writer ??= openWriter(ctx, res, headers));
+  const sub = ctx.host.events.on(SessionEventBus, (e) => {
+    if (e.sessionId !== sessionId) return;
+    start().send(sseEventName(e), e, e.seq);
+  });
+  const turnOver = new AbortController();
+  const peer = restPeer(ctx.host, turnOver.signal);
+  try {
+    const result = await ctx.host.dispatch(route.decl.name, params, { signal: ctx.shutdown, client: peer });
+    // Events published in the same tick as the result still belong to the turn.
+    await new Promise((r) => setImmediate(r));
+    start().send('done', result);
+  } catch (err) {
+    if (writer) writer.send('error', toRpcError(err).toJSON());
+    else sendError(res, err, headers);
+  } finally {
+    sub.dispose();
+    writer?.end();
+    turnOver.abort();
+    await peer.dispose();
+  }
+}
+
+/** `Last-Event-ID` wins over `?after=`; neither means live only. */
+function resumePoint(req: IncomingMessage, params: Record<string, unknown>): number | undefined {
+  const header = req.headers['last-event-id'];
+  if (typeof header === 'string' && /^\d+$/.test(header.trim())) return Number(header.trim());
+  return typeof params.after === 'number' ? params.after : undefined;
+}
+
+function eventsOf(result: unknown): SessionEvent[] {
+  const list = Array.isArray(result) ? result : (result as { events?: unknown } | null)?.events;
+  return Array.isArray(list) ? (list as SessionEvent[]) : [];
+}
+
+/**
+ * A session's live stream with replay (`GET /sessions/{id}/events`). It subscribes first and
+ * buffers, then asks the route's method for what came after the resume point, sends that, then
+ * the live events: by seq, so nothing is lost between replay and live and nothing is sent twice.
+ * A resume point already evicted gets an explicit `error` event (never a silent gap).
+ */
+export async function serveEventTail(
+  ctx: StreamContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: CompiledRoute,
+  params: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<void> {
+  const sessionId = sessionIdOf(params, route);
+  const after = resumePoint(req, params);
+  let lastSeq = after ?? -1;
+  let writer: SseWriter | undefined;
+  const backlog: SessionEvent[] = [];
+  const emit = (e: SessionEvent) => {
+    if (e.seq <= lastSeq || !writer || writer.closed) return;
+    lastSeq = e.seq;
+    writer.send(sseEventName(e), e, e.seq);
+  };
+  const sub = ctx.host.events.on(SessionEventBus, (e) => {
+    if (e.sessionId !== sessionId) return;
+    if (writer) emit(e);
+    else backlog.push(e);
+  });
+  const gone = new AbortController();
+  res.once('close', () => {
+    gone.abort();
+    sub.dispose();
+  });
+  const peer = restPeer(ctx.host, gone.signal);
+  try {
+    let replay: SessionEvent[] = [];
+    let replayError: RpcError | undefined;
+    try {
+      const replayParams = { ...params, sessionId, ...(after === undefined ? {} : { after }) };
+      replay = eventsOf(await ctx.host.dispatch(route.decl.name, replayParams, { signal: gone.signal, client: peer }));
+    } catch (err) {
+      const rpc = toRpcError(err);
+      if (rpc.code !== ErrorCodes.Gone) throw rpc;
+      replayError = rpc;
+    }
+    if (gone.signal.aborted) return;
+    writer = openWriter(ctx, res, headers);
+    if (replayError) writer.send('error', replayError.toJSON());
+    if (after === undefined) {
+      // Live only: what the method returned is what the client already has.
+      for (const e of replay) lastSeq = Math.max(lastSeq, e.seq);
+    }
+    for (const e of [...replay, ...backlog].sort((a, b) => a.seq - b.seq)) emit(e);
+    backlog.length = 0;
+    writer.comment('live');
+  } catch (err) {
+    sub.dispose();
+    sendError(res, err, headers);
+  } finally {
+    await peer.dispose();
+  }
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ErrorCodes } from '../../host/errors.js';
+import type { Host } from '../../host/host.js';
+import { FrameMessageReader } from '../jsonrpc/frame-reader.js';
+import { FrameMessageWriter } from '../jsonrpc/frame-writer.js';
+import { frameErrorResponse, serveConnection, type ServedConnection } from '../jsonrpc/serve-connection.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../http/security.js';
+
+/** Close codes the daemon uses on `/ws`; the reason text says what to do. */
+export const WsCloseCodes = {
+  /** The daemon is stopping. */
+  GoingAway: 1001,
+  /** A frame over the per-connection message size limit (sent by `ws` itself). */
+  MessageTooBig: 1009,
+  /** The client stopped reading and its send queue went over the limit; reconnect and resume by seq. */
+  SlowConsumer: 4008,
+} as const;
+
+export interface WsAdapterOptions {
+  host: Host;
+  logger: Logger;
+  /** Largest frame accepted from a client. */
+  maxMessageBytes: number;
+  /** Most bytes queued to one client before it is dropped as a slow consumer. */
+  maxBufferedBytes: number;
+}
+
+/**
+ * JSON-RPC over WebSocket: one message per text frame, served by the same `serveConnection` as
+ * stdio, so every host method, `session/update` notification and `session/request_permission`
+ * request works as on stdio. Authentication happened in the upgrade (the HTTP adapter).
+ */
+export class WsAdapter {
+  private readonly wss: WebSocketServer;
+  private readonly served = new Set<ServedConnection>();
+  private readonly sockets = new Set<WebSocket>();
+  readonly stats = { connected: 0, total: 0, droppedSlow: 0 };
+
+  constructor(private readonly opts: WsAdapterOptions) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: opts.maxMessageBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      // Browsers require the server to pick one of the protocols they offered; never echo the token entry when another is there.
+      handleProtocols: (offered) => {
+        if (offered.has(WS_SUBPROTOCOL)) return WS_SUBPROTOCOL;
+        const other = [...offered].find((p) => !p.startsWith(WS_TOKEN_PROTOCOL_PREFIX));
+        return other ?? [...offered][0] ?? false;
+      },
+    });
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(ws: WebSocket): void {
+    const log = this.opts.logger;
+    const max = this.opts.maxBufferedBytes;
+    let dropped = false;
+    const drop = () => {
+      if (dropped) return;
+      dropped = true;
+      this.stats.droppedSlow++;
+      log.warn({ buffered: ws.bufferedAmount, limit: max }, 'websocket client not reading: dropped');
+      ws.close(WsCloseCodes.SlowConsumer, 'send queue full: the client is not reading; reconnect and resume by seq');
+      // The close frame waits behind what the client has not read; give it a while, then cut.
+      setTimeout(() => ws.terminate(), 10_000).unref();
+    };
+    const send = (message: object) => {
+      if (dropped || ws.readyState !== WebSocket.OPEN) return;
+      const text = JSON.stringify(message);
+      if (ws.bufferedAmount + text.length > max) return drop();
+      ws.send(text);
+    };
+    const reader = new FrameMessageReader((err) => send(frameErrorResponse(err)));
+    const writer = new FrameMessageWriter((m) => send(m));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        reader.rejectFrame({ id: null, code: ErrorCodes.InvalidRequest, message: 'binary frames are not supported: send each JSON-RPC message as one text frame' });
+        return;
+      }
+      reader.acceptFrame(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
+    });
+    ws.on('error', (err) => log.debug({ err: err.message }, 'websocket error'));
+    const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log });
+    this.served.add(served);
+    this.sockets.add(ws);
+    this.stats.connected++;
+    this.stats.total++;
+    ws.once('close', (code) => {
+      log.debug({ code }, 'websocket closed');
+      this.stats.connected--;
+      this.sockets.delete(ws);
+      this.served.delete(served);
+      reader.end();
+    });
+  }
+
+  /** Closes every client with 1001 and releases its connection. */
+  async close(): Promise<void> {
+    for (const ws of this.sockets) {
+      ws.close(WsCloseCodes.GoingAway, 'the daemon is shutting down');
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }
+    await Promise.all([...this.served].map((s) => s.dispose()));
+    this.wss.close();
+  }
+}
