@@ -173,7 +173,7 @@ export class HttpServer {
     res.once('close', onClose);
     const peer = restPeer(this.opts.host, gone.signal);
     try {
-      const result = await this.opts.host.dispatch(route.decl.name, Object.keys(params).length ? params : undefined, { signal: gone.signal, client: peer });
+      const result = await this.opts.host.dispatch(route.decl.name, params, { signal: gone.signal, client: peer });
       sendJson(res, route.status ?? 200, result, cors);
     } finally {
       await peer.dispose();

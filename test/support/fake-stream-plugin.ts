@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { ErrorCodes, RpcError } from '../../src/host/errors.js';
+import { defineMethod } from '../../src/host/method.js';
+import type { Plugin } from '../../src/host/plugin.js';
+import { SessionEventBus, type SessionEvent, type UnsequencedSessionEvent } from '../../src/plugins/sessions/contract.js';
+
+/**
+ * A plugin for the HTTP bridge's tests, loaded by the real daemon from `$SWITCHBOARD_HOME/plugins`:
+ * routes of every shape (path params, query coercion, JSON body, SSE turn and tail streams) over
+ * the real SessionEventBus contract, so the bridge is proven generic, without the sessions plugin.
+ */
+const Echo = defineMethod({
+  name: 'fake/echo',
+  description: 'echoes its params',
+  params: z.object({ text: z.string(), n: z.number().int().optional() }),
+  result: z.object({ text: z.string(), n: z.number().optional() }),
+  rest: { verb: 'POST', path: '/fake-echo', status: 201 },
+});
+const Item = defineMethod({
+  name: 'fake/item',
+  description: 'shows how path and query params arrive',
+  params: z.object({ itemId: z.string(), count: z.number().int().optional(), flag: z.boolean().optional(), tags: z.array(z.string()).optional() }),
+  result: z.object({ itemId: z.string(), count: z.number().optional(), flag: z.boolean().optional(), tags: z.array(z.string()).optional() }),
+  rest: [
+    { verb: 'GET', path: '/fake-items/{item_id}' },
+    { verb: 'DELETE', path: '/fake-items/{item_id}' },
+  ],
+});
+const Open = defineMethod({
+  name: 'fake/open',
+  description: 'opens a fake session',
+  params: z.object({ sessionId: z.string(), keep: z.number().int().default(1000) }),
+  result: z.object({ sessionId: z.string() }),
+  rest: { verb: 'POST', path: '/fake/{session_id}' },
+});
+const Prompt = defineMethod({
+  name: 'fake/prompt',
+  description: 'a turn: turn_started, `tokens` chunks (pausing at `pauseAt` until released), turn_ended',
+  params: z.object({ sessionId: z.string(), tokens: z.number().int().default(5), pauseAt: z.number().int().optional() }),
+  result: z.object({ stopReason: z.string() }),
+  rest: { verb: 'POST', path: '/fake/{session_id}/message', stream: 'sse' },
+});
+const Release = defineMethod({
+  name: 'fake/release',
+  description: 'lets a paused turn go on',
+  params: z.object({ sessionId: z.string() }),
+  result: z.object({ released: z.boolean() }),
+  rest: { verb: 'POST', path: '/fake/{session_id}/release' },
+});
+const Events = defineMethod({
+  name: 'fake/events',
+  description: 'the events after a seq, from a bounded buffer (Gone when evicted)',
+  params: z.object({ sessionId: z.string(), after: z.number().int().optional() }),
+  result: z.object({ events: z.array(z.record(z.string(), z.unknown())) }),
+  rest: { verb: 'GET', path: '/fake/{session_id}/events', stream: 'sse' },
+});
+
+interface FakeSession {
+  seq: number;
+  keep: number;
+  events: SessionEvent[];
+  running: boolean;
+  release?: () => void;
+}
+
+const plugin: Plugin = {
+  name: 'fake-stream',
+  methods: [Echo, Item, Open, Prompt, Release, Events],
+  activate(ctx) {
+    const sessions = new Map<string, FakeSession>();
+    const get = (id: string) => {
+      const s = sessions.get(id);
+      if (!s) throw RpcError.notFound(`session "${id}"`);
+      return s;
+    };
+    const publish = (sessionId: string, e: UnsequencedSessionEvent) => {
+      const s = get(sessionId);
+      const event = { ...e, sessionId, seq: ++s.seq } as SessionEvent;
+      s.events.push(event);
+      if (s.events.length > s.keep) s.events.shift();
+      ctx.events.emit(SessionEventBus, event);
+    };
+    ctx.handle(Echo, (p) => p);
+    ctx.handle(Item, (p) => p);
+    ctx.handle(Open, ({ sessionId, keep }) => {
+      sessions.set(sessionId, { seq: 0, keep, events: [], running: false });
+      return { sessionId };
+    });
+    ctx.handle(Release, ({ sessionId }) => {
+      const s = get(sessionId);
+      const r = s.release;
+      s.release = undefined;
+      r?.();
+      return { released: r !== undefined };
+    });
+    ctx.handle(Events, ({ sessionId, after }) => {
+      const s = get(sessionId);
+      const from = after ?? 0;
+      const oldest = s.events[0]?.seq ?? s.seq + 1;
+      if (from < oldest - 1) throw new RpcError(ErrorCodes.Gone, `events after ${from} were evicted; the oldest kept is ${oldest}`, { oldest });
+      return { events: s.events.filter((e) => e.seq > from) };
+    });
+    ctx.handle(Prompt, async ({ sessionId, tokens, pauseAt }) => {
+      const s = get(sessionId);
+      if (s.running) throw RpcError.conflict(`a turn is already running in session "${sessionId}"`);
+      s.running = true;
+      try {
+        publish(sessionId, { type: 'turn_started', turnId: 't' });
+        for (let i = 0; i < tokens; i++) {
+          if (i === pauseAt) await new Promise<void>((r) => (s.release = r));
+          publish(sessionId, { type: 'update', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: `t${i} ` } } });
+        }
+        publish(sessionId, { type: 'turn_ended', turnId: 't', stopReason: 'end_turn' });
+        return { stopReason: 'end_turn' };
+      } finally {
+        s.running = false;
+      }
+    });
+  },
+};
+
+export default plugin;
