@@ -131,6 +131,20 @@ describe('switchboard stdio (end to end)', () => {
       expect(cli.stderr()).to.contain('shutting down');
     });
 
+    it('--log-file sends the log to a file, not to stderr or stdout', async () => {
+      const logFile = `${home.dir}/logs/switchboard.log`;
+      const cli = spawnCli(['stdio', '--log-file', logFile, '--log-level', 'debug'], { SWITCHBOARD_HOME: home.dir });
+      running.push(cli);
+      const lines = new LineReader(cli.child.stdout);
+      cli.child.stdin.end('{"jsonrpc":"2.0","id":1,"method":"host/ping"}\n');
+      expect((await lines.nextJson()).result.pong).to.equal(true);
+      expect((await cli.exited).code).to.equal(0);
+      const { readFileSync } = await import('node:fs');
+      const log = readFileSync(logFile, 'utf8');
+      expect(log).to.contain('stdio framing detected');
+      expect(cli.stderr()).not.to.contain('"level"');
+    });
+
     it('prints help and version, and rejects an unknown command with exit 2', async () => {
       const help = spawnCli(['--help']);
       let out = '';
