@@ -48,6 +48,8 @@ export function registerServeCommand(cli: CAC): void {
         maxBodyBytes,
         maxMessageBytes: app.config.maxMessageBytes,
         maxWsBufferedBytes,
+        // Tests shorten the heartbeat to see one; 15 s otherwise.
+        heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
       });
       let url: string;
       try {
