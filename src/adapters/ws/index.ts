@@ -37,7 +37,8 @@ export class WsAdapter {
   private readonly wss: WebSocketServer;
   private readonly served = new Set<ServedConnection>();
   private readonly sockets = new Set<WebSocket>();
-  readonly stats = { connected: 0, total: 0, droppedSlow: 0 };
+  /** For `host/status`: clients now and ever, slow clients dropped, the largest send queue seen. */
+  readonly stats = { connected: 0, total: 0, droppedSlow: 0, peakQueuedBytes: 0 };
 
   constructor(private readonly opts: WsAdapterOptions) {
     this.wss = new WebSocketServer({
@@ -74,7 +75,9 @@ export class WsAdapter {
     const send = (message: object) => {
       if (dropped || ws.readyState !== WebSocket.OPEN) return;
       const text = JSON.stringify(message);
-      if (ws.bufferedAmount + text.length > max) return drop();
+      const queued = ws.bufferedAmount + text.length;
+      if (queued > max) return drop();
+      if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
       ws.send(text);
     };
     const reader = new FrameMessageReader((err) => send(frameErrorResponse(err)));
