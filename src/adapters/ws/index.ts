@@ -63,6 +63,9 @@ export class WsAdapter {
     const log = this.opts.logger;
     const max = this.opts.maxBufferedBytes;
     let dropped = false;
+    let corked = false;
+    // ws has no public cork: batching frames per tick needs its underlying socket.
+    const socket = (ws as unknown as { _socket?: import('node:net').Socket })._socket;
     const drop = () => {
       if (dropped) return;
       dropped = true;
@@ -78,6 +81,15 @@ export class WsAdapter {
       const queued = ws.bufferedAmount + text.length;
       if (queued > max) return drop();
       if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
+      // Frames sent in the same tick leave in one write (a burst of updates costs one syscall).
+      if (socket && !corked) {
+        corked = true;
+        socket.cork();
+        setImmediate(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
       ws.send(text);
     };
     const reader = new FrameMessageReader((err) => send(frameErrorResponse(err)));

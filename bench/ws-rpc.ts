@@ -1,0 +1,88 @@
+/**
+ * Issue 5 benchmark: JSON-RPC round trips/s of a trivial host method over `switchboard serve`'s
+ * `/ws` beside bare vscode-jsonrpc over `ws` (same client, same load, both in child processes),
+ * and the idle RSS of `switchboard serve` beside an idle bare Node HTTP server. Asserts nothing.
+ *
+ *   npm run build && node dist/bench/ws-rpc.js [total=100000] [inflight=64]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createMessageConnection } from 'vscode-jsonrpc/node';
+import { WebSocket } from 'ws';
+import { BIN, ROOT, fmt, median, roundTrips } from './support/measure.js';
+import { WsReader, WsWriter } from './support/ws-jsonrpc.js';
+
+const total = Number(process.argv[2] ?? 100_000);
+const inflight = Number(process.argv[3] ?? 64);
+const home = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-ws-'));
+const env = { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_LOG_LEVEL: 'warn' };
+
+/** Spawns a server and resolves with the URL it prints on stderr (`listening on <url>`). */
+function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      err += d;
+      const url = /listening on (\S+)/.exec(err)?.[1];
+      if (url) resolve({ child, url });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
+  });
+}
+
+async function throughput(url: string, headers: Record<string, string>): Promise<number> {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  const client = createMessageConnection(new WsReader(ws), new WsWriter(ws));
+  client.listen();
+  await roundTrips(client, 'host/ping', Math.min(5000, total), inflight); // warm-up
+  const rate = await roundTrips(client, 'host/ping', total, inflight);
+  client.dispose();
+  ws.close();
+  return rate;
+}
+
+function rssMb(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+const bare = await start([path.join(ROOT, 'dist', 'bench', 'support', 'bare-ws-jsonrpc-server.js')]);
+const sb = await start([BIN, 'serve', '--port', '0']);
+const token = readFileSync(path.join(home, 'token'), 'utf8').trim();
+const sbWs = sb.url.replace('http:', 'ws:') + '/ws';
+
+// Idle RSS first, before any load.
+const bareHttp = spawn(process.execPath, ['-e', "require('http').createServer((q,s)=>s.end()).listen(0,'127.0.0.1')"], { stdio: 'ignore' });
+await settle();
+const idle = { node: rssMb(bareHttp.pid!), switchboard: rssMb(sb.child.pid!) };
+bareHttp.kill('SIGKILL');
+
+const rounds = 3;
+const bareRates: number[] = [];
+const sbRates: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  bareRates.push(await throughput(bare.url, {}));
+  sbRates.push(await throughput(sbWs, { authorization: `Bearer ${token}` }));
+}
+const afterLoad = rssMb(sb.child.pid!);
+bare.child.kill('SIGKILL');
+sb.child.kill('SIGTERM');
+await new Promise((r) => sb.child.once('exit', r));
+rmSync(home, { recursive: true, force: true });
+
+const b = median(bareRates);
+const h = median(sbRates);
+console.log(`WebSocket JSON-RPC round trips (${fmt(total)} requests, ${inflight} in flight, median of ${rounds})`);
+console.log(`  bare vscode-jsonrpc over ws   ${fmt(b)} req/s`);
+console.log(`  switchboard serve /ws         ${fmt(h)} req/s   (${fmt(h / b, 2)}x bare; goal >= 0.90x)`);
+console.log(`RSS`);
+console.log(`  idle bare node http server    ${fmt(idle.node, 1)} MB`);
+console.log(`  idle switchboard serve        ${fmt(idle.switchboard, 1)} MB   (goal < 80 MB)`);
+console.log(`  switchboard serve after load  ${fmt(afterLoad, 1)} MB`);
