@@ -30,9 +30,14 @@ function sessionIdOf(params: Record<string, unknown>, route: CompiledRoute): str
 }
 
 function openWriter(ctx: StreamContext, res: ServerResponse, headers: Record<string, string>): SseWriter {
-  const w = new SseWriter(res, { ...ctx.writer, headers: { ...ctx.writer.headers, ...headers } });
-  ctx.open.add(w);
-  res.once('close', () => ctx.open.delete(w));
+  let w: SseWriter | undefined;
+  // onClosed may run inside the constructor (client already gone), before `w` is assigned.
+  w = new SseWriter(res, {
+    ...ctx.writer,
+    headers: { ...ctx.writer.headers, ...headers },
+    onClosed: () => void (w && ctx.open.delete(w)),
+  });
+  if (!w.closed) ctx.open.add(w);
   return w;
 }
 

@@ -7,6 +7,8 @@ export interface SseWriterOptions {
   /** A client whose unread output exceeds this is dropped (it resumes with Last-Event-ID). */
   maxBufferedBytes?: number;
   headers?: Record<string, string>;
+  /** Called once when the stream ends or the client goes away. */
+  onClosed?: () => void;
 }
 
 /**
@@ -19,6 +21,7 @@ export class SseWriter {
   private heartbeat?: NodeJS.Timeout;
   private ended = false;
   private readonly maxBuffered: number;
+  private onClosed?: () => void;
 
   constructor(
     private readonly res: ServerResponse,
@@ -34,7 +37,12 @@ export class SseWriter {
       ...opts.headers,
     });
     res.flushHeaders();
+    this.onClosed = opts.onClosed;
     res.once('close', () => this.stop());
+    if (res.destroyed) {
+      this.stop();
+      return;
+    }
     const every = opts.heartbeatMs ?? 15000;
     if (every > 0) {
       this.heartbeat = setInterval(() => this.comment('heartbeat'), every);
@@ -106,7 +114,13 @@ export class SseWriter {
   }
 
   private stop(): void {
+    const first = !this.ended;
     this.ended = true;
+    if (first) {
+      const cb = this.onClosed;
+      this.onClosed = undefined;
+      cb?.();
+    }
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
   }
