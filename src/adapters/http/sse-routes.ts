@@ -130,9 +130,13 @@ export async function serveEventTail(
   try {
     let replay: SessionEvent[] = [];
     let replayError: RpcError | undefined;
+    let reportedLast: number | undefined;
     try {
       const replayParams = { ...params, sessionId, ...(after === undefined ? {} : { after }) };
-      replay = eventsOf(await ctx.host.dispatch(route.decl.name, replayParams, { signal: gone.signal, client: peer }));
+      const result = await ctx.host.dispatch(route.decl.name, replayParams, { signal: gone.signal, client: peer });
+      replay = eventsOf(result);
+      const last = (result as { lastSeq?: unknown } | null)?.lastSeq;
+      if (typeof last === 'number') reportedLast = last;
     } catch (err) {
       const rpc = toRpcError(err);
       if (rpc.code !== ErrorCodes.Gone) throw rpc;
@@ -144,6 +148,7 @@ export async function serveEventTail(
     if (after === undefined) {
       // Live only: what the method returned is what the client already has.
       for (const e of replay) lastSeq = Math.max(lastSeq, e.seq);
+      if (reportedLast !== undefined) lastSeq = Math.max(lastSeq, reportedLast);
     }
     for (const e of [...replay, ...backlog].sort((a, b) => a.seq - b.seq)) emit(e);
     backlog.length = 0;
