@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import { HttpServer } from '../adapters/http/server.js';
-import { isLoopbackHost, writeTokenFile } from '../adapters/http/security.js';
+import { isLoopbackHost, newToken, writeTokenFile } from '../adapters/http/security.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
 
 interface ServeFlags extends CommonFlags {
@@ -37,7 +37,8 @@ export function registerServeCommand(cli: CAC): void {
       const maxWsBufferedBytes = positiveInt('--ws-max-buffered-bytes', flags.wsMaxBufferedBytes, 8 * 1024 * 1024);
       const allowOrigins = flags.allowOrigin === undefined ? [] : ([] as string[]).concat(flags.allowOrigin).map(String);
       const app = await startApp(flags);
-      const token = writeTokenFile(app.config.home);
+      // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
+      const token = newToken();
       const server = new HttpServer({
         host: app.host,
         logger: app.logger.child({ transport: 'http' }),
@@ -58,6 +59,7 @@ export function registerServeCommand(cli: CAC): void {
         await app.stop();
         throw new Error(`cannot listen on ${bindHost}:${port}: ${(err as Error).message}`);
       }
+      writeTokenFile(app.config.home, token);
       if (!isLoopbackHost(bindHost)) {
         app.logger.warn({ host: bindHost }, 'listening beyond loopback: other machines can reach this daemon (the token still guards it)');
         process.stderr.write(`switchboard: warning: --host ${bindHost} is reachable from other machines; only the token protects it\n`);

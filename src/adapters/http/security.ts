@@ -10,12 +10,16 @@ export const WS_TOKEN_PROTOCOL_PREFIX = 'bearer.';
 /** The subprotocol the server selects (browsers require it to pick one they offered). */
 export const WS_SUBPROTOCOL = 'switchboard.jsonrpc';
 
+/** A fresh random token (256 bits, base64url: also valid in a Sec-WebSocket-Protocol entry). */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 /**
- * Writes a fresh random token to `$SWITCHBOARD_HOME/token` with mode 0600 (temp file + rename,
- * so a reader never sees a half-written or world-readable token) and returns it.
+ * Writes the token to `$SWITCHBOARD_HOME/token` with mode 0600 (temp file + rename, so a reader
+ * never sees a half-written or world-readable token) and returns it.
  */
-export function writeTokenFile(home: string): string {
-  const token = randomBytes(32).toString('base64url');
+export function writeTokenFile(home: string, token = newToken()): string {
   const file = path.join(home, 'token');
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, token + '\n', { mode: 0o600 });

@@ -159,6 +159,10 @@ export class HttpServer {
     url: URL,
     cors: Record<string, string>,
   ): Promise<void> {
+    if (route.stream === 'sse' && req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', ...cors }).end();
+      return;
+    }
     const params = await this.paramsFor(req, route, pathParams, url);
     if (route.stream === 'sse') {
       return route.verb === 'GET'

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { spawnCli } from '../../support/spawn-cli.js';
 import { tempHome } from '../../support/temp-home.js';
 import { installFakeStreamPlugin, spawnServe, type Served } from '../../support/spawn-serve.js';
 
@@ -179,6 +180,18 @@ describe('switchboard serve (e2e): auth, Host/Origin, derived routes, errors, Op
     expect(res.headers.get('content-security-policy')).to.contain("default-src 'self'");
     const traversal = await raw(s, { path: '/..%2f..%2fpackage.json' });
     expect(traversal.status).to.equal(401);
+  });
+
+  it('fails clearly when the port is taken (exit 1) and on a bad flag (exit 2)', async () => {
+    const taken = spawnCli(['serve', '--port', String(s.port)], { SWITCHBOARD_HOME: s.home });
+    const exit = await taken.exited;
+    expect(exit.code).to.equal(1);
+    expect(taken.stderr()).to.contain(`cannot listen on 127.0.0.1:${s.port}`);
+    // The running daemon's token file is left alone.
+    expect(readFileSync(path.join(s.home, 'token'), 'utf8').trim()).to.equal(s.token);
+    const bad = spawnCli(['serve', '--port', 'eighty'], { SWITCHBOARD_HOME: s.home });
+    expect((await bad.exited).code).to.equal(2);
+    expect(bad.stderr()).to.contain('--port must be');
   });
 
   it('never writes the token to a log file, and exits 0 on SIGTERM', async () => {
