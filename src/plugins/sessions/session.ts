@@ -1,0 +1,137 @@
+import type { ClientPeer } from '../../host/client.js';
+import type { ChatMessage } from '../providers/contract.js';
+import type { SessionEvent, SessionInfo } from './contract.js';
+import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
+
+/** A bounded FIFO of the latest events, for replay by seq. */
+export class ReplayBuffer {
+  private items: (SessionEvent | undefined)[];
+  private start = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    this.items = new Array(capacity);
+  }
+
+  push(e: SessionEvent): void {
+    const end = (this.start + this.count) % this.capacity;
+    this.items[end] = e;
+    if (this.count < this.capacity) this.count++;
+    else this.start = (this.start + 1) % this.capacity;
+  }
+
+  /** The seq of the oldest event kept (lastSeq + 1 when empty). */
+  oldestSeq(lastSeq: number): number {
+    return this.count ? this.items[this.start]!.seq : lastSeq + 1;
+  }
+
+  after(seq: number): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const e = this.items[(this.start + i) % this.capacity]!;
+      if (e.seq > seq) out.push(e);
+    }
+    return out;
+  }
+}
+
+/** Runs async mutations of one session one at a time, in call order. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => T | Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export interface ActiveTurn {
+  id: string;
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
+/** One session in memory: its meta, history, event stream state and attached clients. */
+export class Session {
+  messages: ChatMessage[] = [];
+  updatedAt: string;
+  seq = 0;
+  turn?: ActiveTurn;
+  readonly lock = new Mutex();
+  private readonly attached = new Map<string, { peer: ClientPeer; off: () => void }>();
+
+  constructor(
+    public meta: SessionMeta,
+    readonly log: SessionLog,
+    readonly buffer: ReplayBuffer,
+  ) {
+    this.updatedAt = meta.createdAt;
+  }
+
+  get id(): string {
+    return this.meta.sessionId;
+  }
+
+  info(): SessionInfo {
+    return { sessionId: this.id, workspace: this.meta.workspace, profile: this.meta.profile, mode: this.meta.mode, mcpServers: this.meta.mcpServers };
+  }
+
+  /** Applies a log record to the in-memory state (on load and as it is written). */
+  apply(r: LogRecord): void {
+    switch (r.k) {
+      case 'meta':
+        this.meta = r.meta;
+        break;
+      case 'msg':
+        this.messages.push(r.m);
+        this.updatedAt = r.at;
+        break;
+      case 'ev':
+        this.seq = Math.max(this.seq, r.e.seq);
+        this.buffer.push(r.e);
+        break;
+      case 'set':
+        this.meta = { ...this.meta, ...r.patch };
+        this.updatedAt = r.at;
+        break;
+      case 'clear':
+        this.messages = [];
+        this.updatedAt = r.at;
+        break;
+    }
+  }
+
+  /** Writes a record to the log, then applies it: what is in memory is always on disk. */
+  record(r: LogRecord): void {
+    this.log.append(r);
+    if (r.k !== 'ev') this.apply(r);
+  }
+
+  addMessage(m: ChatMessage): void {
+    this.record({ k: 'msg', m, at: new Date().toISOString() });
+  }
+
+  attach(peer: ClientPeer): void {
+    const had = this.attached.get(peer.id);
+    if (had) {
+      // Re-insert: most recent last in the map, first in `clients()`.
+      this.attached.delete(peer.id);
+      this.attached.set(peer.id, had);
+      return;
+    }
+    if (peer.closed.aborted) return;
+    const onClose = () => this.attached.delete(peer.id);
+    peer.closed.addEventListener('abort', onClose, { once: true });
+    this.attached.set(peer.id, { peer, off: () => peer.closed.removeEventListener('abort', onClose) });
+  }
+
+  clients(): ClientPeer[] {
+    return [...this.attached.values()].map((a) => a.peer).reverse();
+  }
+
+  detachAll(): void {
+    for (const a of this.attached.values()) a.off();
+    this.attached.clear();
+  }
+}
