@@ -212,6 +212,7 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
   let abortWaiters: { n: number; resolve: () => void }[] = [];
   let aborts = 0;
   const sockets = new Set<import('node:net').Socket>();
+  const tokenBodies = new Map<string, Buffer>();
   const fallback: Step = opts.fallback ?? { type: 'error', status: 500, message: 'fake provider: no scripted response left in the queue' };
 
   const server = http.createServer((req, res) => {
@@ -274,6 +275,14 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
     res.on('close', onAbort);
     if (step.type === 'fixture') {
       res.end(fixture(step.name));
+      return;
+    }
+    if (step.type === 'tokens') {
+      // Built once per shape: a benchmark measures the relay, not this server's JSON encoding.
+      const key = `${step.count}:${step.token ?? ''}`;
+      let body = tokenBodies.get(key);
+      if (!body) tokenBodies.set(key, (body = Buffer.from(dialect.frames(step).join(''))));
+      res.end(body);
       return;
     }
     const frames = dialect.frames(step);

@@ -108,7 +108,7 @@ export const sessionsPlugin: Plugin = {
         title: p?.title,
         mcpServers: p?.mcpServers ?? [],
       });
-      s.attach(call.client);
+      manager.attach(s, call.client);
       ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');
       return { ...view(s), modes: modes(s) };
     });
@@ -119,7 +119,7 @@ export const sessionsPlugin: Plugin = {
       for (const update of historyUpdates(s.messages)) {
         call.client.notify('session/update', { sessionId, update, _meta: { replay: true } });
       }
-      s.attach(call.client);
+      manager.attach(s, call.client);
       manager.reopen(s);
       return { modes: modes(s) };
     });
@@ -202,7 +202,7 @@ export const sessionsPlugin: Plugin = {
       if (s.turn) {
         throw RpcError.conflict(`a turn is already running in session ${sessionId}; wait for it to end or cancel it with session/cancel`, { sessionId });
       }
-      s.attach(call.client);
+      manager.attach(s, call.client);
       const controller = new AbortController();
       // $/cancelRequest of the prompt cancels the turn; a client that merely goes away does not.
       const onCallAbort = () => {

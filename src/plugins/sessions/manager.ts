@@ -54,6 +54,7 @@ export interface NewSessionInput {
  */
 export class SessionManager implements SessionService {
   private readonly sessions = new Map<string, Session>();
+  private readonly byClient = new Map<string, { sessions: Set<string>; off: () => void }>();
   private readonly opened: Emitter<SessionInfo>;
   private readonly deleted: Emitter<string>;
   private readonly modeChanged: Emitter<SessionInfo>;
@@ -158,12 +159,15 @@ export class SessionManager implements SessionService {
       await s.turn.done.catch(() => undefined);
     }
     this.sessions.delete(s.id);
+    for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
     s.detachAll();
     s.log.remove();
     this.deleted.fire(s.id);
   }
 
   closeAll(): void {
+    for (const entry of this.byClient.values()) entry.off();
+    this.byClient.clear();
     for (const s of this.sessions.values()) {
       s.turn?.controller.abort();
       s.detachAll();
@@ -197,8 +201,25 @@ export class SessionManager implements SessionService {
     return this.sessions.get(sessionId)?.clients() ?? [];
   }
 
-  attach(sessionId: string, client: ClientPeer): void {
-    this.require(sessionId).attach(client);
+  /**
+   * Attaches a client to a session (session/new, load, prompt). One close listener per client,
+   * however many sessions it touches; closing detaches it from all of them.
+   */
+  attach(s: Session, client: ClientPeer): void {
+    if (client.closed.aborted) return;
+    let entry = this.byClient.get(client.id);
+    if (!entry) {
+      const sessions = new Set<string>();
+      const onClose = () => {
+        this.byClient.delete(client.id);
+        for (const id of sessions) this.sessions.get(id)?.detach(client.id);
+      };
+      client.closed.addEventListener('abort', onClose, { once: true });
+      entry = { sessions, off: () => client.closed.removeEventListener('abort', onClose) };
+      this.byClient.set(client.id, entry);
+    }
+    entry.sessions.add(s.id);
+    s.attach(client);
   }
 
   publish(sessionId: string, event: UnsequencedSessionEvent): SessionEvent {

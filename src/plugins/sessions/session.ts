@@ -59,7 +59,8 @@ export class Session {
   seq = 0;
   turn?: ActiveTurn;
   readonly lock = new Mutex();
-  private readonly attached = new Map<string, { peer: ClientPeer; off: () => void }>();
+  /** Attached clients, least recent first. */
+  private readonly attached = new Map<string, ClientPeer>();
 
   constructor(
     public meta: SessionMeta,
@@ -112,26 +113,21 @@ export class Session {
     this.record({ k: 'msg', m, at: new Date().toISOString() });
   }
 
+  /** Adds (or moves to the front) a client; the manager detaches it when it closes. */
   attach(peer: ClientPeer): void {
-    const had = this.attached.get(peer.id);
-    if (had) {
-      // Re-insert: most recent last in the map, first in `clients()`.
-      this.attached.delete(peer.id);
-      this.attached.set(peer.id, had);
-      return;
-    }
-    if (peer.closed.aborted) return;
-    const onClose = () => this.attached.delete(peer.id);
-    peer.closed.addEventListener('abort', onClose, { once: true });
-    this.attached.set(peer.id, { peer, off: () => peer.closed.removeEventListener('abort', onClose) });
+    this.attached.delete(peer.id);
+    this.attached.set(peer.id, peer);
+  }
+
+  detach(peerId: string): void {
+    this.attached.delete(peerId);
   }
 
   clients(): ClientPeer[] {
-    return [...this.attached.values()].map((a) => a.peer).reverse();
+    return [...this.attached.values()].reverse();
   }
 
   detachAll(): void {
-    for (const a of this.attached.values()) a.off();
     this.attached.clear();
   }
 }

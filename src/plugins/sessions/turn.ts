@@ -5,6 +5,8 @@ import type { StopReason } from './contract.js';
 import type { Session } from './session.js';
 import { runToolCall, type ToolRunDeps } from './tool-call.js';
 
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface TurnDeps extends ToolRunDeps {
   maxTurnRequests: number;
 }
@@ -86,6 +88,9 @@ export async function runTurn(deps: TurnDeps, s: Session, input: TurnInput): Pro
               break;
           }
         }
+        // Let transports flush what was just published (they write once per event-loop turn)
+        // before the next network read is parsed: a fast stream must not delay the first token.
+        await yieldToLoop();
       }
     } catch (err) {
       // Keep what the client already saw, without half-formed tool calls.
