@@ -116,6 +116,7 @@ describe('e2e: switchboard stdio driven by the official ACP client', function ()
       const init = await ctx.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
       expect(init.protocolVersion).to.equal(1);
       expect(init.agentCapabilities?.loadSession).to.equal(true);
+      expect(init.agentCapabilities?.sessionCapabilities).to.deep.include({ list: {}, delete: {} });
       const profile = await ctx.request<any>('profiles/create', { name: 'fake', provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.baseUrl, apiKey: SECRET });
       expect(profile.apiKey).to.equal('[redacted]');
 
