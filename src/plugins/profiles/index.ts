@@ -1,5 +1,5 @@
 import type { Plugin } from '../../host/plugin.js';
-import { toRpcError } from '../../host/errors.js';
+import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
 import { ProfileServiceToken, type ProfileService } from './contract.js';
 import {
@@ -14,6 +14,8 @@ import {
 } from './schemas.js';
 import { ProfileStore, redact } from './store.js';
 
+const TEST_TIMEOUT_MS = 15_000;
+
 /** `profiles/*` and `GET /ready`: named provider settings in `$SWITCHBOARD_HOME/profiles.json`. */
 export const profilesPlugin: Plugin = {
   name: 'profiles',
@@ -23,6 +25,10 @@ export const profilesPlugin: Plugin = {
   activate(ctx) {
     const store = new ProfileStore(ctx.config.home, ctx.config.env);
     const factory = ctx.container.resolve(ProviderFactoryToken);
+    const fresh = () => {
+      store.refresh((message) => ctx.logger.warn({ message }, 'profiles.json changed but cannot be read; keeping the profiles loaded before'));
+      return store;
+    };
     const listeners = new Set<() => void>();
     const changed = () => {
       for (const l of listeners) l();
@@ -35,9 +41,9 @@ export const profilesPlugin: Plugin = {
     });
 
     const service: ProfileService = {
-      defaultName: () => store.defaultName(),
-      has: (name) => store.find(name) !== undefined,
-      resolve: (name) => store.resolve(name),
+      defaultName: () => fresh().defaultName(),
+      has: (name) => fresh().find(name) !== undefined,
+      resolve: (name) => fresh().resolve(name),
       onDidChange(listener) {
         listeners.add(listener);
         return { dispose: () => void listeners.delete(listener) };
@@ -45,41 +51,44 @@ export const profilesPlugin: Plugin = {
     };
     ctx.container.registerInstance(ProfileServiceToken, service);
 
-    ctx.handle(ProfilesList, () => ({ default: store.defaultName(), profiles: store.list().map(view) }));
-    ctx.handle(ProfilesGet, ({ name }) => view(store.get(name)));
+    ctx.handle(ProfilesList, () => ({ default: fresh().defaultName(), profiles: store.list().map(view) }));
+    ctx.handle(ProfilesGet, ({ name }) => view(fresh().get(name)));
     ctx.handle(ProfilesCreate, ({ makeDefault, ...profile }) => {
-      const p = store.create(profile, makeDefault ?? false);
+      const p = fresh().create(profile, makeDefault ?? false);
       ctx.logger.info({ profile: redact(p) }, 'profile created');
       changed();
       return view(p);
     });
     ctx.handle(ProfilesUpdate, ({ name, ...patch }) => {
-      const p = store.update(name, patch);
+      const p = fresh().update(name, patch);
       ctx.logger.info({ profile: redact(p), from: name }, 'profile updated');
       changed();
       return view(p);
     });
     ctx.handle(ProfilesDelete, ({ name }) => {
-      store.delete(name);
+      fresh().delete(name);
       ctx.logger.info({ name }, 'profile deleted');
       changed();
       return { deleted: true as const, default: store.defaultName() };
     });
     ctx.handle(ProfilesTest, async ({ name }, call) => {
-      const p = store.get(name);
+      const p = fresh().get(name);
       const started = performance.now();
+      const timeout = AbortSignal.timeout(TEST_TIMEOUT_MS);
       try {
         const provider = factory.create(store.resolve(name));
-        const { models } = await provider.listModels(AbortSignal.any([call.signal, AbortSignal.timeout(15_000)]));
+        const { models } = await provider.listModels(AbortSignal.any([call.signal, timeout]));
         return { ok: true, profile: name, provider: p.provider, latencyMs: Math.round(performance.now() - started), models };
       } catch (err) {
-        const rpc = toRpcError(err);
+        const rpc = timeout.aborted
+          ? new RpcError(ErrorCodes.Timeout, `the provider of profile "${name}" did not answer within ${TEST_TIMEOUT_MS / 1000} s`)
+          : toRpcError(err);
         ctx.logger.info({ profile: name, code: rpc.code, message: rpc.message }, 'profile test failed');
         return { ok: false, profile: name, provider: p.provider, latencyMs: Math.round(performance.now() - started), error: rpc.toJSON() };
       }
     });
     ctx.handle(ProfilesReady, () => {
-      const profiles = store.list().map((p) => {
+      const profiles = fresh().list().map((p) => {
         const reason = store.unusable(p);
         return { name: p.name, provider: p.provider, ready: !reason, ...(reason ? { reason } : {}) };
       });

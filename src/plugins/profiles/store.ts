@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
@@ -39,6 +39,8 @@ export class ProfileStore {
   private readonly file: string;
   private data: ProfilesFile;
   private fromFile: boolean;
+  /** mtime of the file as last read or written: a hand edit is picked up on next use. */
+  private seenMtime = 0;
 
   constructor(
     home: string,
@@ -47,6 +49,31 @@ export class ProfileStore {
     this.file = path.join(home, 'profiles.json');
     this.fromFile = existsSync(this.file);
     this.data = this.fromFile ? this.read() : { default: 'local', profiles: [builtinLocal(env)] };
+    this.seenMtime = this.mtime();
+  }
+
+  private mtime(): number {
+    try {
+      return statSync(this.file).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Re-reads profiles.json when someone edited it since we last saw it. A broken edit keeps the
+   * profiles in memory and says why, rather than losing them.
+   */
+  refresh(onError?: (message: string) => void): void {
+    const m = this.mtime();
+    if (m === 0 || m === this.seenMtime) return;
+    this.seenMtime = m;
+    try {
+      this.data = this.read();
+      this.fromFile = true;
+    } catch (err) {
+      onError?.((err as Error).message);
+    }
   }
 
   private read(): ProfilesFile {
@@ -66,6 +93,7 @@ export class ProfileStore {
     writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n', { mode: 0o600 });
     renameSync(tmp, this.file);
     this.fromFile = true;
+    this.seenMtime = this.mtime();
   }
 
   isBuiltin(name: string): boolean {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
 import { ErrorCodes } from '../../../src/host/errors.js';
@@ -97,6 +97,16 @@ describe('profiles', () => {
     const list = await client.sendRequest<any>('profiles/list');
     expect(list.profiles.map((p: any) => p.name)).not.to.include('openai');
     expect(list.default).to.equal(res.default);
+  });
+
+  it('picks up a hand edit of profiles.json; a broken edit keeps the loaded profiles', async () => {
+    const file = path.join(t.home, 'profiles.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    stored.profiles.push({ name: 'hand', provider: 'ollama', model: 'qwen' });
+    writeFileSync(file, JSON.stringify(stored));
+    expect((await client.sendRequest<any>('profiles/get', { name: 'hand' })).model).to.equal('qwen');
+    writeFileSync(file, '{ not json');
+    expect((await client.sendRequest<any>('profiles/get', { name: 'hand' })).model).to.equal('qwen');
   });
 
   it('a prompt to an unreachable local Ollama says how to add a profile', async () => {
