@@ -115,12 +115,15 @@ export const sessionsPlugin: Plugin = {
 
     ctx.handle(SessionLoad, ({ sessionId, mcpServers }, call) => {
       const s = manager.require(sessionId);
-      if (mcpServers && mcpServers.length) s.record({ k: 'set', patch: { mcpServers }, at: new Date().toISOString() });
+      // A client may bring its own MCP servers on load: announce the session again so the MCP
+      // plugin reconnects with them. The same list (or none) changes nothing.
+      const changed = mcpServers && mcpServers.length > 0 && JSON.stringify(mcpServers) !== JSON.stringify(s.meta.mcpServers);
+      if (changed) s.record({ k: 'set', patch: { mcpServers }, at: new Date().toISOString() });
       for (const update of historyUpdates(s.messages)) {
         call.client.notify('session/update', { sessionId, update, _meta: { replay: true } });
       }
       manager.attach(s, call.client);
-      manager.reopen(s);
+      if (changed) manager.reopen(s);
       return { modes: modes(s) };
     });
 

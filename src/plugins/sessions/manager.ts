@@ -185,7 +185,19 @@ export class SessionManager implements SessionService {
     return this.sessionsList().map((s) => s.info());
   }
 
+  /**
+   * Calls the listener at once for every session already open (those reloaded from disk at start
+   * are open before any dependant activates), then for each one created, forked, or loaded with
+   * different `mcpServers`.
+   */
   onDidOpen(listener: (s: SessionInfo) => void): Disposable {
+    for (const s of this.sessions.values()) {
+      try {
+        listener(s.info());
+      } catch (err) {
+        this.logger.error({ err }, 'session listener threw');
+      }
+    }
     return this.opened.on(listener);
   }
 

@@ -104,7 +104,9 @@ describe('sessions: persistence, replay, and the session methods', () => {
     const info = await client.sendRequest<any>('session/get', { sessionId });
     await t.close();
     appendFileSync(path.join(home.dir, 'sessions', `${sessionId}.jsonl`), '{"k":"msg","m":{"role":"user","cont');
+    seen.opened.length = 0;
     await boot();
+    expect(seen.opened, 'onDidOpen announces reloaded sessions to plugins that activate later').to.include(sessionId);
     const after = await client.sendRequest<any>('session/history', { sessionId });
     expect(after).to.deep.equal(before);
     const again = await client.sendRequest<any>('session/get', { sessionId });
@@ -130,6 +132,14 @@ describe('sessions: persistence, replay, and the session methods', () => {
     ]);
     expect(replayed[0].update.content).to.deep.equal({ type: 'text', text: 'first' });
     expect(replayed[1].update.content.text).to.equal('one two');
+    // Loading with other MCP servers announces the session again (the MCP plugin reconnects).
+    seen.opened.length = 0;
+    await client.sendRequest('session/load', { sessionId, cwd: home.dir, mcpServers: [] });
+    expect(seen.opened).to.deep.equal([]);
+    const servers = [{ name: 'fs', command: 'npx', args: ['x'], env: [] }];
+    await client.sendRequest('session/load', { sessionId, cwd: home.dir, mcpServers: servers });
+    expect(seen.opened).to.deep.equal([sessionId]);
+    expect((await client.sendRequest<any>('session/get', { sessionId })).mcpServers).to.deep.equal(servers);
   });
 
   it('fork copies the history up to a message; clear keeps the system prompt', async () => {
