@@ -3,32 +3,36 @@ import type { ChatMessage } from '../providers/contract.js';
 import type { SessionEvent, SessionInfo } from './contract.js';
 import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
 
-/** A bounded FIFO of the latest events, for replay by seq. */
+/**
+ * A bounded FIFO of the latest events, for replay by seq. It grows as events come (an idle
+ * session costs nearly nothing) and becomes a ring once full.
+ */
 export class ReplayBuffer {
-  private items: (SessionEvent | undefined)[];
+  private readonly items: SessionEvent[] = [];
+  /** Index of the oldest event once the ring is full. */
   private start = 0;
-  private count = 0;
 
-  constructor(readonly capacity: number) {
-    this.items = new Array(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   push(e: SessionEvent): void {
-    const end = (this.start + this.count) % this.capacity;
-    this.items[end] = e;
-    if (this.count < this.capacity) this.count++;
-    else this.start = (this.start + 1) % this.capacity;
+    if (this.items.length < this.capacity) {
+      this.items.push(e);
+      return;
+    }
+    this.items[this.start] = e;
+    this.start = (this.start + 1) % this.capacity;
   }
 
   /** The seq of the oldest event kept (lastSeq + 1 when empty). */
   oldestSeq(lastSeq: number): number {
-    return this.count ? this.items[this.start]!.seq : lastSeq + 1;
+    return this.items.length ? this.items[this.start].seq : lastSeq + 1;
   }
 
   after(seq: number): SessionEvent[] {
     const out: SessionEvent[] = [];
-    for (let i = 0; i < this.count; i++) {
-      const e = this.items[(this.start + i) % this.capacity]!;
+    const n = this.items.length;
+    for (let i = 0; i < n; i++) {
+      const e = this.items[(this.start + i) % n];
       if (e.seq > seq) out.push(e);
     }
     return out;
