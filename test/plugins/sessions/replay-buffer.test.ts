@@ -25,6 +25,7 @@ describe('sessions: replay buffer and mutex', () => {
       throw new Error('boom');
     });
     const third = m.run(() => void order.push('c'));
+    await new Promise((r) => setImmediate(r)); // the first has started and holds the lock
     expect(order).to.deep.equal([]);
     release();
     await first;
