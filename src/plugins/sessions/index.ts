@@ -223,9 +223,11 @@ export const sessionsPlugin: Plugin = {
       manager.publish(sessionId, { type: 'turn_started', turnId });
       try {
         const resolved = profiles.resolve(s.meta.profile);
+        const key = JSON.stringify(resolved);
+        if (s.provider?.key !== key) s.provider = { key, instance: providers.create(resolved), contextWindow: resolved.contextWindow };
         const stopReason = await runTurn(turnDeps, s, {
-          provider: providers.create(resolved),
-          contextWindow: resolved.contextWindow,
+          provider: s.provider.instance,
+          contextWindow: s.provider.contextWindow,
           prompt: blocks,
           client: call.client,
           signal: controller.signal,

@@ -1,5 +1,5 @@
 import type { ClientPeer } from '../../host/client.js';
-import type { ChatMessage } from '../providers/contract.js';
+import type { ChatMessage, Provider } from '../providers/contract.js';
 import type { SessionEvent, SessionInfo } from './contract.js';
 import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
 
@@ -62,6 +62,11 @@ export class Session {
   updatedAt: string;
   seq = 0;
   turn?: ActiveTurn;
+  /**
+   * This session's own provider instance, rebuilt when its resolved profile changes (`key` is the
+   * resolved config: in memory only, never logged). Never shared with another session.
+   */
+  provider?: { key: string; instance: Provider; contextWindow?: number };
   readonly lock = new Mutex();
   /** Attached clients, least recent first. */
   private readonly attached = new Map<string, ClientPeer>();

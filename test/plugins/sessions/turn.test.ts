@@ -167,3 +167,34 @@ describe('sessions: the turn loop against a fake OpenAI server', () => {
     expect(await client.sendRequest('session/prompt', { sessionId, message: 'x' })).to.deep.equal({ stopReason: 'max_tokens' });
   });
 });
+
+describe('sessions: each session has its own provider instance', () => {
+  it('concurrent sessions on one origin keep their own model, key and headers', async () => {
+    const fake = await startFakeOpenAI();
+    const t = await createTestHost();
+    try {
+      const { client } = t.connect();
+      await client.sendRequest('profiles/create', { name: 'a', provider: 'openai-compatible', model: 'model-a', baseUrl: fake.baseUrl, apiKey: 'key-a', headers: { 'x-tenant': 'ta' } });
+      await client.sendRequest('profiles/create', { name: 'b', provider: 'openai-compatible', model: 'model-b', baseUrl: fake.baseUrl, apiKey: 'key-b' });
+      const sa = await client.sendRequest<any>('session/new', { profile: 'a' });
+      const sb = await client.sendRequest<any>('session/new', { profile: 'b' });
+      fake.enqueue({ type: 'hang', chunks: ['a1'] }, { type: 'text', chunks: ['b1'] });
+      const pa = client.sendRequest('session/prompt', { sessionId: sa.sessionId, message: 'x' });
+      await fake.waitForRequest(1);
+      expect(await client.sendRequest('session/prompt', { sessionId: sb.sessionId, message: 'y' })).to.deep.equal({ stopReason: 'end_turn' });
+      await client.sendRequest('session/cancel', { sessionId: sa.sessionId });
+      await pa;
+      const [ra, rb] = fake.requests;
+      expect([ra.body.model, ra.headers.authorization, ra.headers['x-tenant']]).to.deep.equal(['model-a', 'Bearer key-a', 'ta']);
+      expect([rb.body.model, rb.headers.authorization, rb.headers['x-tenant']]).to.deep.equal(['model-b', 'Bearer key-b', undefined]);
+      // A profile change reaches the session's next turn.
+      await client.sendRequest('profiles/update', { name: 'b', model: 'model-b2' });
+      fake.enqueue({ type: 'text', chunks: ['b2'] });
+      await client.sendRequest('session/prompt', { sessionId: sb.sessionId, message: 'z' });
+      expect(fake.requests[2].body.model).to.equal('model-b2');
+    } finally {
+      await t.close();
+      await fake.close();
+    }
+  });
+});
