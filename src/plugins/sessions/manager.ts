@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
@@ -16,6 +16,14 @@ import {
 } from './contract.js';
 import { SessionDir, SessionLog, type SessionMeta } from './log.js';
 import { ReplayBuffer, Session } from './session.js';
+
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
 
 type Listener<T> = (v: T) => void;
 
@@ -162,6 +170,11 @@ export class SessionManager implements SessionService {
     for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
     s.detachAll();
     s.log.remove();
+    // The folder made for a session without a cwd goes with it, unless a fork still works there.
+    const ws = s.meta.workspace;
+    if (path.dirname(ws) === realOr(this.workspacesDir) && ![...this.sessions.values()].some((o) => o.meta.workspace === ws)) {
+      rmSync(ws, { recursive: true, force: true });
+    }
     this.deleted.fire(s.id);
   }
 

@@ -168,6 +168,12 @@ describe('sessions: persistence, replay, and the session methods', () => {
   });
 
   it('delete removes the session and its log, and tells onDidDelete', async () => {
+    const own = await client.sendRequest<any>('session/new', {});
+    const forked = await client.sendRequest<any>('session/fork', { sessionId: own.sessionId });
+    await client.sendRequest('session/delete', { sessionId: own.sessionId });
+    expect(existsSync(own.workspace), 'a fork still works in the folder').to.equal(true);
+    await client.sendRequest('session/delete', { sessionId: forked.sessionId });
+    expect(existsSync(own.workspace), 'the made folder goes with its last session').to.equal(false);
     const file = path.join(home.dir, 'sessions', `${sessionId}.jsonl`);
     expect(existsSync(file)).to.equal(true);
     expect(readFileSync(file, 'utf8')).to.contain('"k":"meta"');
