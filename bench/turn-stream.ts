@@ -4,7 +4,10 @@
  * bare relay (bench/bare-relay.ts: fetch + parse + one NDJSON line per delta) in the same run, and
  * the time to first token of each. Both clients are the same minimal NDJSON reader.
  *
- *   npm run build && node dist/bench/turn-stream.js [--tokens 20000] [--runs 7]
+ *   npm run build && node dist/bench/turn-stream.js [--tokens 20000] [--runs 7] [--paced]
+ *
+ * `--paced`: the fake writes one token per write (yielding between writes), so that readers see
+ * about one token per network read and Switchboard cannot merge deltas: per-event cost shows.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +25,7 @@ const arg = (name: string, def: number) => {
 const TOKENS = arg('tokens', 20_000);
 const RUNS = arg('runs', 7);
 const TOKEN = 'tok ';
+const PACED = process.argv.includes('--paced');
 
 /** Reads NDJSON lines from a child's stdout and hands each parsed message to `onMessage`. */
 function lines(child: { stdout: NodeJS.ReadableStream & { setEncoding(e: BufferEncoding): unknown } }, onMessage: (m: any) => void): void {
@@ -42,10 +46,12 @@ interface Run {
   ttftMs: number;
   totalMs: number;
   chars: number;
+  /** Messages the client read: the relay writes one per delta, Switchboard one per network read. */
+  messages: number;
 }
 
 async function main(): Promise<void> {
-  const fake = await startFakeOpenAI({ fallback: { type: 'tokens', count: TOKENS, token: TOKEN } });
+  const fake = await startFakeOpenAI({ fallback: { type: 'tokens', count: TOKENS, token: TOKEN, paced: PACED } });
   const home = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
 
   // The bare relay.
@@ -57,11 +63,13 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       let first = 0;
       let chars = 0;
+      let messages = 0;
       relayWaiter = (m) => {
         if (m.delta) {
           if (!first) first = performance.now();
           chars += m.delta.length;
-        } else if (m.done) resolve({ ttftMs: first - t0, totalMs: performance.now() - t0, chars });
+          messages++;
+        } else if (m.done) resolve({ ttftMs: first - t0, totalMs: performance.now() - t0, chars, messages });
       };
       relay.stdin.write(`${fake.baseUrl}/chat/completions\n`);
     });
@@ -90,14 +98,16 @@ async function main(): Promise<void> {
     const { sessionId } = await call('session/new', {});
     let first = 0;
     let chars = 0;
+    let messages = 0;
     onUpdate = (p) => {
       if (p.update.sessionUpdate !== 'agent_message_chunk') return;
       if (!first) first = performance.now();
       chars += p.update.content.text.length;
+      messages++;
     };
     const t0 = performance.now();
     await call('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'go' }] });
-    return { ttftMs: first - t0, totalMs: performance.now() - t0, chars };
+    return { ttftMs: first - t0, totalMs: performance.now() - t0, chars, messages };
   };
 
   const relayRuns: Run[] = [];
@@ -119,9 +129,10 @@ async function main(): Promise<void> {
   const sbTps = tps(sbRuns);
   const relayTtft = median(relayRuns.map((r) => r.ttftMs));
   const sbTtft = median(sbRuns.map((r) => r.ttftMs));
-  console.log(`turn-stream: ${TOKENS} tokens, ${RUNS} runs each (medians), Node ${process.version}, ${os.cpus().length} CPUs`);
-  console.log(`  bare relay : ${Math.round(relayTps).toLocaleString('en')} tokens/s, first token after ${relayTtft.toFixed(2)} ms`);
-  console.log(`  switchboard: ${Math.round(sbTps).toLocaleString('en')} tokens/s, first token after ${sbTtft.toFixed(2)} ms`);
+  console.log(`turn-stream${PACED ? ' --paced' : ''}: ${TOKENS} tokens, ${RUNS} runs each (medians), Node ${process.version}, ${os.cpus().length} CPUs`);
+  const msgs = (runs: Run[]) => median(runs.map((r) => r.messages));
+  console.log(`  bare relay : ${Math.round(relayTps).toLocaleString('en')} tokens/s, first token after ${relayTtft.toFixed(2)} ms (${msgs(relayRuns)} NDJSON lines)`);
+  console.log(`  switchboard: ${Math.round(sbTps).toLocaleString('en')} tokens/s, first token after ${sbTtft.toFixed(2)} ms (${msgs(sbRuns)} session/update chunks: deltas of one network read are merged)`);
   console.log(`  ratio ${(sbTps / relayTps).toFixed(2)}× the bare relay (goal ≥ 0.8×); added time to first token ${(sbTtft - relayTtft).toFixed(2)} ms (goal < 1 ms)`);
 
   relay.stdin.end();

@@ -20,7 +20,7 @@
  * `hang` (send some chunks, then wait until the client aborts: `fake.waitForAbort()`), `cut`
  * (send some chunks, then drop the connection mid-stream), `error` (a JSON error with a status,
  * e.g. 401 or 429 with retry-after, in the provider's own error shape), `tokens` (N one-token
- * deltas written at once, for benchmarks). With an empty queue the server answers the `fallback`
+ * deltas written at once, or `paced`: one write per token, for benchmarks). With an empty queue the server answers the `fallback`
  * step (default: a 500 error saying nothing was scripted). `apiKey` makes every request without
  * that key fail with the provider's real 401 body. `GET /v1/models` lists `models`.
  */
@@ -37,7 +37,7 @@ export type Step =
   | { type: 'hang'; chunks?: string[] }
   | { type: 'cut'; chunks?: string[] }
   | { type: 'error'; status: number; message?: string; errorType?: string; retryAfter?: number }
-  | { type: 'tokens'; count: number; token?: string };
+  | { type: 'tokens'; count: number; token?: string; paced?: boolean };
 
 export interface RecordedRequest {
   method: string;
@@ -213,6 +213,7 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
   let aborts = 0;
   const sockets = new Set<import('node:net').Socket>();
   const tokenBodies = new Map<string, Buffer>();
+  const tokenFrames = new Map<string, string[]>();
   const fallback: Step = opts.fallback ?? { type: 'error', status: 500, message: 'fake provider: no scripted response left in the queue' };
 
   const server = http.createServer((req, res) => {
@@ -275,6 +276,21 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
     res.on('close', onAbort);
     if (step.type === 'fixture') {
       res.end(fixture(step.name));
+      return;
+    }
+    if (step.type === 'tokens' && step.paced) {
+      // One write per token, yielding between them: the reader gets (about) one token per read.
+      const key = `paced:${step.count}:${step.token ?? ''}`;
+      let frames = tokenFrames.get(key);
+      if (!frames) tokenFrames.set(key, (frames = dialect.frames(step)));
+      let i = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        if (i === frames!.length) return void res.end();
+        res.write(frames![i++]);
+        setImmediate(next);
+      };
+      next();
       return;
     }
     if (step.type === 'tokens') {
