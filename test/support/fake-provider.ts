@@ -20,7 +20,8 @@
  * `hang` (send some chunks, then wait until the client aborts: `fake.waitForAbort()`), `cut`
  * (send some chunks, then drop the connection mid-stream), `error` (a JSON error with a status,
  * e.g. 401 or 429 with retry-after, in the provider's own error shape), `tokens` (N one-token
- * deltas written at once, or `paced`: one write per token, for benchmarks). With an empty queue the server answers the `fallback`
+ * deltas written at once, or `paced`: one write per token, for benchmarks), `raw` (any body,
+ * status and content type, for odd servers). With an empty queue the server answers the `fallback`
  * step (default: a 500 error saying nothing was scripted). `apiKey` makes every request without
  * that key fail with the provider's real 401 body. `GET /v1/models` lists `models`.
  */
@@ -38,7 +39,8 @@ export type Step =
   | { type: 'hang'; chunks?: string[] }
   | { type: 'cut'; chunks?: string[] }
   | { type: 'error'; status: number; message?: string; errorType?: string; retryAfter?: number }
-  | { type: 'tokens'; count: number; token?: string; paced?: boolean };
+  | { type: 'tokens'; count: number; token?: string; paced?: boolean }
+  | { type: 'raw'; body: string; contentType?: string; status?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -130,6 +132,11 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
       if (step.retryAfter !== undefined) headers['retry-after'] = String(step.retryAfter);
       res.writeHead(step.status, headers);
       res.end(JSON.stringify(dialect.errorBody(step.status, step.message ?? `fake error ${step.status}`, step.errorType)));
+      return;
+    }
+    if (step.type === 'raw') {
+      res.writeHead(step.status ?? 200, { 'content-type': step.contentType ?? 'text/event-stream' });
+      res.end(step.body);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -52,12 +52,30 @@ interface Chunk {
       reasoning_content?: string | null;
       reasoning?: string | null;
       refusal?: string | null;
-      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
+      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[];
     };
     finish_reason?: string | null;
   }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string; type?: string; code?: string };
+}
+
+interface Completion {
+  choices?: { message?: { content?: string | null; reasoning_content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }; finish_reason?: string }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+function wholeCompletion(c: Completion): ProviderEvent[] {
+  const out: ProviderEvent[] = [];
+  const choice = c.choices?.[0];
+  const m = choice?.message ?? {};
+  if (m.reasoning_content) out.push({ type: 'thinking', text: m.reasoning_content });
+  if (m.content) out.push({ type: 'text', text: m.content });
+  for (const tc of m.tool_calls ?? []) out.push({ type: 'tool_call', call: { id: tc.id, name: tc.function.name, arguments: tc.function.arguments ?? '' } });
+  if (c.usage) out.push({ type: 'usage', inputTokens: c.usage.prompt_tokens ?? 0, outputTokens: c.usage.completion_tokens ?? 0 });
+  const reason = m.tool_calls?.length ? 'tool_calls' : finishOf(choice?.finish_reason ?? 'stop');
+  out.push({ type: 'finish', reason });
+  return out;
 }
 
 /** OpenAI chat-completions streaming: OpenAI, Ollama, vLLM, LM Studio, llama.cpp, OpenRouter… */
@@ -96,6 +114,12 @@ export class OpenAIProvider implements Provider {
     if (this.cfg.maxTokens) body.max_tokens = this.cfg.maxTokens;
     if (this.cfg.temperature !== undefined) body.temperature = this.cfg.temperature;
     const res = await send(this.pool, { url: this.url('/chat/completions'), method: 'POST', headers: this.headers(), body, signal, ctx: this.ctx });
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.includes('application/json')) {
+      // A server that ignores `stream: true` answers with one whole completion.
+      yield wholeCompletion((await res.body.json()) as Completion);
+      return;
+    }
 
     const calls = new Map<number, ToolCallPart>();
     let finish: FinishReason | undefined;
@@ -124,8 +148,10 @@ export class OpenAIProvider implements Provider {
         if (d.content) pushEvent(out, { type: 'text', text: d.content });
         if (d.refusal) pushEvent(out, { type: 'text', text: d.refusal });
         for (const tc of d.tool_calls ?? []) {
-          let call = calls.get(tc.index);
-          if (!call) calls.set(tc.index, (call = { id: tc.id ?? `call_${tc.index}`, name: '', arguments: '' }));
+          // Some servers omit `index`: a new id starts a new call, pieces without one extend the last.
+          const index = tc.index ?? (tc.id || calls.size === 0 ? calls.size : calls.size - 1);
+          let call = calls.get(index);
+          if (!call) calls.set(index, (call = { id: tc.id ?? `call_${index}`, name: '', arguments: '' }));
           if (tc.id) call.id = tc.id;
           if (tc.function?.name) call.name += tc.function.name;
           if (tc.function?.arguments) call.arguments += tc.function.arguments;

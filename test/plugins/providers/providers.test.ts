@@ -155,6 +155,34 @@ describe('providers: streaming parsers against the recorded wire formats', () =>
     ]);
   });
 
+  it('OpenAI-compatible servers that omit tool-call indexes or ignore stream: true', async () => {
+    const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    oa.enqueue({
+      type: 'raw',
+      body:
+        chunk({ tool_calls: [{ id: 'c1', function: { name: 'a', arguments: '{"x":' } }] }) +
+        chunk({ tool_calls: [{ function: { arguments: '1}' } }] }) +
+        chunk({ tool_calls: [{ id: 'c2', function: { name: 'b', arguments: '{}' } }] }) +
+        chunk({}, 'stop'),
+    });
+    const evs = await drain(openai);
+    expect(evs.filter((e) => e.type === 'tool_call').map((e) => (e as any).call)).to.deep.equal([
+      { id: 'c1', name: 'a', arguments: '{"x":1}' },
+      { id: 'c2', name: 'b', arguments: '{}' },
+    ]);
+    expect(evs.at(-1)).to.deep.equal({ type: 'finish', reason: 'tool_calls' });
+    oa.enqueue({
+      type: 'raw',
+      contentType: 'application/json',
+      body: JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'whole answer' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } }),
+    });
+    expect(await drain(openai)).to.deep.equal([
+      { type: 'text', text: 'whole answer' },
+      { type: 'usage', inputTokens: 3, outputTokens: 2 },
+      { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
   it('lists models for profiles/test (both kinds)', async () => {
     expect(await openai.listModels(new AbortController().signal)).to.deep.equal({ models: ['fake-model'] });
     expect(await anthropic.listModels(new AbortController().signal)).to.deep.equal({ models: ['fake-model'] });
