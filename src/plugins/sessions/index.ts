@@ -247,6 +247,7 @@ export const sessionsPlugin: Plugin = {
       } finally {
         call.signal.removeEventListener('abort', onCallAbort);
         s.turn = undefined;
+        s.log.close();
         settle();
       }
     });

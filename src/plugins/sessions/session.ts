@@ -115,6 +115,8 @@ export class Session {
   /** Writes a record to the log, then applies it: what is in memory is always on disk. */
   record(r: LogRecord): void {
     this.log.append(r);
+    // The log's fd stays open only while a turn streams: a thousand idle sessions hold no fds.
+    if (!this.turn) this.log.close();
     if (r.k !== 'ev') this.apply(r);
   }
 

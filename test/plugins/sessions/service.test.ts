@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { z } from 'zod';
@@ -69,6 +69,16 @@ describe('sessions: SessionService for other plugins, and the step limit', () =>
     const s = await client.sendRequest<any>('session/new', {});
     expect(await client.sendRequest('session/prompt', { sessionId: s.sessionId, message: 'loop' })).to.deep.equal({ stopReason: 'max_turn_requests' });
     expect(fake.requests.length - before).to.equal(2);
+  });
+
+  it('idle sessions hold no file descriptors (the log is opened per write outside turns)', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (let i = 0; i < 30; i++) await client.sendRequest('session/new', { systemPrompt: `s${i}` });
+    fake.enqueue({ type: 'text', chunks: ['ok'] });
+    const s = await client.sendRequest<any>('session/new', {});
+    await client.sendRequest('session/prompt', { sessionId: s.sessionId, message: 'x' });
+    expect(fds() - before).to.be.below(5);
   });
 
   it('adds a sessions section to host/status', async () => {
