@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HttpMountsToken } from '../../src/adapters/http/mounts.js';
 import { ErrorCodes, RpcError } from '../../src/host/errors.js';
 import { defineMethod } from '../../src/host/method.js';
 import type { Plugin } from '../../src/host/plugin.js';
@@ -80,6 +81,18 @@ const plugin: Plugin = {
       if (s.events.length > s.keep) s.events.shift();
       ctx.events.emit(SessionEventBus, event);
     };
+    // A raw mount, as the MCP plugin adds `/mcp`: the bridge checks auth first, then hands it over.
+    if (ctx.container.isRegistered(HttpMountsToken, true)) {
+      ctx.subscriptions.add(
+        ctx.container.resolve(HttpMountsToken).add({
+          path: '/fake-mount/',
+          handle: (req, res, body) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ method: req.method, url: req.url, body: body ?? null }));
+          },
+        }),
+      );
+    }
     ctx.handle(Echo, (p) => p);
     ctx.handle(Item, (p) => p);
     ctx.handle(Open, ({ sessionId, keep }) => {

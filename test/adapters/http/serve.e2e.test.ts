@@ -156,6 +156,13 @@ describe('switchboard serve (e2e): auth, Host/Origin, derived routes, errors, Op
     expect(((await verb.json()) as { error: { data: { allow: string[] } } }).error.data.allow).to.deep.equal(['GET']);
   });
 
+  it('hands plugin mounts (HttpMountsToken) authenticated requests with their parsed JSON body', async () => {
+    expect((await fetch(`${s.url}/fake-mount/x`)).status).to.equal(401);
+    const res = await s.fetch('/fake-mount/a/b?q=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"k":1}' });
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ method: 'POST', url: '/fake-mount/a/b?q=1', body: { k: 1 } });
+  });
+
   it('GET /openapi.json is OpenAPI 3.1 generated from the method table', async () => {
     const res = await s.fetch('/openapi.json');
     expect(res.status).to.equal(200);
