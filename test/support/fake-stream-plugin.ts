@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ClientPeer } from '../../src/host/client.js';
 import { HttpMountsToken } from '../../src/adapters/http/mounts.js';
 import { ErrorCodes, RpcError } from '../../src/host/errors.js';
 import { defineMethod } from '../../src/host/method.js';
@@ -16,6 +17,13 @@ const Echo = defineMethod({
   params: z.object({ text: z.string(), n: z.number().int().optional() }),
   result: z.object({ text: z.string(), n: z.number().optional() }),
   rest: { verb: 'POST', path: '/fake-echo', status: 201 },
+});
+const Peers = defineMethod({
+  name: 'fake/peers',
+  description: 'how many clients that called fake/echo are still open (a REST call closes its peer when it ends)',
+  params: z.object({}).optional(),
+  result: z.object({ seen: z.number(), open: z.number(), transports: z.array(z.string()) }),
+  rest: { verb: 'GET', path: '/fake-peers' },
 });
 const Item = defineMethod({
   name: 'fake/item',
@@ -66,7 +74,7 @@ interface FakeSession {
 
 const plugin: Plugin = {
   name: 'fake-stream',
-  methods: [Echo, Item, Open, Prompt, Release, Events],
+  methods: [Echo, Peers, Item, Open, Prompt, Release, Events],
   activate(ctx) {
     const sessions = new Map<string, FakeSession>();
     const get = (id: string) => {
@@ -93,7 +101,16 @@ const plugin: Plugin = {
         }),
       );
     }
-    ctx.handle(Echo, (p) => p);
+    const peers: ClientPeer[] = [];
+    ctx.handle(Echo, (p, call) => {
+      peers.push(call.client);
+      return p;
+    });
+    ctx.handle(Peers, () => ({
+      seen: peers.length,
+      open: peers.filter((c) => !c.closed.aborted).length,
+      transports: [...new Set(peers.map((c) => c.transport))],
+    }));
     ctx.handle(Item, (p) => p);
     ctx.handle(Open, ({ sessionId, keep }) => {
       sessions.set(sessionId, { seq: 0, keep, events: [], running: false });

@@ -175,11 +175,15 @@ export class HttpServer {
       if (!res.writableFinished) gone.abort();
     };
     res.once('close', onClose);
-    const peer = restPeer(this.opts.host, gone.signal);
+    // The peer lives as long as the call: plugins that remember clients (a session's) let it go after.
+    const callOver = new AbortController();
+    const peer = restPeer(this.opts.host, callOver.signal);
     try {
       const result = await this.opts.host.dispatch(route.decl.name, params, { signal: gone.signal, client: peer });
       sendJson(res, route.status ?? 200, result, cors);
     } finally {
+      res.off('close', onClose);
+      callOver.abort();
       await peer.dispose();
     }
   }

@@ -126,7 +126,8 @@ export async function serveEventTail(
     gone.abort();
     sub.dispose();
   });
-  const peer = restPeer(ctx.host, gone.signal);
+  const replayOver = new AbortController();
+  const peer = restPeer(ctx.host, replayOver.signal);
   try {
     let replay: SessionEvent[] = [];
     let replayError: RpcError | undefined;
@@ -157,6 +158,7 @@ export async function serveEventTail(
     sub.dispose();
     sendError(res, err, headers);
   } finally {
+    replayOver.abort();
     await peer.dispose();
   }
 }

@@ -116,6 +116,14 @@ describe('switchboard serve (e2e): auth, Host/Origin, derived routes, errors, Op
     expect(await posted.json()).to.deep.equal({ text: 'hi', n: 2 });
   });
 
+  it('gives each REST call a client peer that closes when the call ends (nothing stays attached)', async () => {
+    for (let i = 0; i < 3; i++) await s.fetch('/fake-echo', { method: 'POST', body: JSON.stringify({ text: String(i) }) });
+    const peers = (await (await s.fetch('/fake-peers')).json()) as { seen: number; open: number; transports: string[] };
+    expect(peers.seen).to.be.at.least(3);
+    expect(peers.open).to.equal(0);
+    expect(peers.transports).to.deep.equal(['http']);
+  });
+
   it('answers bad params with 400 and the dispatcher issues', async () => {
     const bad = await s.fetch('/fake-items/a?count=many');
     expect(bad.status).to.equal(400);
