@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { z } from 'zod';
 import type { ClientPeer } from '../../src/host/client.js';
 import { HttpMountsToken } from '../../src/adapters/http/mounts.js';
@@ -24,6 +26,13 @@ const Peers = defineMethod({
   params: z.object({}).optional(),
   result: z.object({ seen: z.number(), open: z.number(), transports: z.array(z.string()) }),
   rest: { verb: 'GET', path: '/fake-peers' },
+});
+const Child = defineMethod({
+  name: 'fake/child',
+  description: 'the pid of the child process this plugin owns (SWITCHBOARD_FAKE_CHILD=1), killed on dispose',
+  params: z.object({}).optional(),
+  result: z.object({ pid: z.number().nullable() }),
+  rest: { verb: 'GET', path: '/fake-child' },
 });
 const Item = defineMethod({
   name: 'fake/item',
@@ -74,7 +83,7 @@ interface FakeSession {
 
 const plugin: Plugin = {
   name: 'fake-stream',
-  methods: [Echo, Peers, Item, Open, Prompt, Release, Events],
+  methods: [Echo, Peers, Child, Item, Open, Prompt, Release, Events],
   activate(ctx) {
     const sessions = new Map<string, FakeSession>();
     const get = (id: string) => {
@@ -101,6 +110,21 @@ const plugin: Plugin = {
         }),
       );
     }
+    // A long-lived child owned by the plugin, as an MCP server or a shell would be.
+    let child: ChildProcess | undefined;
+    if (ctx.config.env.SWITCHBOARD_FAKE_CHILD === '1') {
+      const c = spawn('sleep', ['300'], { stdio: 'ignore' });
+      child = c;
+      ctx.subscriptions.add({
+        dispose: async () => {
+          if (c.exitCode !== null || c.signalCode !== null) return;
+          const exited = once(c, 'exit');
+          c.kill('SIGTERM');
+          await exited;
+        },
+      });
+    }
+    ctx.handle(Child, () => ({ pid: child?.pid ?? null }));
     const peers: ClientPeer[] = [];
     ctx.handle(Echo, (p, call) => {
       peers.push(call.client);

@@ -2,6 +2,14 @@ import { expect } from 'chai';
 import { installFakeStreamPlugin, spawnServe, type Served } from '../../support/spawn-serve.js';
 import { openSse, type SseEvent } from '../../support/sse-client.js';
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const seqs = (events: SseEvent[]) => events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
 const hasEvent = (name: string) => (events: SseEvent[]) => events.some((e) => e.event === name);
 
@@ -133,16 +141,20 @@ describe('switchboard serve (e2e): SSE streams', function () {
     tail.close();
   });
 
-  it('on SIGTERM ends open streams with a final shutdown event and exits 0', async () => {
-    const t = await spawnServe([], {}, installFakeStreamPlugin);
+  it('on SIGTERM ends open streams with a final shutdown event, disposes plugins (no child left) and exits 0', async () => {
+    const t = await spawnServe([], { SWITCHBOARD_FAKE_CHILD: '1' }, installFakeStreamPlugin);
     try {
       await t.fetch('/fake/z', { method: 'POST', body: '{}' });
       const turn = await openSse(`${t.url}/fake/z/message`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: JSON.stringify({ tokens: 3, pauseAt: 1 }) });
       await turn.until(hasEvent('agent_message_chunk'));
       const tail = await openSse(`${t.url}/fake/z/events`, { headers: { authorization: `Bearer ${t.token}` } });
       await tail.until(() => tail.comments.includes('live'));
+      const { pid } = (await (await t.fetch('/fake-child')).json()) as { pid: number };
+      expect(alive(pid)).to.equal(true);
       const exit = await t.stop();
       await Promise.all([turn.ended, tail.ended]);
+      // The plugin's child was reaped before the daemon exited.
+      expect(alive(pid)).to.equal(false);
       expect(turn.events.at(-1)?.event).to.equal('shutdown');
       expect(tail.events.at(-1)?.event).to.equal('shutdown');
       expect(exit.code).to.equal(0);
