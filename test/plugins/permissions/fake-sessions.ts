@@ -4,6 +4,7 @@ import type { ClientPeer } from '../../../src/host/client.js';
 import type { Disposable } from '../../../src/host/disposable.js';
 import { defineMethod } from '../../../src/host/method.js';
 import type { Plugin } from '../../../src/host/plugin.js';
+import { builtinPlugins } from '../../../src/plugins/builtin.js';
 import {
   SessionServiceToken,
   type SessionEvent,
@@ -84,16 +85,23 @@ export class FakeSessions implements SessionService {
 
   plugin(): Plugin {
     return {
-      name: 'sessions',
-      methods: [SetMode],
+      name: 'fake-sessions',
+      // When the real sessions plugin is built in, it owns session/set_mode; the fake (registered
+      // later, so it is what SessionServiceToken resolves to) then only answers the service.
+      methods: FakeSessions.ownsSetMode ? [SetMode] : [],
       activate: (ctx) => {
         this.container = ctx.container;
         ctx.container.registerInstance(SessionServiceToken, this);
-        ctx.handle(SetMode, ({ sessionId, modeId }) => {
-          this.setMode(sessionId, modeId);
-          return {};
-        });
+        if (FakeSessions.ownsSetMode) {
+          ctx.handle(SetMode, ({ sessionId, modeId }) => {
+            this.setMode(sessionId, modeId);
+            return {};
+          });
+        }
       },
     };
   }
+
+  /** Whether no built-in plugin declares session/set_mode (then this fake does). */
+  static readonly ownsSetMode = !builtinPlugins().some((p) => p.methods?.some((m) => m.name === 'session/set_mode'));
 }
