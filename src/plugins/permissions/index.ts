@@ -149,7 +149,11 @@ export const permissionsPlugin: Plugin = {
       return { sessionId, rules: rules.sessionRules(sessionId) };
     });
 
-    ctx.handle(PermissionsGrants, (params) => ({ grants: grants.list({ sessionId: params?.sessionId, workspace: params?.workspace }) }));
+    ctx.handle(PermissionsGrants, (params) => {
+      // A session's view: its own grants plus its workspace's (grants elsewhere never apply to it).
+      const workspace = params?.workspace ?? (params?.sessionId ? sessions()?.get(params.sessionId)?.workspace : undefined);
+      return { grants: grants.list({ sessionId: params?.sessionId, workspace }) };
+    });
 
     ctx.handle(PermissionsRevoke, ({ grantId, sessionId, workspace }) => {
       const revoked = grants.remove(
