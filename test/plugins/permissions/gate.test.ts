@@ -149,6 +149,8 @@ describe('permissions: the gate over a real host', () => {
 
     const listed: any = await rest().sendRequest('permissions/grants', {});
     expect(listed.grants.map((g: any) => g.grantId)).to.deep.equal([res.grant.grantId]);
+    expect(((await rest().sendRequest('permissions/grants', { sessionId: 's2' })) as any).grants).to.have.length(1);
+    expect(((await rest().sendRequest('permissions/grants', { sessionId: 's3' })) as any).grants, 'another workspace').to.have.length(0);
     await new Promise((r) => setTimeout(r, 0));
     const file = path.join(t.home, 'grants.json');
     await waitUntil(() => readFileSafe(file).includes(res.grant.grantId));
