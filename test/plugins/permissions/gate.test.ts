@@ -99,6 +99,8 @@ describe('permissions: the gate over a real host', () => {
         return never();
       });
     });
+    // ACP peers (the official SDK) learn of the withdrawal from `$/cancel_request`.
+    const acpCancelAtB = new Promise<unknown>((resolve) => b.client.onNotification('$/cancel_request', resolve));
     const pending = check('s1', 'write_file', { path: 'x', content: '' });
     const ev = (await fake.waitFor((e) => e.type === 'permission' && e.state === 'pending')) as any;
     await new Promise<void>((r) => {
@@ -110,6 +112,7 @@ describe('permissions: the gate over a real host', () => {
     expect(decision.outcome).to.equal('deny');
     expect((decision as any).reason).to.contain('rejected');
     await cancelledAtB;
+    expect(await acpCancelAtB).to.have.property('requestId');
     const late = await rest()
       .sendRequest('permissions/respond', { sessionId: 's1', requestId: ev.requestId, optionId: 'allow_once' })
       .then(() => null, (e: ResponseError<unknown>) => e);
