@@ -5,7 +5,7 @@ import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/con
 import { relativeSubject } from '../tools/confine.js';
 import type { GrantStore } from './grant-store.js';
 import { PATH_KINDS, decide, grantSubject, type CallFacts } from './policy.js';
-import { PROMPT_OPTIONS, type PendingPrompt, type PromptAnswer, type PromptBroker } from './prompt-broker.js';
+import type { PendingPrompt, PromptAnswer, PromptBroker } from './prompt-broker.js';
 import type { RuleBook } from './rule-book.js';
 import { normalizeMode, type Grant, type PermissionMode } from './schemas.js';
 
@@ -125,4 +125,3 @@ function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): Gate
   return { outcome: 'deny', reason: `${tool}: the user rejected this tool call${answer.by.startsWith('policy: ') ? ` (${answer.by.slice(8)})` : ''}` };
 }
 
-export { PROMPT_OPTIONS };

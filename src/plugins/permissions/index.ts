@@ -17,7 +17,6 @@ import {
   PermissionsRevoke,
   PermissionsSetMode,
   PermissionsSetRules,
-  normalizeMode,
   permissionMethods,
 } from './schemas.js';
 
@@ -124,7 +123,8 @@ export const permissionsPlugin: Plugin = {
         if (!params.requestId && !params.toolCallId && mine.length > 1) {
           throw RpcError.invalidParams(`${mine.length} approvals are pending in session ${params.sessionId}; say which with requestId`, { pending: mine.map((p) => p.requestId) });
         }
-        throw new RpcError(ErrorCodes.Conflict, `no pending approval ${params.requestId ?? params.toolCallId ?? ''} in session ${params.sessionId}: it was answered, cancelled or timed out`.replace('  ', ' '), {
+        const which = params.requestId ?? params.toolCallId;
+        throw RpcError.conflict(`no pending approval${which ? ` ${which}` : ''} in session ${params.sessionId}: it was answered, cancelled or timed out`, {
           sessionId: params.sessionId,
         });
       }
@@ -172,4 +172,3 @@ function outcomeOf(answer: PromptAnswer): { outcome: 'selected' | 'cancelled'; o
   return { outcome: 'selected', optionId: answer.optionId };
 }
 
-export { normalizeMode };
