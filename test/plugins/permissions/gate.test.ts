@@ -182,6 +182,9 @@ describe('permissions: the gate over a real host', () => {
     await fake.waitFor((e) => e.type === 'permission' && e.state === 'pending' && e.sessionId === 's2');
     fake.delete('s2');
     expect(await s2).to.deep.equal({ outcome: 'cancelled' });
+    // Deleting a session drops its session grants.
+    fake.delete('s1');
+    expect(((await rest().sendRequest('permissions/grants', {})) as any).grants).to.deep.equal([]);
   });
 
   it('a cancelled turn resolves its pending prompt as cancelled', async () => {
