@@ -44,10 +44,14 @@ export const permissionsPlugin: Plugin = {
     const grants = new GrantStore(path.join(ctx.config.home, 'grants.json'), ctx.logger);
     const rules = new RuleBook(config.rules);
 
-    let service: SessionService | undefined;
+    // Resolved on each use (the sessions plugin may activate after this one); each service
+    // instance is subscribed to once.
+    const subscribed = new WeakSet<SessionService>();
     const sessions = (): SessionService | undefined => {
-      if (service || !ctx.container.isRegistered(SessionServiceToken, true)) return service;
-      service = ctx.container.resolve(SessionServiceToken);
+      if (!ctx.container.isRegistered(SessionServiceToken, true)) return undefined;
+      const service = ctx.container.resolve(SessionServiceToken);
+      if (subscribed.has(service)) return service;
+      subscribed.add(service);
       ctx.subscriptions.add(service.onDidChangeMode((s) => gate.redecidePending(s.sessionId)));
       ctx.subscriptions.add(
         service.onDidDelete((sessionId) => {
@@ -79,7 +83,11 @@ export const permissionsPlugin: Plugin = {
       broker.cancelAll();
       await grants.flush();
     });
+    // Subscribe to session deletions and mode changes as soon as the sessions plugin is up
+    // (it may activate after this plugin); every use below also tries again.
     sessions();
+    const retry = setImmediate(() => !ctx.subscriptions.isDisposed && sessions());
+    ctx.subscriptions.defer(() => clearImmediate(retry));
 
     const requireSession = (sessionId: string) => {
       const s = sessions()?.get(sessionId);
