@@ -39,12 +39,22 @@ export const readFileTool = defineTool<z.infer<typeof Params>>({
         throw RpcError.notFound(`file ${file.rel}`, { path: args.path });
       });
       if (st.isDirectory()) throw RpcError.invalidParams(`${file.rel} is a folder; use list_directory`);
-      ({ text, truncated } = await readLines(file.abs, line, limit, ctx.signal));
+      // Small files in one read; big ones streamed line by line so memory stays bounded.
+      ({ text, truncated } = st.size <= READ_MAX_BYTES ? await sliceLines(file.abs, line, limit, ctx.signal) : await readLines(file.abs, line, limit, ctx.signal));
     }
     const note = truncated ? `\n… [output capped; read on with line=${line + text.split('\n').length}]` : '';
     return textResult(text + note, { locations: [{ path: file.abs, line }] });
   },
 });
+
+async function sliceLines(file: string, from: number, limit: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+  const all = await fs.readFile(file, { encoding: 'utf8', signal });
+  if (all.slice(0, 8000).includes('\0')) throw RpcError.invalidParams(`${file} looks like a binary file; read_file reads text`);
+  const lines = all.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const slice = lines.slice(from - 1, from - 1 + limit);
+  return { text: slice.join('\n'), truncated: from - 1 + limit < lines.length };
+}
 
 async function readLines(file: string, from: number, limit: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
   const stream = createReadStream(file, { encoding: 'utf8', signal });
