@@ -170,8 +170,7 @@ describe('switchboard serve (e2e): the engine routes with real sessions and a fa
     expect(missing.status).to.equal(404);
   });
 
-  // Needs the permissions plugin (issue 4), not on main yet: un-skip once it is.
-  it.skip('permissions over REST: a pending tool approval streams as a permission event; POST …/permission answers it', async () => {
+  it('permissions over REST: a pending tool approval streams as a permission event; POST …/permission answers it', async () => {
     const mode = await json(await post(`/sessions/${sessionId}/permissions/mode`, { mode: 'ask' }));
     expect(mode.status).to.equal(200);
     fake.enqueue({ type: 'tools', calls: [{ name: 'write_file', args: { path: 'rest.txt', content: 'via rest' } }] }, { type: 'text', chunks: ['ok'] });

@@ -59,8 +59,7 @@ describe('the browser UI with real sessions in headless Chromium', function () {
     await page.close();
   });
 
-  // Needs the tools + permissions plugins (issue 4), not on main yet: un-skip once they are.
-  it.skip('creates a session, streams a prompt, and answers a permission request', async () => {
+  it('creates a session, streams a prompt, and answers a permission request', async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -33,8 +33,7 @@ describe('switchboard serve (e2e): ACP over WebSocket with real sessions', funct
     rmSync(workspace, { recursive: true, force: true });
   });
 
-  // Needs the tools + permissions plugins (issue 4), not on main yet: un-skip once they are.
-  it.skip('runs a prompt whose tool call asks session/request_permission; the answer lets the tool run', async () => {
+  it('runs a prompt whose tool call asks session/request_permission; the answer lets the tool run', async () => {
     const updates: { sessionUpdate: string; [k: string]: unknown }[] = [];
     const asked: any[] = [];
     const app = client({ name: 'ws-acp-test' })
