@@ -99,7 +99,7 @@ export class WsAdapter {
         reader.rejectFrame({ id: null, code: ErrorCodes.InvalidRequest, message: 'binary frames are not supported: send each JSON-RPC message as one text frame' });
         return;
       }
-      reader.acceptFrame(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8'));
+      reader.acceptFrame(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8'));
     });
     ws.on('error', (err) => log.debug({ err: err.message }, 'websocket error'));
     const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log });
