@@ -81,11 +81,12 @@ export class WsAdapter {
       const queued = ws.bufferedAmount + text.length;
       if (queued > max) return drop();
       if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
-      // Frames sent in the same tick leave in one write (a burst of updates costs one syscall).
+      // Frames sent in the same macrotask leave in one write (a burst of updates costs one
+      // syscall); nextTick runs once the current microtasks drain, so an answer is not delayed.
       if (socket && !corked) {
         corked = true;
         socket.cork();
-        setImmediate(() => {
+        process.nextTick(() => {
           corked = false;
           socket.uncork();
         });
