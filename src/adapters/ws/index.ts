@@ -78,8 +78,10 @@ export class WsAdapter {
     const send = (message: object) => {
       if (dropped || ws.readyState !== WebSocket.OPEN) return;
       const text = JSON.stringify(message);
-      const queued = ws.bufferedAmount + text.length;
-      if (queued > max) return drop();
+      const backlog = ws.bufferedAmount;
+      const queued = backlog + text.length;
+      // One large answer to a client that keeps up is fine; a backlog that keeps growing is not.
+      if (backlog > 0 && queued > max) return drop();
       if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
       // Frames sent in the same macrotask leave in one write (a burst of updates costs one
       // syscall); nextTick runs once the current microtasks drain, so an answer is not delayed.

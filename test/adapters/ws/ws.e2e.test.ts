@@ -128,6 +128,19 @@ describe('switchboard serve (e2e): WebSocket /ws', function () {
     expect((await s.fetch('/version')).status).to.equal(200);
   });
 
+  it('still delivers one answer larger than the queue limit to a client that keeps up', async () => {
+    const t = await spawnServe(['--ws-max-buffered-bytes', '1024']);
+    try {
+      const ws = await connect(t.url.replace('http:', 'ws:') + '/ws', { headers: { authorization: `Bearer ${t.token}` } });
+      const big = 'y'.repeat(8 * 1024);
+      const res = await call(ws, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'host/ping', params: { data: big } }), 1);
+      expect(res.result.data).to.equal(big);
+      ws.terminate();
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('closes WebSocket clients with 1001 on SIGTERM and exits 0', async () => {
     const t = await spawnServe();
     const ws = await connect(t.url.replace('http:', 'ws:') + '/ws', { headers: { authorization: `Bearer ${t.token}` } });
