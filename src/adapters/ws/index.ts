@@ -83,12 +83,12 @@ export class WsAdapter {
       // One large answer to a client that keeps up is fine; a backlog that keeps growing is not.
       if (backlog > 0 && queued > max) return drop();
       if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
-      // Frames sent in the same macrotask leave in one write (a burst of updates costs one
-      // syscall); nextTick runs once the current microtasks drain, so an answer is not delayed.
+      // Frames sent before the next check phase leave in one write (a burst of updates or of
+      // answers costs one syscall). Measured: higher throughput than flushing on nextTick.
       if (socket && !corked) {
         corked = true;
         socket.cork();
-        process.nextTick(() => {
+        setImmediate(() => {
           corked = false;
           socket.uncork();
         });
