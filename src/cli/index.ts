@@ -1,12 +1,14 @@
 import { cac } from 'cac';
 import { packageVersion } from '../app/home.js';
 import { UsageError } from './common.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerStdioCommand } from './stdio-command.js';
 
 /** The `switchboard` command line. Each command registers itself from its own file. */
 export async function main(argv: string[]): Promise<void> {
   const cli = cac('switchboard');
   registerStdioCommand(cli);
+  registerMcpCommand(cli);
   cli.help();
   cli.version(packageVersion());
   try {

@@ -1,5 +1,6 @@
 import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
+import { mcpPlugin } from './mcp/index.js';
 import { toolsPlugin } from './tools/index.js';
 
 /**
@@ -7,5 +8,5 @@ import { toolsPlugin } from './tools/index.js';
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin];
+  return [hostInfoPlugin, toolsPlugin, mcpPlugin];
 }
