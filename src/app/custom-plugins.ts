@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,10 +14,11 @@ export async function loadCustomPlugins(home: string): Promise<Plugin[]> {
   const specs: { label: string; url: string }[] = [];
   const dir = path.join(home, 'plugins');
   if (existsSync(dir)) {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const folder = path.join(dir, entry.name);
-      specs.push({ label: entry.name, url: pathToFileURL(path.join(folder, mainOf(folder))).href });
+    for (const name of readdirSync(dir).sort()) {
+      const folder = path.join(dir, name);
+      // statSync follows symlinks: a linked plugin folder counts as a folder.
+      if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) continue;
+      specs.push({ label: name, url: pathToFileURL(path.join(folder, mainOf(folder))).href });
     }
   }
   const configFile = path.join(home, 'config.json');

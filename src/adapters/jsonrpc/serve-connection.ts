@@ -45,7 +45,7 @@ export function serveConnection(
       reader.listen((m) => {
         const method = (m as { method?: unknown }).method;
         if (typeof method === 'string' && !method.startsWith('$/')) received++;
-        cb(m);
+        cb(method === '$/cancel_request' ? asLspCancel(m) : m);
       }),
   });
   const connection = createMessageConnection(counting, writer, {
@@ -151,4 +151,13 @@ export function frameErrorResponse(err: FrameError): object {
     id: err.id,
     error: err.data === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, data: err.data },
   };
+}
+
+/**
+ * ACP spells cancellation `$/cancel_request` with `{requestId}`; vscode-jsonrpc knows LSP's
+ * `$/cancelRequest` with `{id}`. Both must abort the handler's signal, so one becomes the other.
+ */
+function asLspCancel(m: Message): Message {
+  const params = (m as { params?: { requestId?: unknown } }).params;
+  return { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: params?.requestId } } as Message;
 }

@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = path.join(ROOT, 'bin', 'switchboard.js');
+
+/** A vscode-jsonrpc client on a spawned process's stdio. */
+export function spawnRpc(args: string[], env: Record<string, string> = {}): { client: MessageConnection; stop(): void } {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+  const client = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  client.listen();
+  return { client, stop: () => (client.dispose(), child.kill('SIGKILL')) };
+}
+
+/** Round trips per second with `inflight` requests outstanding at all times. */
+export async function roundTrips(client: MessageConnection, method: string, total: number, inflight: number): Promise<number> {
+  let sent = 0;
+  const started = process.hrtime.bigint();
+  const lane = async () => {
+    while (sent < total) {
+      sent++;
+      await client.sendRequest(method, { data: sent });
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, lane));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return total / seconds;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
