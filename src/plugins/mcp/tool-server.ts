@@ -85,7 +85,8 @@ export function createToolServer(opts: ToolServerOptions): { server: Server; sub
 }
 
 function toMcpTool(tool: ToolDefinition): Tool {
-  const schema = tool.inputSchema ?? toJsonSchema(tool.parameters, 'input');
+  // Drop `$schema`: zod emits draft 2020-12, and some MCP clients only know draft-07.
+  const { $schema: _dialect, ...schema } = tool.inputSchema ?? toJsonSchema(tool.parameters, 'input');
   const inputSchema = { ...schema, type: 'object' } as Tool['inputSchema'];
   const readOnly = READ_ONLY_KINDS.has(tool.kind);
   return {
