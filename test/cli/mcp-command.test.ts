@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { BIN, ROOT, spawnCli } from '../support/spawn-cli.js';
 import { LineReader, installTestPlugins } from '../support/stdio-client.js';
 import { tempHome } from '../support/temp-home.js';
-import { waitFor } from '../plugins/mcp/helpers.js';
+import { EVERYTHING_BIN, pidAlive, waitFor } from '../plugins/mcp/helpers.js';
 
 const run = promisify(execFile);
 const INSPECTOR = path.join(ROOT, 'node_modules', '.bin', 'mcp-inspector');
@@ -106,6 +106,27 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
     const out = raw.split('\n').filter(Boolean);
     expect(out).to.have.length(2);
     for (const line of out) expect(JSON.parse(line).jsonrpc).to.equal('2.0');
+  });
+
+  it('--with-servers proxies the mcp.json servers, and leaves none of their processes behind', async () => {
+    writeFileSync(path.join(home.dir, 'mcp.json'), JSON.stringify({ mcpServers: { everything: { command: EVERYTHING_BIN, args: ['stdio'] } } }));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'mcp', '--with-servers', '--workspace', workspace],
+      env: { ...process.env, SWITCHBOARD_HOME: home.dir, SWITCHBOARD_LOG_LEVEL: 'warn' } as Record<string, string>,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).to.include.members(['peek', 'everything__echo', 'everything__get-sum']);
+    const echo = await client.callTool({ name: 'everything__echo', arguments: { message: 'via switchboard' } });
+    expect(echo.content).to.deep.equal([{ type: 'text', text: 'Echo: via switchboard' }]);
+    const children = readFileSync(`/proc/${transport.pid}/task/${transport.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(children.length).to.equal(1);
+    expect(pidAlive(children[0]!)).to.equal(true);
+    await client.close();
+    await waitFor(() => !pidAlive(children[0]!), 'the proxied server to stop');
   });
 
   it('rejects a bad mode or workspace with exit code 2', async () => {

@@ -75,13 +75,23 @@ export class McpConnection implements Disposable {
       throw new Error(`MCP server "${this.name}" is not connected (${this.state}${this.error ? `: ${this.error}` : ''})`);
     }
     const timeout = this.opts.callTimeoutMs ?? 300_000;
-    return (await client.callTool({ name, arguments: args }, undefined, {
-      signal,
-      timeout,
-      resetTimeoutOnProgress: true,
-      // Asking for progress makes long-running servers report it, which keeps the call alive.
-      onprogress: () => undefined,
-    })) as CallToolResult;
+    // The SDK never removes the abort listener it adds to a request's signal, and a turn's
+    // signal lives for many calls: give each call its own signal, linked only while it runs.
+    const call = new AbortController();
+    const forward = () => call.abort(signal.reason);
+    if (signal.aborted) forward();
+    else signal.addEventListener('abort', forward, { once: true });
+    try {
+      return (await client.callTool({ name, arguments: args }, undefined, {
+        signal: call.signal,
+        timeout,
+        resetTimeoutOnProgress: true,
+        // Asking for progress makes long-running servers report it, which keeps the call alive.
+        onprogress: () => undefined,
+      })) as CallToolResult;
+    } finally {
+      signal.removeEventListener('abort', forward);
+    }
   }
 
   async dispose(): Promise<void> {

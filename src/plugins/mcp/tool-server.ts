@@ -20,6 +20,11 @@ export interface ToolServerOptions {
   mode: ServeMode;
   logger: Logger;
   version: string;
+  /**
+   * A registry scope whose tools are served beside the global ones (`switchboard mcp
+   * --with-servers` registers the mcp.json servers' tools under one).
+   */
+  scope?: string;
 }
 
 const READ_ONLY_KINDS = new Set(['read', 'search', 'think', 'fetch']);
@@ -31,7 +36,7 @@ const READ_ONLY_KINDS = new Set(['read', 'search', 'think', 'fetch']);
  * request's AbortSignal. Returns the server and a disposable for its registry listener.
  */
 export function createToolServer(opts: ToolServerOptions): { server: Server; subscription: Disposable } {
-  const { registry, workspace, mode, logger } = opts;
+  const { registry, workspace, mode, logger, scope } = opts;
   const server = new Server(
     { name: 'switchboard', title: 'Switchboard', version: opts.version },
     {
@@ -40,10 +45,10 @@ export function createToolServer(opts: ToolServerOptions): { server: Server; sub
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: registry.list().map(toMcpTool) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: registry.list(scope).map(toMcpTool) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-    const tool = registry.get(req.params.name);
+    const tool = registry.get(req.params.name, scope);
     if (!tool) return errorResult(`unknown tool "${req.params.name}"; tools/list shows the tools this server offers`);
     const refusal = refusalFor(mode, tool);
     if (refusal) {
@@ -56,7 +61,7 @@ export function createToolServer(opts: ToolServerOptions): { server: Server; sub
     let progress = 0;
     try {
       const result = await tool.execute(parsed.data, {
-        sessionId: `mcp-server:${extra.sessionId ?? 'stdio'}`,
+        sessionId: scope ?? `mcp-server:${extra.sessionId ?? 'stdio'}`,
         workspace,
         toolCallId: `mcp-${String(extra.requestId)}-${randomUUID().slice(0, 8)}`,
         signal: extra.signal,
@@ -79,7 +84,7 @@ export function createToolServer(opts: ToolServerOptions): { server: Server; sub
   });
 
   const subscription = registry.onDidChange((e) => {
-    if (e.sessionId === undefined) void server.sendToolListChanged().catch(() => undefined);
+    if (e.sessionId === undefined || e.sessionId === scope) void server.sendToolListChanged().catch(() => undefined);
   });
   return { server, subscription };
 }
