@@ -8,7 +8,7 @@ import { McpSessionManager } from '../../../src/plugins/mcp/session-manager.js';
 import type { ToolContext, ToolResult } from '../../../src/plugins/tools/contract.js';
 import { InMemoryToolRegistry } from '../../../src/plugins/tools/registry.js';
 import { ROOT } from '../../support/spawn-cli.js';
-import { EVERYTHING_BIN, FILESYSTEM_BIN, pidAlive, startRemoteServer, waitFor, type RemoteServer } from './helpers.js';
+import { EVERYTHING_BIN, FILESYSTEM_BIN, pidAlive, startRemoteServer, startSseServer, waitFor, type RemoteServer } from './helpers.js';
 
 const DYNAMIC_SERVER = path.join(ROOT, 'dist', 'test', 'plugins', 'mcp', 'fixtures', 'dynamic-server.js');
 const S = 'session-1';
@@ -106,6 +106,21 @@ describe('mcp: session connection manager (real MCP servers)', function () {
       expect(remote.authSeen).to.include('Bearer s3cret');
     } finally {
       await manager.disconnect(S, 'remote');
+      await remote.close();
+    }
+  });
+
+  it('connects a remote server over HTTP+SSE, with its headers', async () => {
+    const remote = await startSseServer();
+    try {
+      const snap = await manager.connect(S, workspace, 'old', { type: 'sse', url: remote.url, headers: { Authorization: 'Bearer s3cret' } });
+      expect(snap.status, snap.error).to.equal('connected');
+      expect(snap.transport).to.equal('sse');
+      expect((await registry.get('old__multiply', S)!.execute({ a: 3, b: 5 }, toolCtx(workspace))).modelText).to.equal('15');
+      expect(remote.authSeen.length).to.be.greaterThan(1);
+      expect(remote.authSeen.every((a) => a === 'Bearer s3cret')).to.equal(true);
+    } finally {
+      await manager.disconnect(S, 'old');
       await remote.close();
     }
   });
