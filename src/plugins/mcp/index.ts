@@ -139,7 +139,12 @@ export const mcpPlugin: Plugin = {
     if (container.isRegistered(HttpMountsToken, true)) {
       const env = ctx.config.env;
       const mode = (SERVE_MODES as readonly string[]).includes(env.SWITCHBOARD_MCP_MODE ?? '') ? (env.SWITCHBOARD_MCP_MODE as ServeMode) : 'ask';
-      const workspace = realpathSync(env.SWITCHBOARD_MCP_WORKSPACE ?? process.cwd());
+      let workspace = process.cwd();
+      try {
+        workspace = realpathSync(env.SWITCHBOARD_MCP_WORKSPACE ?? workspace);
+      } catch {
+        logger.warn({ workspace: env.SWITCHBOARD_MCP_WORKSPACE }, 'SWITCHBOARD_MCP_WORKSPACE does not exist; /mcp uses the current folder');
+      }
       ctx.subscriptions.add(
         container.resolve(HttpMountsToken).add(mcpHttpMount(() => ({ registry, workspace, mode, logger, version: ctx.config.version }))),
       );

@@ -35,7 +35,8 @@ export class McpSessionManager implements Disposable {
     if (existing && (existing.conn.state === 'connected' || existing.conn.state === 'connecting')) {
       return snapshot(existing);
     }
-    if (existing) await this.disconnect(sessionId, name);
+    if (existing) await this.disconnect(sessionId, name, true);
+    servers = this.sessions.get(sessionId);
     if (!servers) this.sessions.set(sessionId, (servers = new Map()));
     const conn = new McpConnection({
       ...this.opts,
@@ -51,21 +52,29 @@ export class McpSessionManager implements Disposable {
     return snapshot(entry);
   }
 
-  async disconnect(sessionId: string, name: string): Promise<boolean> {
+  /**
+   * Stops a connection; its tools leave the session. The entry stays, as `disconnected`, so the
+   * session's status still shows the server (until `forget` or the session goes away).
+   * True when something was live.
+   */
+  async disconnect(sessionId: string, name: string, forget = false): Promise<boolean> {
     const servers = this.sessions.get(sessionId);
     const entry = servers?.get(name);
     if (!servers || !entry) return false;
-    servers.delete(name);
-    if (servers.size === 0) this.sessions.delete(sessionId);
+    const wasLive = entry.conn.state !== 'disconnected';
+    if (forget) {
+      servers.delete(name);
+      if (servers.size === 0) this.sessions.delete(sessionId);
+    }
     await entry.conn.close();
-    entry.listener.dispose();
     this.unregister(entry);
-    return true;
+    if (forget) entry.listener.dispose();
+    return wasLive;
   }
 
   async disconnectSession(sessionId: string): Promise<void> {
     const names = [...(this.sessions.get(sessionId)?.keys() ?? [])];
-    await Promise.all(names.map((n) => this.disconnect(sessionId, n)));
+    await Promise.all(names.map((n) => this.disconnect(sessionId, n, true)));
   }
 
   status(sessionId: string): ConnectionSnapshot[] {

@@ -171,6 +171,8 @@ describe('mcp plugin: config CRUD, session connections, status', function () {
       expect(await client.sendRequest('mcp/disconnect', { sessionId: 's2', serverName: 'ev' })).to.deep.equal({ disconnected: true });
       expect(pidAlive(inline.pid)).to.equal(false);
       expect(await client.sendRequest('mcp/disconnect', { sessionId: 's2', serverName: 'ev' })).to.deep.equal({ disconnected: false });
+      const after = (await client.sendRequest('mcp/session_status', { sessionId: 's2' })) as { servers: { name: string; status: string }[] };
+      expect(after.servers.map((s) => `${s.name}:${s.status}`)).to.deep.equal(['remote:connected', 'ev:disconnected']);
 
       const unknown = await rejection(client.sendRequest('mcp/connect', { sessionId: 's2', serverName: 'nope' }));
       expect(unknown.code).to.equal(-32002);

@@ -75,7 +75,8 @@ describe('mcp: session connection manager (real MCP servers)', function () {
     expect(await manager.disconnect(S, 'everything')).to.equal(true);
     expect(pidAlive(snap.pid!)).to.equal(false);
     expect(registry.list(S)).to.have.length(0);
-    expect(manager.status(S)).to.deep.equal([]);
+    expect(manager.status(S).map((c) => [c.name, c.status, c.tools.length])).to.deep.equal([['everything', 'disconnected', 0]]);
+    expect(await manager.disconnect(S, 'everything')).to.equal(false);
   });
 
   it('gives server-filesystem the workspace as its root and nothing else', async () => {
@@ -83,8 +84,14 @@ describe('mcp: session connection manager (real MCP servers)', function () {
     const snap = await manager.connect(S, workspace, 'fs', { command: FILESYSTEM_BIN, args: [] });
     expect(snap.status, snap.error).to.equal('connected');
     pids.push(snap.pid!);
-    const allowed = await registry.get('fs__list_allowed_directories', S)!.execute({}, toolCtx(workspace));
-    expect(allowed.modelText).to.contain(workspace);
+    // The server asks for roots once initialized, so they may land just after connect resolves.
+    let allowed = '';
+    const list = registry.get('fs__list_allowed_directories', S)!;
+    for (let i = 0; i < 100 && !allowed.includes(workspace); i++) {
+      allowed = (await list.execute({}, toolCtx(workspace))).modelText ?? '';
+      if (!allowed.includes(workspace)) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(allowed).to.equal(`Allowed directories:\n${workspace}`);
     const read = await registry.get('fs__read_text_file', S)!.execute({ path: path.join(workspace, 'notes.txt') }, toolCtx(workspace));
     expect(read.isError).to.equal(false);
     expect(read.modelText).to.equal('hello from the workspace');
