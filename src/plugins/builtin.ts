@@ -2,11 +2,14 @@ import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
 import { mcpPlugin } from './mcp/index.js';
 import { toolsPlugin } from './tools/index.js';
+import { providersPlugin } from './providers/index.js';
+import { profilesPlugin } from './profiles/index.js';
+import { sessionsPlugin } from './sessions/index.js';
 
 /**
  * The built-in plugins, in registration order (the host re-orders them by dependency).
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, mcpPlugin];
+  return [hostInfoPlugin, toolsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin];
 }

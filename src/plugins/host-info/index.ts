@@ -37,7 +37,11 @@ export const hostInfoPlugin: Plugin = {
           loadSession: bound('session/load'),
           promptCapabilities: { image: true, audio: false, embeddedContext: true },
           mcpCapabilities: { http: bound('mcp/connect'), sse: bound('mcp/connect') },
-          sessionCapabilities: {},
+          // ACP: `{}` under a key advertises the optional session method.
+          sessionCapabilities: {
+            ...(bound('session/list') ? { list: {} } : {}),
+            ...(bound('session/delete') ? { delete: {} } : {}),
+          },
         },
         authMethods: [],
         agentInfo: { name: 'switchboard', title: 'Switchboard', version: ctx.config.version },

@@ -6,36 +6,9 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { REDACT_PATHS } from '../../../src/app/logger.js';
-import type { Disposable } from '../../../src/host/disposable.js';
-import type { Plugin } from '../../../src/host/plugin.js';
-import { SessionServiceToken, type SessionInfo, type SessionService } from '../../../src/plugins/sessions/contract.js';
 import { ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
 import { EVERYTHING_BIN, pidAlive, startRemoteServer, waitFor } from './helpers.js';
-
-/** Just enough of the SessionService contract to open and delete sessions from a test. */
-class TestSessions implements SessionService {
-  private readonly sessions = new Map<string, SessionInfo>();
-  private readonly open = new Set<(s: SessionInfo) => void>();
-  private readonly deleted = new Set<(id: string) => void>();
-  get = (id: string) => this.sessions.get(id);
-  list = () => [...this.sessions.values()];
-  onDidOpen = (l: (s: SessionInfo) => void): Disposable => (this.open.add(l), { dispose: () => void this.open.delete(l) });
-  onDidDelete = (l: (id: string) => void): Disposable => (this.deleted.add(l), { dispose: () => void this.deleted.delete(l) });
-  onDidChangeMode = (): Disposable => ({ dispose() {} });
-  clients = () => [];
-  publish = (): never => {
-    throw new Error('not in this test');
-  };
-  openSession(info: SessionInfo): void {
-    this.sessions.set(info.sessionId, info);
-    for (const l of this.open) l(info);
-  }
-  deleteSession(id: string): void {
-    this.sessions.delete(id);
-    for (const l of this.deleted) l(id);
-  }
-}
 
 const SECRET = 'sk-very-secret-value';
 
@@ -49,21 +22,18 @@ function rejection(p: Promise<unknown>): Promise<{ code: number; message: string
   );
 }
 
-describe('mcp plugin: config CRUD, session connections, status', function () {
+describe('mcp plugin: config CRUD, session connections (with the sessions plugin), status', function () {
   this.timeout(30_000);
   let t: TestHost;
   let client: MessageConnection;
-  let sessions: TestSessions;
   let logs: string;
   let workspace: string;
 
   beforeEach(async () => {
     logs = '';
-    sessions = new TestSessions();
     const sink = new Writable({ write: (chunk, _enc, done) => ((logs += chunk.toString()), done()) });
     const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-    const testSessions: Plugin = { name: 'test-sessions', activate: (ctx) => void ctx.container.registerInstance(SessionServiceToken, sessions) };
-    t = await createTestHost({ plugins: [testSessions], logger });
+    t = await createTestHost({ logger });
     client = t.connect().client;
     workspace = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-mcp-ws-')));
   });
@@ -128,53 +98,50 @@ describe('mcp plugin: config CRUD, session connections, status', function () {
 
   it('connects ACP session/new mcpServers when the session opens, and disconnects them when it is deleted', async () => {
     const registry = t.app.host.createChildContainer().resolve(ToolRegistryToken);
-    sessions.openSession({
-      sessionId: 's1',
-      workspace,
-      profile: 'default',
-      mode: 'ask',
+    const { sessionId: s1 } = (await client.sendRequest('session/new', {
+      cwd: workspace,
       mcpServers: [
         { name: 'everything', command: EVERYTHING_BIN, args: ['stdio'], env: [{ name: 'API_KEY', value: SECRET }] },
         { name: 'broken', command: path.join(workspace, 'nope'), args: [], env: [] },
       ],
-    });
-    await waitFor(() => !!registry.get('everything__echo', 's1'), 'ACP server tools');
-    const status = (await client.sendRequest('mcp/session_status', { sessionId: 's1' })) as { servers: { name: string; status: string; pid?: number; error?: string; tools: unknown[] }[] };
+    })) as { sessionId: string };
+    await waitFor(() => !!registry.get('everything__echo', s1), 'ACP server tools');
+    const status = (await client.sendRequest('mcp/session_status', { sessionId: s1 })) as { servers: { name: string; status: string; pid?: number; error?: string; tools: unknown[] }[] };
     const everything = status.servers.find((s) => s.name === 'everything')!;
     expect(everything.status).to.equal('connected');
     expect(everything.tools.length).to.be.greaterThan(5);
-    const broken = ((await client.sendRequest('mcp/session_status', { sessionId: 's1' })) as typeof status).servers.find((s) => s.name === 'broken')!;
+    const broken = ((await client.sendRequest('mcp/session_status', { sessionId: s1 })) as typeof status).servers.find((s) => s.name === 'broken')!;
     expect(broken.status).to.equal('failed');
     expect(broken.error).to.match(/ENOENT/);
 
     const hostStatus = (await client.sendRequest('host/status', {})) as { mcp: { sessions: { sessionId: string; servers: { name: string; status: string }[] }[] } };
     expect(hostStatus.mcp.sessions[0]!.servers.map((s) => `${s.name}:${s.status}`)).to.include('everything:connected');
 
-    sessions.deleteSession('s1');
+    await client.sendRequest('session/delete', { sessionId: s1 });
     await waitFor(() => !pidAlive(everything.pid!), 'the server process to stop');
-    expect(registry.list('s1')).to.deep.equal([]);
+    expect(registry.list(s1)).to.deep.equal([]);
     expect(logs).not.to.contain(SECRET);
   });
 
   it('mcp/connect connects a configured server to a session; mcp/disconnect stops it', async () => {
     const remote = await startRemoteServer();
     try {
-      sessions.openSession({ sessionId: 's2', workspace, profile: 'default', mode: 'ask', mcpServers: [] });
+      const { sessionId: s2 } = (await client.sendRequest('session/new', { cwd: workspace, mcpServers: [] })) as { sessionId: string };
       await client.sendRequest('mcp/servers/add', { name: 'remote', config: { url: remote.url, headers: { Authorization: `Bearer ${SECRET}` } } });
-      const snap = (await client.sendRequest('mcp/connect', { sessionId: 's2', serverName: 'remote' })) as { status: string; tools: { name: string; kind: string }[] };
+      const snap = (await client.sendRequest('mcp/connect', { sessionId: s2, serverName: 'remote' })) as { status: string; tools: { name: string; kind: string }[] };
       expect(snap.status).to.equal('connected');
       expect(snap.tools).to.deep.include({ name: 'remote__multiply', mcpName: 'multiply', description: 'Multiplies two numbers', kind: 'read' });
       expect(remote.authSeen).to.include(`Bearer ${SECRET}`);
 
-      const inline = (await client.sendRequest('mcp/connect', { sessionId: 's2', serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } })) as { pid: number };
+      const inline = (await client.sendRequest('mcp/connect', { sessionId: s2, serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } })) as { pid: number };
       expect(pidAlive(inline.pid)).to.equal(true);
-      expect(await client.sendRequest('mcp/disconnect', { sessionId: 's2', serverName: 'ev' })).to.deep.equal({ disconnected: true });
+      expect(await client.sendRequest('mcp/disconnect', { sessionId: s2, serverName: 'ev' })).to.deep.equal({ disconnected: true });
       expect(pidAlive(inline.pid)).to.equal(false);
-      expect(await client.sendRequest('mcp/disconnect', { sessionId: 's2', serverName: 'ev' })).to.deep.equal({ disconnected: false });
-      const after = (await client.sendRequest('mcp/session_status', { sessionId: 's2' })) as { servers: { name: string; status: string }[] };
+      expect(await client.sendRequest('mcp/disconnect', { sessionId: s2, serverName: 'ev' })).to.deep.equal({ disconnected: false });
+      const after = (await client.sendRequest('mcp/session_status', { sessionId: s2 })) as { servers: { name: string; status: string }[] };
       expect(after.servers.map((s) => `${s.name}:${s.status}`)).to.deep.equal(['remote:connected', 'ev:disconnected']);
 
-      const unknown = await rejection(client.sendRequest('mcp/connect', { sessionId: 's2', serverName: 'nope' }));
+      const unknown = await rejection(client.sendRequest('mcp/connect', { sessionId: s2, serverName: 'nope' }));
       expect(unknown.code).to.equal(-32002);
       expect((await rejection(client.sendRequest('mcp/connect', { sessionId: 'no-such', serverName: 'remote' }))).code).to.equal(-32002);
     } finally {
@@ -183,8 +150,8 @@ describe('mcp plugin: config CRUD, session connections, status', function () {
   });
 
   it('stops every server process when the host shuts down', async () => {
-    sessions.openSession({ sessionId: 's3', workspace, profile: 'default', mode: 'ask', mcpServers: [] });
-    const snap = (await client.sendRequest('mcp/connect', { sessionId: 's3', serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } })) as { pid: number };
+    const { sessionId: s3 } = (await client.sendRequest('session/new', { cwd: workspace, mcpServers: [] })) as { sessionId: string };
+    const snap = (await client.sendRequest('mcp/connect', { sessionId: s3, serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } })) as { pid: number };
     expect(pidAlive(snap.pid)).to.equal(true);
     await t.app.stop();
     expect(pidAlive(snap.pid)).to.equal(false);

@@ -1,0 +1,201 @@
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
+import type { ProviderConfig } from '../providers/contract.js';
+import { OLLAMA_BASE_URL } from '../providers/index.js';
+import { ProfileSchema, REDACTED, type Profile } from './schemas.js';
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** The profile that exists when there is no profiles.json: Ollama on its default address, no key. */
+export function builtinLocal(env: Readonly<Record<string, string | undefined>>): Profile {
+  return { name: 'local', provider: 'ollama', model: env.SWITCHBOARD_OLLAMA_MODEL ?? 'llama3.2', baseUrl: OLLAMA_BASE_URL };
+}
+
+const FileSchema = z.object({ default: z.string().nullable().optional(), profiles: z.array(ProfileSchema) });
+type ProfilesFile = z.infer<typeof FileSchema>;
+
+const ENV_REF = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+export function envRef(value: string | undefined): string | undefined {
+  return value ? ENV_REF.exec(value)?.[1] : undefined;
+}
+
+/** A profile as shown: literal secrets replaced by the placeholder; `${env:NAME}` references shown. */
+export function redact(p: Profile): Profile {
+  const out: Profile = { ...p };
+  if (p.apiKey !== undefined) out.apiKey = envRef(p.apiKey) ? p.apiKey : REDACTED;
+  if (p.headers) out.headers = Object.fromEntries(Object.keys(p.headers).map((k) => [k, envRef(p.headers![k]) ? p.headers![k] : REDACTED]));
+  return out;
+}
+
+/**
+ * profiles.json: read once, rewritten atomically (temp file + rename, mode 0600) on every change.
+ * With no file, the built-in `local` profile stands in until the first profile is created.
+ */
+export class ProfileStore {
+  private readonly file: string;
+  private data: ProfilesFile;
+  private fromFile: boolean;
+  /** mtime of the file as last read or written: a hand edit is picked up on next use. */
+  private seenMtime = 0;
+
+  constructor(
+    home: string,
+    private readonly env: Readonly<Record<string, string | undefined>>,
+  ) {
+    this.file = path.join(home, 'profiles.json');
+    this.fromFile = existsSync(this.file);
+    this.data = this.fromFile ? this.read() : { default: 'local', profiles: [builtinLocal(env)] };
+    this.seenMtime = this.mtime();
+  }
+
+  private mtime(): number {
+    try {
+      return statSync(this.file).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Re-reads profiles.json when someone edited it since we last saw it. A broken edit keeps the
+   * profiles in memory and says why, rather than losing them.
+   */
+  refresh(onError?: (message: string) => void): void {
+    const m = this.mtime();
+    if (m === 0 || m === this.seenMtime) return;
+    this.seenMtime = m;
+    try {
+      this.data = this.read();
+      this.fromFile = true;
+    } catch (err) {
+      onError?.((err as Error).message);
+    }
+  }
+
+  private read(): ProfilesFile {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch (err) {
+      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); fix or remove it`);
+    }
+    const parsed = FileSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${this.file} does not hold valid profiles: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+
+  private write(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.file);
+    this.fromFile = true;
+    this.seenMtime = this.mtime();
+  }
+
+  isBuiltin(name: string): boolean {
+    return !this.fromFile && name === 'local';
+  }
+
+  defaultName(): string | null {
+    const d = this.data.default;
+    return d && this.find(d) ? d : this.data.profiles[0]?.name ?? null;
+  }
+
+  list(): Profile[] {
+    return this.data.profiles.map((p) => ({ ...p }));
+  }
+
+  find(name: string): Profile | undefined {
+    return this.data.profiles.find((p) => p.name === name);
+  }
+
+  get(name: string): Profile {
+    const p = this.find(name);
+    if (!p) throw RpcError.notFound(`profile "${name}"`, { name, known: this.data.profiles.map((x) => x.name) });
+    return p;
+  }
+
+  create(p: Profile, makeDefault: boolean): Profile {
+    if (this.find(p.name)) throw RpcError.conflict(`a profile named "${p.name}" already exists; use profiles/update to change it`);
+    const first = !this.fromFile;
+    this.data.profiles.push(p);
+    if (makeDefault || first) this.data.default = p.name;
+    this.write();
+    return p;
+  }
+
+  /** Applies a patch: undefined keeps, null removes, the redacted placeholder keeps the secret. */
+  update(name: string, patch: Record<string, unknown> & { newName?: string; makeDefault?: boolean }): Profile {
+    const current = this.get(name);
+    const next: Record<string, unknown> = { ...current };
+    for (const [key, value] of Object.entries(patch)) {
+      if (key === 'name' || key === 'newName' || key === 'makeDefault' || value === undefined) continue;
+      if (value === null) delete next[key];
+      else if (key === 'apiKey' && value === REDACTED) continue;
+      else if (key === 'headers') {
+        const old = current.headers ?? {};
+        next.headers = Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, v === REDACTED ? old[k] ?? '' : v]));
+      } else next[key] = value;
+    }
+    if (patch.newName && patch.newName !== name) {
+      if (this.find(patch.newName)) throw RpcError.conflict(`cannot rename "${name}": a profile named "${patch.newName}" already exists`);
+      next.name = patch.newName;
+    }
+    const parsed = ProfileSchema.safeParse(next);
+    if (!parsed.success) throw RpcError.invalidParams(`the updated profile is not valid: ${parsed.error.issues[0]?.message}`);
+    this.data.profiles[this.data.profiles.indexOf(current)] = parsed.data;
+    if (this.data.default === name) this.data.default = parsed.data.name;
+    if (patch.makeDefault) this.data.default = parsed.data.name;
+    this.write();
+    return parsed.data;
+  }
+
+  delete(name: string): void {
+    const p = this.get(name);
+    this.data.profiles = this.data.profiles.filter((x) => x !== p);
+    if (this.data.default === name) this.data.default = this.data.profiles[0]?.name ?? null;
+    this.write();
+  }
+
+  /** Why a profile cannot be used as is (no network check), or undefined when it can. */
+  unusable(p: Profile): string | undefined {
+    const ref = envRef(p.apiKey);
+    if (ref && !this.env[ref]) return `its apiKey refers to the environment variable ${ref}, which is not set`;
+    if (p.provider === 'anthropic' && !p.apiKey && !p.headers) return 'an anthropic profile needs an apiKey';
+    for (const [k, v] of Object.entries(p.headers ?? {})) {
+      const hr = envRef(v);
+      if (hr && !this.env[hr]) return `its header ${k} refers to the environment variable ${hr}, which is not set`;
+    }
+    return undefined;
+  }
+
+  resolve(name?: string): ProviderConfig & { contextWindow?: number } {
+    const target = name ?? this.defaultName();
+    if (!target) {
+      throw new RpcError(ErrorCodes.Unavailable, 'no profile is configured: create one with profiles/create (REST: POST /profiles) giving provider, model, baseUrl and apiKey');
+    }
+    const p = this.get(target);
+    const why = this.unusable(p);
+    if (why) throw new RpcError(ErrorCodes.Unavailable, `profile "${p.name}" cannot be used: ${why}`, { profile: p.name });
+    const sub = (v: string) => {
+      const ref = envRef(v);
+      return ref ? this.env[ref] ?? '' : v;
+    };
+    const baseUrl = p.baseUrl ?? (p.provider === 'anthropic' ? ANTHROPIC_BASE_URL : p.provider === 'ollama' ? OLLAMA_BASE_URL : OPENAI_BASE_URL);
+    return {
+      profile: p.name,
+      kind: p.provider,
+      model: p.model,
+      baseUrl,
+      apiKey: p.apiKey === undefined ? undefined : sub(p.apiKey),
+      headers: p.headers ? Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, sub(v)])) : undefined,
+      maxTokens: p.maxTokens,
+      temperature: p.temperature,
+      contextWindow: p.contextWindow,
+    };
+  }
+}

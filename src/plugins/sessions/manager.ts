@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { ClientPeer } from '../../host/client.js';
+import type { Disposable } from '../../host/disposable.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
+import type { EventBus } from '../../host/events.js';
+import type { ChatMessage } from '../providers/contract.js';
+import {
+  SessionEventBus,
+  type SessionEvent,
+  type SessionInfo,
+  type SessionService,
+  type UnsequencedSessionEvent,
+} from './contract.js';
+import { SessionDir, SessionLog, type SessionMeta } from './log.js';
+import { ReplayBuffer, Session } from './session.js';
+
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+type Listener<T> = (v: T) => void;
+
+class Emitter<T> {
+  private readonly ls = new Set<Listener<T>>();
+  constructor(private readonly logger: Logger) {}
+  on(l: Listener<T>): Disposable {
+    this.ls.add(l);
+    return { dispose: () => void this.ls.delete(l) };
+  }
+  fire(v: T): void {
+    for (const l of this.ls) {
+      try {
+        l(v);
+      } catch (err) {
+        this.logger.error({ err }, 'session listener threw');
+      }
+    }
+  }
+}
+
+export interface NewSessionInput {
+  workspace?: string;
+  profile: string;
+  mode: string;
+  systemPrompt?: string | null;
+  title?: string | null;
+  mcpServers: unknown[];
+  forkedFrom?: string;
+  messages?: ChatMessage[];
+}
+
+/**
+ * All sessions: created, forked, reloaded from their logs on start, deleted. Implements the
+ * SessionService other plugins use, and gives every event its seq.
+ */
+export class SessionManager implements SessionService {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byClient = new Map<string, { sessions: Set<string>; off: () => void }>();
+  private readonly opened: Emitter<SessionInfo>;
+  private readonly deleted: Emitter<string>;
+  private readonly modeChanged: Emitter<SessionInfo>;
+
+  constructor(
+    private readonly dir: SessionDir,
+    private readonly workspacesDir: string,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly replayCapacity: number,
+  ) {
+    this.opened = new Emitter(logger);
+    this.deleted = new Emitter(logger);
+    this.modeChanged = new Emitter(logger);
+  }
+
+  /** Reads every session log (torn lines skipped); sessions whose meta is unreadable are reported. */
+  loadAll(): void {
+    for (const id of this.dir.ids()) {
+      try {
+        const { records, skipped } = SessionLog.load(this.dir.fileOf(id));
+        const meta = records.find((r) => r.k === 'meta');
+        if (!meta || meta.k !== 'meta') {
+          this.logger.warn({ sessionId: id }, 'session log has no meta record; skipped');
+          continue;
+        }
+        const s = new Session(meta.meta, new SessionLog(this.dir.fileOf(id)), new ReplayBuffer(this.replayCapacity));
+        for (const r of records) s.apply(r);
+        if (skipped) this.logger.warn({ sessionId: id, skipped }, 'session log had unreadable lines (torn write?); skipped them');
+        this.sessions.set(id, s);
+      } catch (err) {
+        this.logger.error({ err, sessionId: id }, 'could not load session');
+      }
+    }
+  }
+
+  /** The absolute real path of a workspace, or a clear error. */
+  private workspaceOf(dir: string): string {
+    if (!path.isAbsolute(dir)) throw RpcError.invalidParams(`cwd must be an absolute path; got "${dir}"`);
+    try {
+      const real = realpathSync(dir);
+      if (!statSync(real).isDirectory()) throw new Error('not a directory');
+      return real;
+    } catch {
+      throw RpcError.invalidParams(`cwd "${dir}" is not an existing directory`);
+    }
+  }
+
+  create(input: NewSessionInput): Session {
+    const id = `sess_${randomUUID().replace(/-/g, '')}`;
+    let workspace: string;
+    if (input.workspace) workspace = this.workspaceOf(input.workspace);
+    else {
+      workspace = path.join(this.workspacesDir, id);
+      mkdirSync(workspace, { recursive: true, mode: 0o700 });
+      workspace = realpathSync(workspace);
+    }
+    const meta: SessionMeta = {
+      sessionId: id,
+      workspace,
+      profile: input.profile,
+      mode: input.mode,
+      systemPrompt: input.systemPrompt ?? null,
+      title: input.title ?? null,
+      mcpServers: input.mcpServers,
+      createdAt: new Date().toISOString(),
+      ...(input.forkedFrom ? { forkedFrom: input.forkedFrom } : {}),
+    };
+    const s = new Session(meta, new SessionLog(this.dir.fileOf(id)), new ReplayBuffer(this.replayCapacity));
+    s.record({ k: 'meta', meta });
+    for (const m of input.messages ?? []) s.addMessage(m);
+    this.sessions.set(id, s);
+    this.opened.fire(s.info());
+    return s;
+  }
+
+  require(sessionId: string): Session {
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new RpcError(ErrorCodes.NotFound, `session "${sessionId}" not found; session/list shows the known ones`, { sessionId });
+    return s;
+  }
+
+  sessionsList(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Re-announces a session (session/load): owners of per-session resources reconnect them. */
+  reopen(s: Session): void {
+    this.opened.fire(s.info());
+  }
+
+  setMode(s: Session, mode: string): void {
+    if (s.meta.mode === mode) return;
+    s.record({ k: 'set', patch: { mode }, at: new Date().toISOString() });
+    this.publish(s.id, { type: 'update', update: { sessionUpdate: 'current_mode_update', currentModeId: mode } });
+    this.modeChanged.fire(s.info());
+  }
+
+  async remove(s: Session): Promise<void> {
+    if (s.turn) {
+      s.turn.controller.abort();
+      await s.turn.done.catch(() => undefined);
+    }
+    this.sessions.delete(s.id);
+    for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
+    s.detachAll();
+    s.log.remove();
+    // The folder made for a session without a cwd goes with it, unless a fork still works there.
+    const ws = s.meta.workspace;
+    if (path.dirname(ws) === realOr(this.workspacesDir) && ![...this.sessions.values()].some((o) => o.meta.workspace === ws)) {
+      rmSync(ws, { recursive: true, force: true });
+    }
+    this.deleted.fire(s.id);
+  }
+
+  closeAll(): void {
+    for (const entry of this.byClient.values()) entry.off();
+    this.byClient.clear();
+    for (const s of this.sessions.values()) {
+      s.turn?.controller.abort();
+      s.detachAll();
+      s.log.close();
+    }
+  }
+
+  // SessionService
+
+  get(sessionId: string): SessionInfo | undefined {
+    return this.sessions.get(sessionId)?.info();
+  }
+
+  list(): SessionInfo[] {
+    return this.sessionsList().map((s) => s.info());
+  }
+
+  /**
+   * Calls the listener at once for every session already open (those reloaded from disk at start
+   * are open before any dependant activates), then for each one created, forked, or loaded with
+   * different `mcpServers`.
+   */
+  onDidOpen(listener: (s: SessionInfo) => void): Disposable {
+    for (const s of this.sessions.values()) {
+      try {
+        listener(s.info());
+      } catch (err) {
+        this.logger.error({ err }, 'session listener threw');
+      }
+    }
+    return this.opened.on(listener);
+  }
+
+  onDidDelete(listener: (sessionId: string) => void): Disposable {
+    return this.deleted.on(listener);
+  }
+
+  onDidChangeMode(listener: (s: SessionInfo) => void): Disposable {
+    return this.modeChanged.on(listener);
+  }
+
+  clients(sessionId: string): ClientPeer[] {
+    return this.sessions.get(sessionId)?.clients() ?? [];
+  }
+
+  /**
+   * Attaches a client to a session (session/new, load, prompt). One close listener per client,
+   * however many sessions it touches; closing detaches it from all of them.
+   */
+  attach(s: Session, client: ClientPeer): void {
+    if (client.closed.aborted) return;
+    let entry = this.byClient.get(client.id);
+    if (!entry) {
+      const sessions = new Set<string>();
+      const onClose = () => {
+        this.byClient.delete(client.id);
+        for (const id of sessions) this.sessions.get(id)?.detach(client.id);
+      };
+      client.closed.addEventListener('abort', onClose, { once: true });
+      entry = { sessions, off: () => client.closed.removeEventListener('abort', onClose) };
+      this.byClient.set(client.id, entry);
+    }
+    entry.sessions.add(s.id);
+    s.attach(client);
+  }
+
+  publish(sessionId: string, event: UnsequencedSessionEvent): SessionEvent {
+    const s = this.require(sessionId);
+    const full = { ...event, sessionId, seq: ++s.seq } as SessionEvent;
+    s.buffer.push(full);
+    s.record({ k: 'ev', e: full });
+    this.bus.emit(SessionEventBus, full);
+    if (full.type === 'update') {
+      const params = { sessionId, update: full.update, _meta: { seq: full.seq } };
+      for (const c of s.clients()) c.notify('session/update', params);
+    }
+    return full;
+  }
+}

@@ -1,0 +1,144 @@
+import type { ClientPeer } from '../../host/client.js';
+import type { ChatMessage, Provider } from '../providers/contract.js';
+import type { SessionEvent, SessionInfo } from './contract.js';
+import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
+
+/**
+ * A bounded FIFO of the latest events, for replay by seq. It grows as events come (an idle
+ * session costs nearly nothing) and becomes a ring once full.
+ */
+export class ReplayBuffer {
+  private readonly items: SessionEvent[] = [];
+  /** Index of the oldest event once the ring is full. */
+  private start = 0;
+
+  constructor(readonly capacity: number) {}
+
+  push(e: SessionEvent): void {
+    if (this.items.length < this.capacity) {
+      this.items.push(e);
+      return;
+    }
+    this.items[this.start] = e;
+    this.start = (this.start + 1) % this.capacity;
+  }
+
+  /** The seq of the oldest event kept (lastSeq + 1 when empty). */
+  oldestSeq(lastSeq: number): number {
+    return this.items.length ? this.items[this.start].seq : lastSeq + 1;
+  }
+
+  after(seq: number): SessionEvent[] {
+    const out: SessionEvent[] = [];
+    const n = this.items.length;
+    for (let i = 0; i < n; i++) {
+      const e = this.items[(this.start + i) % n];
+      if (e.seq > seq) out.push(e);
+    }
+    return out;
+  }
+}
+
+/** Runs async mutations of one session one at a time, in call order. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => T | Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export interface ActiveTurn {
+  id: string;
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
+/** One session in memory: its meta, history, event stream state and attached clients. */
+export class Session {
+  messages: ChatMessage[] = [];
+  updatedAt: string;
+  seq = 0;
+  turn?: ActiveTurn;
+  /**
+   * This session's own provider instance, rebuilt when its resolved profile changes (`key` is the
+   * resolved config: in memory only, never logged). Never shared with another session.
+   */
+  provider?: { key: string; instance: Provider; contextWindow?: number };
+  readonly lock = new Mutex();
+  /** Attached clients, least recent first. */
+  private readonly attached = new Map<string, ClientPeer>();
+
+  constructor(
+    public meta: SessionMeta,
+    readonly log: SessionLog,
+    readonly buffer: ReplayBuffer,
+  ) {
+    this.updatedAt = meta.createdAt;
+  }
+
+  get id(): string {
+    return this.meta.sessionId;
+  }
+
+  info(): SessionInfo {
+    return { sessionId: this.id, workspace: this.meta.workspace, profile: this.meta.profile, mode: this.meta.mode, mcpServers: this.meta.mcpServers };
+  }
+
+  /** Applies a log record to the in-memory state (on load and as it is written). */
+  apply(r: LogRecord): void {
+    switch (r.k) {
+      case 'meta':
+        this.meta = r.meta;
+        break;
+      case 'msg':
+        this.messages.push(r.m);
+        this.updatedAt = r.at;
+        break;
+      case 'ev':
+        this.seq = Math.max(this.seq, r.e.seq);
+        this.buffer.push(r.e);
+        break;
+      case 'set':
+        this.meta = { ...this.meta, ...r.patch };
+        this.updatedAt = r.at;
+        break;
+      case 'clear':
+        this.messages = [];
+        this.updatedAt = r.at;
+        break;
+    }
+  }
+
+  /** Writes a record to the log, then applies it: what is in memory is always on disk. */
+  record(r: LogRecord): void {
+    this.log.append(r);
+    // The log's fd stays open only while a turn streams: a thousand idle sessions hold no fds.
+    if (!this.turn) this.log.close();
+    if (r.k !== 'ev') this.apply(r);
+  }
+
+  addMessage(m: ChatMessage): void {
+    this.record({ k: 'msg', m, at: new Date().toISOString() });
+  }
+
+  /** Adds (or moves to the front) a client; the manager detaches it when it closes. */
+  attach(peer: ClientPeer): void {
+    this.attached.delete(peer.id);
+    this.attached.set(peer.id, peer);
+  }
+
+  detach(peerId: string): void {
+    this.attached.delete(peerId);
+  }
+
+  clients(): ClientPeer[] {
+    return [...this.attached.values()].reverse();
+  }
+
+  detachAll(): void {
+    this.attached.clear();
+  }
+}
