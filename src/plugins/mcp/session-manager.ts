@@ -21,12 +21,19 @@ export type ManagerOptions = Pick<ConnectionOptions, 'maxRestarts' | 'backoffMs'
  */
 export class McpSessionManager implements Disposable {
   private readonly sessions = new Map<string, Map<string, Entry>>();
+  private readonly exitGuard: Disposable;
+  /** Every connection until its close has finished (entries leave `sessions` before that). */
+  private readonly live = new Set<McpConnection>();
 
   constructor(
     private readonly registry: ToolRegistry,
     private readonly logger: Logger,
     private readonly opts: ManagerOptions,
-  ) {}
+  ) {
+    const onExit = () => this.killAll();
+    process.on('exit', onExit);
+    this.exitGuard = { dispose: () => void process.off('exit', onExit) };
+  }
 
   /** Connects (or returns the live connection); resolves once connected or failed. */
   async connect(sessionId: string, workspace: string, name: string, config: McpServerConfig): Promise<ConnectionSnapshot> {
@@ -48,6 +55,7 @@ export class McpSessionManager implements Disposable {
     const entry: Entry = { conn, registrations: [], listener: { dispose() {} } };
     entry.listener = conn.onDidChange(() => this.syncTools(sessionId, entry));
     servers.set(name, entry);
+    this.live.add(conn);
     await conn.start();
     return snapshot(entry);
   }
@@ -67,6 +75,7 @@ export class McpSessionManager implements Disposable {
       if (servers.size === 0) this.sessions.delete(sessionId);
     }
     await entry.conn.close();
+    this.live.delete(entry.conn);
     this.unregister(entry);
     if (forget) entry.listener.dispose();
     return wasLive;
@@ -92,6 +101,24 @@ export class McpSessionManager implements Disposable {
 
   async dispose(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((s) => this.disconnectSession(s)));
+    this.exitGuard.dispose();
+  }
+
+  /**
+   * Last resort when the daemon exits before an orderly stop finishes (a second signal, a
+   * crash): SIGKILL every server process, synchronously. Many stdio servers ignore stdin EOF
+   * and would outlive us otherwise.
+   */
+  killAll(): void {
+    for (const conn of this.live) {
+      const pid = conn.pid;
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
   }
 
   private syncTools(sessionId: string, entry: Entry): void {
