@@ -132,5 +132,6 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
     expect(validator.problems).to.deep.equal([]);
     expect(wire.cli.stderr()).to.contain('MCP server connected');
     expect(wire.cli.stderr()).not.to.contain(SECRET);
+    expect(wire.received.filter((line) => line.includes(SECRET))).to.deep.equal([]);
   });
 });

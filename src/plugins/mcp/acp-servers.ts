@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { McpServerConfig } from './config-schema.js';
+import { REDACTED, type McpServerConfig } from './config-schema.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() }).loose();
 
@@ -25,4 +25,20 @@ export function fromAcp(raw: unknown): { name: string; config: McpServerConfig }
   }
   const stdio = s as Extract<AcpMcpServer, { command: string }>;
   return { name: stdio.name, config: { command: stdio.command, args: stdio.args ?? [], env: pairs(stdio.env) } };
+}
+
+/**
+ * ACP `mcpServers` as a client may be shown them: every env and header value replaced by the
+ * placeholder (the session view echoes what `session/new` was given).
+ */
+export function redactAcpServers(list: readonly unknown[]): unknown[] {
+  return list.map((raw) => {
+    if (typeof raw !== 'object' || raw === null) return raw;
+    const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+    for (const key of ['env', 'headers']) {
+      const pairs = out[key];
+      if (Array.isArray(pairs)) out[key] = pairs.map((p) => (typeof p === 'object' && p !== null ? { ...p, value: REDACTED } : p));
+    }
+    return out;
+  });
 }

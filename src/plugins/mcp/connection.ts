@@ -44,6 +44,7 @@ export class McpConnection implements Disposable {
   private client?: Client;
   private current?: Transport;
   private closing = false;
+  private closed?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private readonly listeners = new Set<() => void>();
 
@@ -98,17 +99,24 @@ export class McpConnection implements Disposable {
     await this.close();
   }
 
-  async close(): Promise<void> {
-    if (this.closing && this.state === 'disconnected') return;
-    this.closing = true;
-    clearTimeout(this.retryTimer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.close().catch((err) => this.opts.logger.debug({ err }, 'MCP client close failed'));
-    await this.current?.close().catch(() => undefined);
-    this.current = undefined;
-    this.tools = [];
-    this.setState('disconnected');
+  /**
+   * Disconnects: at once the state is `disconnected` and the tools are gone (so nothing new is
+   * called); the promise resolves once the server process has exited. Safe to call again.
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      clearTimeout(this.retryTimer);
+      const client = this.client;
+      const transport = this.current;
+      this.client = undefined;
+      this.tools = [];
+      this.setState('disconnected');
+      await client?.close().catch((err) => this.opts.logger.debug({ err }, 'MCP client close failed'));
+      await transport?.close().catch(() => undefined);
+      this.current = undefined;
+    })();
+    return this.closed;
   }
 
   private async attempt(): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fromAcp } from '../../../src/plugins/mcp/acp-servers.js';
+import { fromAcp, redactAcpServers } from '../../../src/plugins/mcp/acp-servers.js';
 
 describe('mcp: ACP session/new mcpServers', () => {
   it('maps stdio, http and sse servers (name/value lists) to the mcpServers shape', () => {
@@ -18,5 +18,17 @@ describe('mcp: ACP session/new mcpServers', () => {
     const bad = fromAcp({ name: 'odd', url: 42 });
     expect(bad).to.have.property('name', 'odd');
     expect(bad).to.have.property('error').that.matches(/not an ACP McpServer/);
+  });
+
+  it('redacts env and header values for display', () => {
+    expect(
+      redactAcpServers([
+        { name: 'fs', command: 'x', args: [], env: [{ name: 'K', value: 'secret' }] },
+        { type: 'http', name: 'h', url: 'https://x', headers: [{ name: 'Authorization', value: 'Bearer t' }] },
+      ]),
+    ).to.deep.equal([
+      { name: 'fs', command: 'x', args: [], env: [{ name: 'K', value: '[redacted]' }] },
+      { type: 'http', name: 'h', url: 'https://x', headers: [{ name: 'Authorization', value: '[redacted]' }] },
+    ]);
   });
 });
