@@ -121,6 +121,9 @@ export class McpConnection implements Disposable {
 
   private async attempt(): Promise<void> {
     if (this.closing) return;
+    // One failure per attempt: a crash during listTools both closes the client and rejects.
+    let failed = false;
+    const failOnce = () => !failed && (failed = true);
     this.setState('connecting');
     const { logger } = this.opts;
     const transport = this.createTransport();
@@ -150,12 +153,13 @@ export class McpConnection implements Disposable {
       await client.connect(transport, { timeout: this.opts.connectTimeoutMs ?? 30_000 });
       if (this.closing) return void (await client.close().catch(() => undefined));
       this.client = client;
-      client.onclose = () => this.onUnexpectedClose(client, transport);
+      client.onclose = () => failOnce() && this.onUnexpectedClose(client, transport);
       this.tools = (await client.listTools(undefined, { timeout: this.opts.connectTimeoutMs ?? 30_000 })).tools;
       this.error = undefined;
       this.setState('connected');
       logger.info({ server: this.name, transport: this.transport, pid: this.pid, tools: this.tools.length }, 'MCP server connected');
     } catch (err) {
+      if (!failOnce()) return;
       const reason = this.describeFailure(err, transport);
       this.client = undefined;
       await client.close().catch(() => undefined);
