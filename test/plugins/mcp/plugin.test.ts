@@ -87,6 +87,12 @@ describe('mcp plugin: config CRUD, session connections (with the sessions plugin
     expect(logs).not.to.contain(SECRET);
   });
 
+  it('serializes concurrent writes: none is lost', async () => {
+    await Promise.all(Array.from({ length: 12 }, (_, i) => client.sendRequest('mcp/servers/add', { name: `s${i}`, config: { command: `cmd${i}` } })));
+    expect(Object.keys(stored().mcpServers).sort()).to.deep.equal(Array.from({ length: 12 }, (_, i) => `s${i}`).sort());
+    expect(readdirSync(t.home).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+  });
+
   it('keeps what it does not know in a pasted Claude Desktop config', async () => {
     writeFileSync(file(), JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['fs'], disabled: false } }, globalShortcut: 'Ctrl+Space' }));
     await client.sendRequest('mcp/servers/add', { name: 'other', config: { url: 'http://127.0.0.1:9/mcp', type: 'sse' } });
