@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  CancellationReceiverStrategy,
   CancellationTokenSource,
+  type CancellationSenderStrategy,
   ResponseError,
   createMessageConnection,
   type MessageConnection,
@@ -48,12 +50,17 @@ export function serveConnection(
         cb(method === '$/cancel_request' ? asLspCancel(m) : m);
       }),
   });
-  const connection = createMessageConnection(counting, writer, {
-    error: (m) => log.error(m),
-    warn: (m) => log.warn(m),
-    info: (m) => log.debug(m),
-    log: (m) => log.trace(m),
-  });
+  const connection = createMessageConnection(
+    counting,
+    writer,
+    {
+      error: (m) => log.error(m),
+      warn: (m) => log.warn(m),
+      info: (m) => log.debug(m),
+      log: (m) => log.trace(m),
+    },
+    { cancellationStrategy: { receiver: CancellationReceiverStrategy.Message, sender: bothCancelSpellings } },
+  );
   const closedController = new AbortController();
   const container = host.createChildContainer();
   const peer: ClientPeer = {
@@ -161,3 +168,16 @@ function asLspCancel(m: Message): Message {
   const params = (m as { params?: { requestId?: unknown } }).params;
   return { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: params?.requestId } } as Message;
 }
+
+/**
+ * When the host withdraws a request it sent (a permission prompt another client answered), it
+ * says so in both spellings: LSP peers know `$/cancelRequest`, ACP peers (the official SDK) know
+ * `$/cancel_request`; each side ignores the `$/` notification it does not know.
+ */
+const bothCancelSpellings: CancellationSenderStrategy = {
+  async sendCancellation(conn, id) {
+    await conn.sendNotification('$/cancelRequest', { id });
+    await conn.sendNotification('$/cancel_request', { requestId: id });
+  },
+  cleanup() {},
+};

@@ -1,16 +1,28 @@
 import type { Plugin } from '../../host/plugin.js';
+import { StatusRegistryToken } from '../host-info/status-registry.js';
+import { builtinTools } from './builtin/index.js';
 import { ToolRegistryToken } from './contract.js';
 import { InMemoryToolRegistry } from './registry.js';
+import { detectSandbox, type SandboxInfo } from './sandbox.js';
 
 /**
- * The tool registry that built-in tools, MCP servers and custom plugins add to.
- * (Built-in file and shell tools and workspace confinement arrive with the tools issue.)
+ * The tool registry that built-in tools, MCP servers and custom plugins add to, and the built-in
+ * file and shell tools, confined to the session's workspace. `host/status` gets a `sandbox`
+ * section saying whether shell commands run under bubblewrap.
  */
 export const toolsPlugin: Plugin = {
   name: 'tools',
-  description: 'tool registry and built-in tools',
+  description: 'tool registry and built-in tools (files, search, shell), confined to the workspace',
+  dependsOn: ['host'],
   activate(ctx) {
     const registry = new InMemoryToolRegistry();
     ctx.container.registerInstance(ToolRegistryToken, registry);
+
+    // Probed once, lazily: starting bwrap costs a few ms that `stdio` start-up need not pay.
+    let sandbox: SandboxInfo | undefined;
+    const getSandbox = () => (sandbox ??= detectSandbox(ctx.config.env));
+    const status = ctx.container.resolve(StatusRegistryToken);
+    ctx.subscriptions.add(status.add('sandbox', () => getSandbox()));
+    for (const tool of builtinTools(getSandbox, { ...ctx.config.env })) ctx.subscriptions.add(registry.register(tool));
   },
 };

@@ -1,0 +1,127 @@
+import type { Logger } from 'pino';
+import type { ClientPeer } from '../../host/client.js';
+import type { SessionService } from '../sessions/contract.js';
+import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/contract.js';
+import { relativeSubject } from '../tools/confine.js';
+import type { GrantStore } from './grant-store.js';
+import { PATH_KINDS, decide, grantSubject, type CallFacts } from './policy.js';
+import type { PendingPrompt, PromptAnswer, PromptBroker } from './prompt-broker.js';
+import type { RuleBook } from './rule-book.js';
+import { normalizeMode, type Grant, type PermissionMode } from './schemas.js';
+
+export interface GateDeps {
+  sessions(): SessionService | undefined;
+  grants: GrantStore;
+  rules: RuleBook;
+  broker: PromptBroker;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * The PermissionGate the turn loop asks before every tool call: decides from the session's mode,
+ * the rules and the grants, and when it must ask, pauses the call on a prompt that any attached
+ * client (or `permissions/respond`) answers.
+ */
+export class Gate implements PermissionGate {
+  constructor(private readonly deps: GateDeps) {}
+
+  modeOf(sessionId: string): PermissionMode {
+    return normalizeMode(this.deps.sessions()?.get(sessionId)?.mode);
+  }
+
+  async check(call: ToolCallRequest): Promise<GateDecision> {
+    const facts = factsOf(call);
+    const verdict = decide(facts, this.modeOf(call.sessionId), this.deps.rules.for(call.sessionId), this.deps.grants.list({ workspace: call.workspace }));
+    this.deps.logger.debug({ sessionId: call.sessionId, tool: facts.tool, subject: facts.subject, verdict }, 'permission check');
+    if (verdict.action === 'allow') return { outcome: 'allow' };
+    if (verdict.action === 'deny') return { outcome: 'deny', reason: `${facts.tool}: ${verdict.why}` };
+    if (call.signal.aborted) return { outcome: 'cancelled' };
+    const answer = await this.deps.broker.ask({
+      sessionId: call.sessionId,
+      toolCallId: call.toolCallId,
+      toolCall: toolCallOf(call),
+      signal: call.signal,
+      timeoutMs: this.deps.timeoutMs,
+      clients: this.askable(call),
+      facts,
+    });
+    return decisionOf(answer, facts.tool, this.deps.timeoutMs);
+  }
+
+  /**
+   * Runs inside the broker's settle (synchronously, so `permissions/respond` can return the
+   * grant): records allow_always / reject_always, then re-decides the other pending prompts,
+   * which a new grant may now answer.
+   */
+  onResolved(p: PendingPrompt, answer: PromptAnswer): Grant | undefined {
+    if (answer.outcome !== 'selected' || (answer.optionId !== 'allow_always' && answer.optionId !== 'reject_always')) return undefined;
+    const facts = p.request.facts as CallFacts;
+    const scope = answer.scope ?? 'session';
+    const grant = this.deps.grants.add({
+      scope,
+      sessionId: scope === 'session' ? facts.sessionId : undefined,
+      workspace: facts.workspace,
+      tool: facts.tool,
+      subject: grantSubject(facts),
+      effect: answer.optionId === 'allow_always' ? 'allow' : 'deny',
+    });
+    queueMicrotask(() => this.redecidePending());
+    return grant;
+  }
+
+  /** A mode, rule or grant changed: pending prompts it now decides are answered by it. */
+  redecidePending(sessionId?: string): void {
+    for (const p of this.deps.broker.list(sessionId)) {
+      const facts = p.request.facts as CallFacts;
+      const v = decide(facts, this.modeOf(facts.sessionId), this.deps.rules.for(facts.sessionId), this.deps.grants.list({ workspace: facts.workspace }));
+      if (v.action === 'ask') continue;
+      this.deps.broker.respond(p.requestId, { outcome: 'selected', optionId: v.action === 'allow' ? 'allow_once' : 'reject_once', by: `policy: ${v.why}` });
+    }
+  }
+
+  /** Every attached client that can take a request, the prompting one included. */
+  private askable(call: ToolCallRequest): ClientPeer[] {
+    const out = new Map<string, ClientPeer>();
+    for (const c of this.deps.sessions()?.clients(call.sessionId) ?? []) if (c.canRequest && !c.closed.aborted) out.set(c.id, c);
+    if (call.client?.canRequest && !call.client.closed.aborted) out.set(call.client.id, call.client);
+    return [...out.values()];
+  }
+}
+
+export function factsOf(call: ToolCallRequest): CallFacts {
+  const { tool } = call;
+  let subject: string | undefined;
+  const parsed = tool.parameters.safeParse(call.args);
+  if (parsed.success) {
+    try {
+      subject = tool.subject?.(parsed.data);
+    } catch {
+      subject = undefined;
+    }
+  }
+  let inside = true;
+  if (subject !== undefined && PATH_KINDS.has(tool.kind)) ({ rel: subject, inside } = relativeSubject(call.workspace, subject));
+  return { tool: tool.name, kind: tool.kind, subject, inside, workspace: call.workspace, sessionId: call.sessionId };
+}
+
+function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
+  let title = call.tool.title ?? call.tool.name;
+  const parsed = call.tool.parameters.safeParse(call.args);
+  if (parsed.success && call.tool.describe) {
+    try {
+      title = call.tool.describe(parsed.data);
+    } catch {
+      // keep the tool's title
+    }
+  }
+  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', rawInput: call.args };
+}
+
+function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {
+  if (answer.outcome === 'cancelled') return { outcome: 'cancelled' };
+  if (answer.outcome === 'timeout') return { outcome: 'deny', reason: `${tool}: no answer to the permission prompt within ${Math.round(timeoutMs / 1000)} s; rejected` };
+  if (answer.optionId === 'allow_once' || answer.optionId === 'allow_always') return { outcome: 'allow' };
+  return { outcome: 'deny', reason: `${tool}: the user rejected this tool call${answer.by.startsWith('policy: ') ? ` (${answer.by.slice(8)})` : ''}` };
+}
+
