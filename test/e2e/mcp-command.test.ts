@@ -38,21 +38,24 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
 
   it('lists and calls tools for the MCP Inspector CLI, refusing what the mode does not allow', async () => {
     const list = await inspector('ask', '--method', 'tools/list');
-    expect(list.tools.map((t: { name: string }) => t.name)).to.include.members(['peek', 'scribble', 'shell', 'wait']);
-    const peek = list.tools.find((t: { name: string }) => t.name === 'peek');
-    expect(peek.inputSchema).to.deep.include({ type: 'object', required: ['path'] });
-    expect(peek.annotations.readOnlyHint).to.equal(true);
+    expect(list.tools.map((t: { name: string }) => t.name)).to.include.members(['read_file', 'write_file', 'edit_file', 'shell', 'wait_for_cancel']);
+    const readFile = list.tools.find((t: { name: string }) => t.name === 'read_file');
+    expect(readFile.inputSchema).to.deep.include({ type: 'object', required: ['path'] });
+    expect(readFile.annotations.readOnlyHint).to.equal(true);
 
-    const read = await inspector('ask', '--method', 'tools/call', '--tool-name', 'peek', '--tool-arg', 'path=a.txt');
+    const read = await inspector('ask', '--method', 'tools/call', '--tool-name', 'read_file', '--tool-arg', 'path=a.txt');
     expect(read).to.deep.equal({ content: [{ type: 'text', text: 'hello from a.txt' }] });
 
     const refused = await inspector('ask', '--method', 'tools/call', '--tool-name', 'shell', '--tool-arg', 'command=ls');
     expect(refused.isError).to.equal(true);
     expect(refused.content[0].text).to.match(/needs approval in ask mode.*--mode bypass/);
 
-    const edit = await inspector('bypass', '--method', 'tools/call', '--tool-name', 'scribble', '--tool-arg', 'path=b.txt', '--tool-arg', 'text=new');
+    const edit = await inspector('accept-edits', '--method', 'tools/call', '--tool-name', 'write_file', '--tool-arg', 'path=b.txt', '--tool-arg', 'content=new');
     expect(edit.isError ?? false).to.equal(false);
     expect(readFileSync(path.join(workspace, 'b.txt'), 'utf8')).to.equal('new');
+
+    const ran = await inspector('bypass', '--method', 'tools/call', '--tool-name', 'shell', '--tool-arg', 'command=cat b.txt');
+    expect(ran.content[0].text).to.match(/^new/);
   });
 
   it('serves an SDK client: confined to the workspace, read-only mode, cancellation, clean exit', async () => {
@@ -65,20 +68,20 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
     const client = new Client({ name: 'test', version: '1' });
     await client.connect(transport);
     try {
-      const outside = await client.callTool({ name: 'peek', arguments: { path: '../../etc/hostname' } });
+      const outside = await client.callTool({ name: 'read_file', arguments: { path: '../../etc/hostname' } });
       expect(outside.isError).to.equal(true);
       expect((outside.content as { text: string }[])[0]!.text).to.match(/outside the workspace/);
 
-      const edit = await client.callTool({ name: 'scribble', arguments: { path: 'c.txt', text: 'x' } });
+      const edit = await client.callTool({ name: 'write_file', arguments: { path: 'c.txt', content: 'x' } });
       expect(edit.isError).to.equal(true);
       expect((edit.content as { text: string }[])[0]!.text).to.match(/read-only mode/);
       expect(existsSync(path.join(workspace, 'c.txt'))).to.equal(false);
 
-      const bad = await client.callTool({ name: 'peek', arguments: { nope: 1 } });
-      expect((bad.content as { text: string }[])[0]!.text).to.match(/invalid arguments for peek: path/);
+      const bad = await client.callTool({ name: 'read_file', arguments: { nope: 1 } });
+      expect((bad.content as { text: string }[])[0]!.text).to.match(/invalid arguments for read_file: path/);
 
       const ac = new AbortController();
-      const waiting = client.callTool({ name: 'wait', arguments: {} }, undefined, { signal: ac.signal }).catch((e: Error) => e);
+      const waiting = client.callTool({ name: 'wait_for_cancel', arguments: {} }, undefined, { signal: ac.signal }).catch((e: Error) => e);
       setTimeout(() => ac.abort(), 100);
       expect(await waiting).to.be.instanceOf(Error);
       await waitFor(() => existsSync(path.join(workspace, 'cancelled.txt')), 'the tool to see the cancellation');
@@ -119,7 +122,7 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
     const client = new Client({ name: 'test', version: '1' });
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).to.include.members(['peek', 'everything__echo', 'everything__get-sum']);
+    expect(tools.map((t) => t.name)).to.include.members(['read_file', 'everything__echo', 'everything__get-sum']);
     const echo = await client.callTool({ name: 'everything__echo', arguments: { message: 'via switchboard' } });
     expect(echo.content).to.deep.equal([{ type: 'text', text: 'Echo: via switchboard' }]);
     const children = readFileSync(`/proc/${transport.pid}/task/${transport.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
