@@ -47,8 +47,14 @@ function connect(home: string, validator: AcpValidator) {
       return new Promise((resolve, reject) => cli.child.stdin.write(chunk, (err) => (err ? reject(err) : resolve())));
     },
   });
-  const app = acpClient({ name: 'switchboard-mcp-e2e' }).onNotification('session/update', ({ params }) => void updates.push(params));
-  return { cli, updates, received, run: <T>(op: (ctx: ClientContext) => Promise<T>) => app.connectWith(ndJsonStream(output, input), op) };
+  const asked: any[] = [];
+  const app = acpClient({ name: 'switchboard-mcp-e2e' })
+    .onNotification('session/update', ({ params }) => void updates.push(params))
+    .onRequest('session/request_permission', (c) => {
+      asked.push(c.params);
+      return { outcome: { outcome: 'selected', optionId: 'reject_once' } };
+    });
+  return { cli, updates, received, asked, run: <T>(op: (ctx: ClientContext) => Promise<T>) => app.connectWith(ndJsonStream(output, input), op) };
 }
 
 describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP client, fake provider, server-everything)', function () {
@@ -69,7 +75,7 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
     rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('connects session/new mcpServers, runs their tools in turns (text, image, cancel), and stops them on shutdown', async () => {
+  it('connects session/new mcpServers, runs their tools in turns (text, image, permission, cancel), and stops them on shutdown', async () => {
     const validator = new AcpValidator();
     const wire = connect(home.dir, validator);
     cli = wire.cli;
@@ -112,7 +118,15 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
       expect(image.mimeType).to.equal('image/png');
       expect(image.data.length).to.be.greaterThan(100);
 
-      // 3. Cancelling the turn cancels the MCP call in flight.
+      // 3. A tool the server does not mark read-only is kind `other`: ask mode asks the person first.
+      fake.enqueue({ type: 'tools', calls: [{ id: 'call_other', name: 'everything__toggle-simulated-logging', args: {} }] }, { type: 'text', chunks: ['ok'] });
+      await ctx.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'toggle' }] });
+      expect(wire.asked.map((a) => a.toolCall.toolCallId)).to.deep.equal(['call_other']);
+      expect(wire.asked[0].toolCall.kind).to.equal('other');
+      expect(forCall('call_other').at(-1).status).to.equal('failed');
+      expect(fake.requests.at(-1)!.body.messages.at(-1).content).to.match(/denied/);
+
+      // 4. Cancelling the turn cancels the MCP call in flight.
       fake.enqueue({ type: 'tools', calls: [{ id: 'call_long', name: 'everything__trigger-long-running-operation', args: { duration: 30, steps: 30 } }] });
       const started = Date.now();
       const pending = ctx.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'long' }] });
