@@ -5,7 +5,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Logger } from 'pino';
 import { McpConfigStore } from '../plugins/mcp/config-store.js';
 import { McpSessionManager } from '../plugins/mcp/session-manager.js';
-import { SERVE_MODES, type ServeMode } from '../plugins/mcp/serve-policy.js';
+import { SERVE_MODES, createServePolicy, type ServeMode } from '../plugins/mcp/serve-policy.js';
 import { createToolServer } from '../plugins/mcp/tool-server.js';
 import { ToolRegistryToken, type ToolRegistry } from '../plugins/tools/contract.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
@@ -26,7 +26,7 @@ const PROXY_SCOPE = 'switchboard-mcp';
 export function registerMcpCommand(cli: CAC): void {
   withCommonFlags(cli.command('mcp', "Serve the host's tools as an MCP server on stdin/stdout"))
     .option('--workspace <dir>', 'Folder every tool call is confined to (default: the current folder)')
-    .option('--mode <mode>', `Permission mode: ${SERVE_MODES.join(', ')} (default: ask; calls that would need approval are refused)`)
+    .option('--mode <mode>', `Permission mode: ${SERVE_MODES.join(', ')} (default: ask); permissions.json rules apply; calls that would need approval are refused`)
     .option('--with-servers', 'Also connect the servers in $SWITCHBOARD_HOME/mcp.json and serve their tools as <server>__<tool>')
     .action(async (flags: McpFlags) => {
       const mode = (flags.mode ?? 'ask') as ServeMode;
@@ -38,7 +38,8 @@ export function registerMcpCommand(cli: CAC): void {
       const logger = app.logger.child({ transport: 'mcp-stdio' });
       const proxied = flags.withServers ? await connectConfigured(app.config.home, registry, workspace, logger, app.config.version) : undefined;
       const scope = proxied ? PROXY_SCOPE : undefined;
-      const { server, subscription } = createToolServer({ registry, workspace, mode, logger, version: app.config.version, scope });
+      const policy = createServePolicy(app.config.home, mode, logger);
+      const { server, subscription } = createToolServer({ registry, workspace, mode, policy, logger, version: app.config.version, scope });
       // The SDK's stdio server transport does not notice stdin closing; we do, and stop.
       const closed = new Promise<void>((resolve) => {
         process.stdin.once('end', resolve);

@@ -48,7 +48,7 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
 
     const refused = await inspector('ask', '--method', 'tools/call', '--tool-name', 'shell', '--tool-arg', 'command=ls');
     expect(refused.isError).to.equal(true);
-    expect(refused.content[0].text).to.match(/needs approval in ask mode.*--mode bypass/);
+    expect(refused.content[0].text).to.match(/needs approval .*no one to ask over MCP.*--mode bypass/);
 
     const edit = await inspector('accept-edits', '--method', 'tools/call', '--tool-name', 'write_file', '--tool-arg', 'path=b.txt', '--tool-arg', 'content=new');
     expect(edit.isError ?? false).to.equal(false);
@@ -56,6 +56,11 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
 
     const ran = await inspector('bypass', '--method', 'tools/call', '--tool-name', 'shell', '--tool-arg', 'command=cat b.txt');
     expect(ran.content[0].text).to.match(/^new/);
+
+    // Even in bypass mode, the tools themselves stay inside the workspace.
+    const escape = await inspector('bypass', '--method', 'tools/call', '--tool-name', 'read_file', '--tool-arg', 'path=../../etc/hostname');
+    expect(escape.isError).to.equal(true);
+    expect(escape.content[0].text).to.match(/outside the workspace/);
   });
 
   it('serves an SDK client: confined to the workspace, read-only mode, cancellation, clean exit', async () => {
@@ -70,11 +75,12 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
     try {
       const outside = await client.callTool({ name: 'read_file', arguments: { path: '../../etc/hostname' } });
       expect(outside.isError).to.equal(true);
-      expect((outside.content as { text: string }[])[0]!.text).to.match(/outside the workspace/);
+      // A read outside the workspace would ask in a session; over MCP that is a refusal.
+      expect((outside.content as { text: string }[])[0]!.text).to.match(/needs approval \(\S*etc\/hostname is outside the workspace\).* no one to ask/);
 
       const edit = await client.callTool({ name: 'write_file', arguments: { path: 'c.txt', content: 'x' } });
       expect(edit.isError).to.equal(true);
-      expect((edit.content as { text: string }[])[0]!.text).to.match(/read-only mode/);
+      expect((edit.content as { text: string }[])[0]!.text).to.match(/read-only/);
       expect(existsSync(path.join(workspace, 'c.txt'))).to.equal(false);
 
       const bad = await client.callTool({ name: 'read_file', arguments: { nope: 1 } });

@@ -19,7 +19,7 @@ import {
   McpSessionStatus,
   mcpMethods,
 } from './schemas.js';
-import { SERVE_MODES, type ServeMode } from './serve-policy.js';
+import { SERVE_MODES, createServePolicy, type ServeMode } from './serve-policy.js';
 import { McpSessionManager } from './session-manager.js';
 
 const entry = (name: string, config: McpServerConfig) => ({
@@ -145,8 +145,9 @@ export const mcpPlugin: Plugin = {
       } catch {
         logger.warn({ workspace: env.SWITCHBOARD_MCP_WORKSPACE }, 'SWITCHBOARD_MCP_WORKSPACE does not exist; /mcp uses the current folder');
       }
+      const policy = createServePolicy(ctx.config.home, mode, logger);
       ctx.subscriptions.add(
-        container.resolve(HttpMountsToken).add(mcpHttpMount(() => ({ registry, workspace, mode, logger, version: ctx.config.version }))),
+        container.resolve(HttpMountsToken).add(mcpHttpMount(() => ({ registry, workspace, mode, policy, logger, version: ctx.config.version }))),
       );
     }
   },

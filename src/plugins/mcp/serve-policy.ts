@@ -1,25 +1,40 @@
-import type { ToolKind } from '../tools/contract.js';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { factsOf } from '../permissions/gate.js';
+import { GrantStore } from '../permissions/grant-store.js';
+import { decide } from '../permissions/policy.js';
+import { loadPermissionsConfig } from '../permissions/rule-book.js';
+import type { PermissionRule } from '../permissions/schemas.js';
+import type { ToolDefinition } from '../tools/contract.js';
 
-/** The permission modes `switchboard mcp` runs in (there is nobody to ask over MCP). */
+/** The permission modes `switchboard mcp` runs in: the sessions' modes. */
 export const SERVE_MODES = ['ask', 'accept-edits', 'read-only', 'bypass'] as const;
 export type ServeMode = (typeof SERVE_MODES)[number];
 
-/** Kinds that change nothing on disk or elsewhere: never need approval. */
-const READ_KINDS: ReadonlySet<ToolKind> = new Set(['read', 'search', 'think', 'fetch']);
-const EDIT_KINDS: ReadonlySet<ToolKind> = new Set(['edit', 'move']);
+/** Decides whether a call over MCP may run; undefined when it may, else why not. */
+export interface ServePolicy {
+  refusal(tool: ToolDefinition, args: unknown, workspace: string, sessionId: string): string | undefined;
+}
 
 /**
- * Why a call is refused in this mode, or undefined when it may run. `ask` would ask a person
- * before anything but reads; over MCP nobody can answer, so such calls are refused, with what
- * to do instead. `accept-edits` lets file edits through but not commands or deletes;
- * `read-only` allows reads only; `bypass` allows everything.
+ * The same decision a session's turn gets (the permissions plugin's `decide`: deny rules,
+ * read-only, bypass, remembered grants for the workspace, allow rules, the mode's default),
+ * from `$SWITCHBOARD_HOME/permissions.json` and `grants.json`. Where a session would ask a
+ * person, MCP has nobody to ask: the call is refused with what would let it run.
  */
-export function refusalFor(mode: ServeMode, tool: { name: string; kind: ToolKind }): string | undefined {
-  if (mode === 'bypass' || READ_KINDS.has(tool.kind)) return undefined;
-  if (mode === 'accept-edits' && EDIT_KINDS.has(tool.kind)) return undefined;
-  if (mode === 'read-only') {
-    return `"${tool.name}" (${tool.kind}) is refused: this Switchboard MCP server runs in read-only mode, which allows only tools that read. Restart it with --mode accept-edits or --mode bypass to allow it.`;
-  }
-  const allow = EDIT_KINDS.has(tool.kind) ? '--mode accept-edits or --mode bypass' : '--mode bypass';
-  return `"${tool.name}" (${tool.kind}) needs approval in ${mode} mode, and there is no one to ask over MCP, so it was refused. Restart the server with ${allow} to allow it.`;
+export function createServePolicy(home: string, mode: ServeMode, logger: Logger): ServePolicy {
+  const rules: readonly PermissionRule[] = loadPermissionsConfig(path.join(home, 'permissions.json'), logger).rules;
+  const grants = new GrantStore(path.join(home, 'grants.json'), logger);
+  return {
+    refusal(tool, args, workspace, sessionId) {
+      const facts = factsOf({ sessionId, workspace, toolCallId: '', tool, args, signal: AbortSignal.abort() });
+      const verdict = decide(facts, mode, rules, grants.list({ workspace }).filter((g) => g.scope === 'workspace'));
+      if (verdict.action === 'allow') return undefined;
+      if (verdict.action === 'deny') return `"${tool.name}" was refused: ${verdict.why}.`;
+      const edit = tool.kind === 'edit' || tool.kind === 'delete' || tool.kind === 'move';
+      const flags = mode === 'ask' && edit ? '--mode accept-edits or --mode bypass' : '--mode bypass';
+      const why = facts.inside ? verdict.why : `${facts.subject} is outside the workspace`;
+      return `"${tool.name}" (${tool.kind}) needs approval (${why}), and there is no one to ask over MCP, so it was refused. Restart the server with ${flags}, or allow it with a rule in permissions.json.`;
+    },
+  };
 }

@@ -11,13 +11,15 @@ import { describeIssues } from '../../host/dispatcher.js';
 import type { Disposable } from '../../host/disposable.js';
 import { toJsonSchema } from '../../host/json-schema.js';
 import type { ContentBlock, ToolDefinition, ToolRegistry, ToolResult } from '../tools/contract.js';
-import { refusalFor, type ServeMode } from './serve-policy.js';
+import type { ServeMode, ServePolicy } from './serve-policy.js';
 
 export interface ToolServerOptions {
   registry: ToolRegistry;
   /** Every call runs confined to this folder (absolute real path). */
   workspace: string;
   mode: ServeMode;
+  /** What may run (the permissions plugin's decision for this mode, rules and grants). */
+  policy: ServePolicy;
   logger: Logger;
   version: string;
   /**
@@ -36,7 +38,7 @@ const READ_ONLY_KINDS = new Set(['read', 'search', 'think', 'fetch']);
  * request's AbortSignal. Returns the server and a disposable for its registry listener.
  */
 export function createToolServer(opts: ToolServerOptions): { server: Server; subscription: Disposable } {
-  const { registry, workspace, mode, logger, scope } = opts;
+  const { registry, workspace, mode, policy, logger, scope } = opts;
   const server = new Server(
     { name: 'switchboard', title: 'Switchboard', version: opts.version },
     {
@@ -50,18 +52,19 @@ export function createToolServer(opts: ToolServerOptions): { server: Server; sub
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const tool = registry.get(req.params.name, scope);
     if (!tool) return errorResult(`unknown tool "${req.params.name}"; tools/list shows the tools this server offers`);
-    const refusal = refusalFor(mode, tool);
-    if (refusal) {
-      logger.info({ tool: tool.name, kind: tool.kind, mode }, 'MCP call refused by mode');
-      return errorResult(refusal);
-    }
     const parsed = tool.parameters.safeParse(req.params.arguments ?? {});
     if (!parsed.success) return errorResult(`invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`);
+    const sessionId = scope ?? `mcp-server:${extra.sessionId ?? 'stdio'}`;
+    const refusal = policy.refusal(tool, parsed.data, workspace, sessionId);
+    if (refusal) {
+      logger.info({ tool: tool.name, kind: tool.kind, mode }, 'MCP call refused by the permission policy');
+      return errorResult(refusal);
+    }
     const progressToken = extra._meta?.progressToken;
     let progress = 0;
     try {
       const result = await tool.execute(parsed.data, {
-        sessionId: scope ?? `mcp-server:${extra.sessionId ?? 'stdio'}`,
+        sessionId,
         workspace,
         toolCallId: `mcp-${String(extra.requestId)}-${randomUUID().slice(0, 8)}`,
         signal: extra.signal,

@@ -1,27 +1,42 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { pino } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { HttpMountsToken } from '../../../src/adapters/http/mounts.js';
-import { refusalFor } from '../../../src/plugins/mcp/serve-policy.js';
-import { ToolRegistryToken, type ToolKind } from '../../../src/plugins/tools/contract.js';
+import { createServePolicy, type ServeMode } from '../../../src/plugins/mcp/serve-policy.js';
+import { ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
 
 describe('mcp: the host tools as an MCP server', () => {
-  it('modes: reads always run; ask refuses what needs a person; accept-edits lets edits through; bypass runs all', () => {
-    const t = (kind: ToolKind) => ({ name: 'x', kind });
-    for (const mode of ['ask', 'accept-edits', 'read-only', 'bypass'] as const) {
-      expect(refusalFor(mode, t('read')), mode).to.equal(undefined);
-      expect(refusalFor(mode, t('search')), mode).to.equal(undefined);
+  it('decides as a session would (mode, permissions.json rules), refusing what would need a person', async () => {
+    const t = await createTestHost();
+    try {
+      writeFileSync(
+        path.join(t.home, 'permissions.json'),
+        JSON.stringify({ rules: [{ action: 'deny', pattern: 'shell:rm *' }, { action: 'allow', pattern: 'write_file:src/**' }] }),
+      );
+      const registry = t.app.host.createChildContainer().resolve(ToolRegistryToken);
+      const tool = (name: string) => registry.get(name)!;
+      const ws = t.home;
+      const check = (mode: ServeMode, name: string, args: unknown) => createServePolicy(t.home, mode, pino({ level: 'silent' })).refusal(tool(name), args, ws, 'mcp');
+
+      expect(check('ask', 'read_file', { path: 'a.txt' })).to.equal(undefined);
+      expect(check('ask', 'write_file', { path: 'a.txt', content: 'x' })).to.match(/needs approval .* no one to ask over MCP.*--mode accept-edits or --mode bypass/);
+      expect(check('ask', 'write_file', { path: 'src/a.ts', content: 'x' })).to.equal(undefined, 'allowed by the rule');
+      expect(check('ask', 'shell', { command: 'ls' })).to.match(/--mode bypass/);
+      expect(check('accept-edits', 'write_file', { path: 'a.txt', content: 'x' })).to.equal(undefined);
+      expect(check('accept-edits', 'shell', { command: 'ls' })).to.match(/needs approval/);
+      expect(check('read-only', 'write_file', { path: 'src/a.ts', content: 'x' })).to.match(/read-only/);
+      expect(check('bypass', 'shell', { command: 'ls' })).to.equal(undefined);
+      expect(check('bypass', 'shell', { command: 'rm -rf src' })).to.match(/denied by the rule "deny shell:rm \*"/);
+    } finally {
+      await t.close();
     }
-    expect(refusalFor('ask', t('edit'))).to.match(/needs approval in ask mode.*--mode accept-edits or --mode bypass/);
-    expect(refusalFor('ask', t('execute'))).to.match(/--mode bypass/);
-    expect(refusalFor('accept-edits', t('edit'))).to.equal(undefined);
-    expect(refusalFor('accept-edits', t('execute'))).to.match(/needs approval in accept-edits mode/);
-    expect(refusalFor('read-only', t('edit'))).to.match(/read-only mode/);
-    expect(refusalFor('bypass', t('delete'))).to.equal(undefined);
   });
 
   describe('/mcp (Streamable HTTP mount for switchboard serve)', () => {
