@@ -75,12 +75,13 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
     rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('connects session/new mcpServers, runs their tools in turns (text, image, permission, cancel), and stops them on shutdown', async () => {
+  it('connects session/new mcpServers, runs their tools in turns (text, image, permission, cancel), and stops them on shutdown; a restart reconnects them', async () => {
     const validator = new AcpValidator();
     const wire = connect(home.dir, validator);
     cli = wire.cli;
     const forCall = (id: string) => wire.updates.filter((u) => u.update.toolCallId === id).map((u) => u.update);
     let pid = 0;
+    let sessionIdOut = '';
 
     await wire.run(async (ctx) => {
       const init = await ctx.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
@@ -90,6 +91,7 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
         cwd: workspace,
         mcpServers: [{ name: 'everything', command: EVERYTHING_BIN, args: ['stdio'], env: [{ name: 'EV_SECRET', value: SECRET }] }],
       });
+      sessionIdOut = sessionId;
 
       // The server connects at session start; its tools are the session's.
       let status: any;
@@ -147,5 +149,23 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
     expect(wire.cli.stderr()).to.contain('MCP server connected');
     expect(wire.cli.stderr()).not.to.contain(SECRET);
     expect(wire.received.filter((line) => line.includes(SECRET))).to.deep.equal([]);
+
+    // A restarted daemon reconnects the servers of the sessions it restores.
+    const again = connect(home.dir, new AcpValidator());
+    cli = again.cli;
+    let restored = 0;
+    await again.run(async (ctx) => {
+      await ctx.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      let status: any;
+      for (let i = 0; i < 500 && status?.servers?.[0]?.status !== 'connected'; i++) {
+        status = await ctx.request<any>('mcp/session_status', { sessionId: sessionIdOut });
+        if (status.servers[0]?.status !== 'connected') await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status.servers[0]).to.deep.include({ name: 'everything', status: 'connected' });
+      restored = status.servers[0].pid;
+      expect(restored).to.not.equal(pid);
+    });
+    await again.cli.kill('SIGTERM');
+    expect(pidAlive(restored)).to.equal(false);
   });
 });

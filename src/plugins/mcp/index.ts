@@ -44,6 +44,10 @@ export const mcpPlugin: Plugin = {
     const store = new McpConfigStore(ctx.config.home, logger);
     const manager = ctx.subscriptions.add(new McpSessionManager(registry, logger, { clientVersion: ctx.config.version }));
     let configured: number | undefined;
+    // The servers each session got from ACP (session/new, or session/load with a new list).
+    const fromSession = new Map<string, Set<string>>();
+    const connectSessionServers = (s: SessionInfo) =>
+      void connectAcpServers(s).catch((err: Error) => logger.error({ sessionId: s.sessionId, err: err.message }, 'connecting ACP mcpServers failed'));
     const readConfig = async () => {
       const file = await store.read();
       configured = Object.keys(file.mcpServers).length;
@@ -57,9 +61,14 @@ export const mcpPlugin: Plugin = {
     const attachSessions = (): SessionService | undefined => {
       if (sessions || ctx.subscriptions.isDisposed || !container.isRegistered(SessionServiceToken, true)) return sessions;
       sessions = container.resolve(SessionServiceToken);
-      ctx.subscriptions.add(sessions.onDidOpen((s) => void connectAcpServers(s)));
-      ctx.subscriptions.add(sessions.onDidDelete((id) => void manager.disconnectSession(id)));
-      for (const s of sessions.list()) void connectAcpServers(s);
+      ctx.subscriptions.add(sessions.onDidOpen(connectSessionServers));
+      ctx.subscriptions.add(
+        sessions.onDidDelete((id) => {
+          fromSession.delete(id);
+          void manager.disconnectSession(id);
+        }),
+      );
+      for (const s of sessions.list()) connectSessionServers(s);
       return sessions;
     };
     attachSessions();
@@ -75,9 +84,13 @@ export const mcpPlugin: Plugin = {
     };
 
     async function connectAcpServers(s: SessionInfo): Promise<void> {
+      const servers = (s.mcpServers ?? []).map(fromAcp);
+      const names = new Set(servers.flatMap((x) => (x.name ? [x.name] : [])));
+      // A session loaded with a different list: what it no longer lists goes.
+      for (const old of fromSession.get(s.sessionId) ?? []) if (!names.has(old)) void manager.disconnect(s.sessionId, old, true);
+      fromSession.set(s.sessionId, names);
       await Promise.all(
-        (s.mcpServers ?? []).map(async (raw) => {
-          const server = fromAcp(raw);
+        servers.map(async (server) => {
           if ('error' in server) {
             return logger.warn({ sessionId: s.sessionId, server: server.name, reason: server.error }, 'ACP mcpServers entry skipped');
           }

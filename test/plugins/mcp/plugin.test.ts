@@ -129,6 +129,23 @@ describe('mcp plugin: config CRUD, session connections (with the sessions plugin
     expect(logs).not.to.contain(SECRET);
   });
 
+  it('session/load with a different mcpServers list connects the new servers and drops the old', async () => {
+    const ev = (name: string) => ({ name, command: EVERYTHING_BIN, args: ['stdio'], env: [] });
+    const { sessionId } = (await client.sendRequest('session/new', { cwd: workspace, mcpServers: [ev('a')] })) as { sessionId: string };
+    const names = async () => ((await client.sendRequest('mcp/session_status', { sessionId })) as { servers: { name: string; status: string }[] }).servers.map((s) => `${s.name}:${s.status}`);
+    let seen: string[] = [];
+    const poll = async (want: string[]) => {
+      for (let i = 0; i < 500 && JSON.stringify(seen) !== JSON.stringify(want); i++) {
+        seen = await names();
+        if (JSON.stringify(seen) !== JSON.stringify(want)) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen).to.deep.equal(want);
+    };
+    await poll(['a:connected']);
+    await client.sendRequest('session/load', { sessionId, cwd: workspace, mcpServers: [ev('b')] });
+    await poll(['b:connected']);
+  });
+
   it('mcp/connect connects a configured server to a session; mcp/disconnect stops it', async () => {
     const remote = await startRemoteServer();
     try {
