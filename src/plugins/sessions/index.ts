@@ -225,10 +225,13 @@ export const sessionsPlugin: Plugin = {
       try {
         const resolved = profiles.resolve(s.meta.profile);
         const key = JSON.stringify(resolved);
-        if (s.provider?.key !== key) s.provider = { key, instance: providers.create(resolved), contextWindow: resolved.contextWindow };
+        const provider = s.provider(key, () => ctx.container.createChildContainer(), () => ({
+          instance: providers.create(resolved),
+          contextWindow: resolved.contextWindow,
+        }));
         const stopReason = await runTurn(turnDeps, s, {
-          provider: s.provider.instance,
-          contextWindow: s.provider.contextWindow,
+          provider: provider.instance,
+          contextWindow: provider.contextWindow,
           prompt: blocks,
           client: call.client,
           signal: controller.signal,

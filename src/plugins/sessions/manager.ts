@@ -169,6 +169,7 @@ export class SessionManager implements SessionService {
     this.sessions.delete(s.id);
     for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
     s.detachAll();
+    await s.disposeScope();
     s.log.remove();
     // The folder made for a session without a cwd goes with it, unless a fork still works there.
     const ws = s.meta.workspace;
@@ -184,6 +185,7 @@ export class SessionManager implements SessionService {
     for (const s of this.sessions.values()) {
       s.turn?.controller.abort();
       s.detachAll();
+      void s.disposeScope();
       s.log.close();
     }
   }

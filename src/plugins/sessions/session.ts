@@ -1,4 +1,6 @@
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { ClientPeer } from '../../host/client.js';
+import type { Disposable } from '../../host/disposable.js';
 import type { ChatMessage, Provider } from '../providers/contract.js';
 import type { SessionEvent, SessionInfo } from './contract.js';
 import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
@@ -63,10 +65,10 @@ export class Session {
   seq = 0;
   turn?: ActiveTurn;
   /**
-   * This session's own provider instance, rebuilt when its resolved profile changes (`key` is the
-   * resolved config: in memory only, never logged). Never shared with another session.
+   * The session's own DI scope, a child of the plugins' container, made when a turn first needs
+   * it: the session's provider instance lives there and nowhere else, and goes with the session.
    */
-  provider?: { key: string; instance: Provider; contextWindow?: number };
+  private scope?: DependencyContainer;
   readonly lock = new Mutex();
   /** Attached clients, least recent first. */
   private readonly attached = new Map<string, ClientPeer>();
@@ -141,4 +143,37 @@ export class Session {
   detachAll(): void {
     this.attached.clear();
   }
+
+  /**
+   * This session's provider, rebuilt in a fresh scope when its resolved profile changes (`key` is
+   * the resolved config: in memory only, never logged). Never shared with another session.
+   */
+  provider(key: string, newScope: () => DependencyContainer, build: () => Omit<SessionProvider, 'key'>): SessionProvider {
+    const current = this.scope?.isRegistered(SessionProviderToken) ? this.scope.resolve(SessionProviderToken) : undefined;
+    if (current?.key === key) return current;
+    void this.disposeScope();
+    this.scope = newScope();
+    const next = { key, ...build() };
+    this.scope.registerInstance(SessionProviderToken, next);
+    return next;
+  }
+
+  /** Releases the session's scope (and its provider) when the session is deleted or closed. */
+  async disposeScope(): Promise<void> {
+    const scope = this.scope;
+    this.scope = undefined;
+    if (!scope) return;
+    // tsyringe disposes only what it constructed; the provider was registered as an instance.
+    const current = scope.isRegistered(SessionProviderToken) ? scope.resolve(SessionProviderToken) : undefined;
+    await (current?.instance as Partial<Disposable> | undefined)?.dispose?.();
+    await scope.dispose();
+  }
 }
+
+export interface SessionProvider {
+  key: string;
+  instance: Provider;
+  contextWindow?: number;
+}
+
+export const SessionProviderToken = Symbol('SessionProvider') as InjectionToken<SessionProvider>;
