@@ -53,7 +53,8 @@ export function stopOnSignalOr(app: App, until: Promise<unknown>, beforeStop?: (
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  void until.then(() => stop('client closed'));
+  // Only a signal may cut a stop short: the client closing because we are stopping must not.
+  void until.then(() => (stopping ? undefined : stop('client closed')));
 }
 
 export type CommandRegistrar = (cli: CAC) => void;

@@ -2,6 +2,7 @@ import { cac } from 'cac';
 import { packageVersion } from '../app/home.js';
 import { UsageError } from './common.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerStdioCommand } from './stdio-command.js';
 
 /** The `switchboard` command line. Each command registers itself from its own file. */
@@ -9,6 +10,7 @@ export async function main(argv: string[]): Promise<void> {
   const cli = cac('switchboard');
   registerServeCommand(cli);
   registerStdioCommand(cli);
+  registerMcpCommand(cli);
   cli.help();
   cli.version(packageVersion());
   try {

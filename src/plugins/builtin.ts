@@ -1,5 +1,6 @@
 import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
+import { mcpPlugin } from './mcp/index.js';
 import { permissionsPlugin } from './permissions/index.js';
 import { toolsPlugin } from './tools/index.js';
 import { providersPlugin } from './providers/index.js';
@@ -11,5 +12,5 @@ import { sessionsPlugin } from './sessions/index.js';
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin];
+  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin];
 }

@@ -6,6 +6,7 @@ import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
 import { ToolRegistryToken } from '../tools/contract.js';
+import { redactAcpServers } from '../mcp/acp-servers.js';
 import { SessionEventBus, SessionServiceToken } from './contract.js';
 import { SessionDir } from './log.js';
 import { SessionManager } from './manager.js';
@@ -87,7 +88,7 @@ export const sessionsPlugin: Plugin = {
       messageCount: s.messages.length,
       turnActive: s.turn !== undefined,
       lastSeq: s.seq,
-      mcpServers: s.meta.mcpServers,
+      mcpServers: redactAcpServers(s.meta.mcpServers),
       ...(s.meta.forkedFrom ? { forkedFrom: s.meta.forkedFrom } : {}),
     });
     const profileOf = (name: string | undefined) => {

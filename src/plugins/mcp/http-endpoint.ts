@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { HttpMount } from '../../adapters/http/mounts.js';
+import { createToolServer, type ToolServerOptions } from './tool-server.js';
+
+/**
+ * `/mcp` under `switchboard serve`: the same tool server over Streamable HTTP, stateless (a
+ * fresh server and transport per request, so nothing outlives a request). The HTTP adapter has
+ * already checked the bearer token, Host and Origin.
+ */
+export function mcpHttpMount(opts: () => ToolServerOptions): HttpMount {
+  return {
+    path: '/mcp',
+    async handle(req: IncomingMessage, res: ServerResponse, body?: unknown) {
+      const { server, subscription } = createToolServer(opts());
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      res.on('close', () => {
+        subscription.dispose();
+        void transport.close().catch(() => undefined);
+        void server.close().catch(() => undefined);
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    },
+  };
+}

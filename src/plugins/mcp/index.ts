@@ -1,0 +1,167 @@
+import { realpathSync } from 'node:fs';
+import { HttpMountsToken } from '../../adapters/http/mounts.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
+import type { Plugin } from '../../host/plugin.js';
+import { StatusRegistryToken } from '../host-info/status-registry.js';
+import { SessionServiceToken, type SessionInfo, type SessionService } from '../sessions/contract.js';
+import { ToolRegistryToken } from '../tools/contract.js';
+import { fromAcp } from './acp-servers.js';
+import { redactConfig, transportOf, type McpServerConfig } from './config-schema.js';
+import { McpConfigStore } from './config-store.js';
+import { mcpHttpMount } from './http-endpoint.js';
+import {
+  McpConnect,
+  McpDisconnect,
+  McpServersAdd,
+  McpServersList,
+  McpServersRemove,
+  McpServersUpdate,
+  McpSessionStatus,
+  mcpMethods,
+} from './schemas.js';
+import { SERVE_MODES, createServePolicy, type ServeMode } from './serve-policy.js';
+import { McpSessionManager } from './session-manager.js';
+
+const entry = (name: string, config: McpServerConfig) => ({
+  name,
+  transport: transportOf(config),
+  config: redactConfig(config) as Record<string, unknown>,
+});
+
+/**
+ * MCP both ways: the global server config (`mcp.json`), sessions as real MCP clients (ACP
+ * `session/new` `mcpServers` are connected when the session opens), and the host's tools as an
+ * MCP server at `/mcp` under `switchboard serve` (`switchboard mcp` serves them on stdio).
+ */
+export const mcpPlugin: Plugin = {
+  name: 'mcp',
+  description: 'MCP servers for sessions (client) and the host tools as an MCP server',
+  dependsOn: ['host', 'tools'],
+  methods: mcpMethods,
+  activate(ctx) {
+    const { container, logger } = ctx;
+    const registry = container.resolve(ToolRegistryToken);
+    const store = new McpConfigStore(ctx.config.home, logger);
+    const manager = ctx.subscriptions.add(new McpSessionManager(registry, logger, { clientVersion: ctx.config.version }));
+    let configured: number | undefined;
+    // The servers each session got from ACP (session/new, or session/load with a new list).
+    const fromSession = new Map<string, Set<string>>();
+    const connectSessionServers = (s: SessionInfo) =>
+      void connectAcpServers(s).catch((err: Error) => logger.error({ sessionId: s.sessionId, err: err.message }, 'connecting ACP mcpServers failed'));
+    const readConfig = async () => {
+      const file = await store.read();
+      configured = Object.keys(file.mcpServers).length;
+      return file;
+    };
+    void readConfig().catch((err) => logger.warn({ err: (err as Error).message }, 'mcp.json unreadable'));
+
+    // The sessions plugin may activate after this one (or be absent): attach whenever it is
+    // there, and connect the servers of sessions that opened before we attached.
+    let sessions: SessionService | undefined;
+    const attachSessions = (): SessionService | undefined => {
+      if (sessions || ctx.subscriptions.isDisposed || !container.isRegistered(SessionServiceToken, true)) return sessions;
+      sessions = container.resolve(SessionServiceToken);
+      ctx.subscriptions.add(sessions.onDidOpen(connectSessionServers));
+      ctx.subscriptions.add(
+        sessions.onDidDelete((id) => {
+          fromSession.delete(id);
+          void manager.disconnectSession(id);
+        }),
+      );
+      for (const s of sessions.list()) connectSessionServers(s);
+      return sessions;
+    };
+    attachSessions();
+    const late = setImmediate(() => attachSessions() ?? logger.info('no sessions plugin yet: ACP mcpServers connect once it is there'));
+    ctx.subscriptions.defer(() => clearImmediate(late));
+
+    const sessionOf = (sessionId: string): SessionInfo => {
+      const service = attachSessions();
+      if (!service) throw new RpcError(ErrorCodes.Unavailable, 'sessions are not available: the sessions plugin is not active');
+      const s = service.get(sessionId);
+      if (!s) throw RpcError.notFound(`session "${sessionId}"`);
+      return s;
+    };
+
+    async function connectAcpServers(s: SessionInfo): Promise<void> {
+      const servers = (s.mcpServers ?? []).map(fromAcp);
+      const names = new Set(servers.flatMap((x) => (x.name ? [x.name] : [])));
+      // A session loaded with a different list: what it no longer lists goes.
+      for (const old of fromSession.get(s.sessionId) ?? []) if (!names.has(old)) void manager.disconnect(s.sessionId, old, true);
+      fromSession.set(s.sessionId, names);
+      await Promise.all(
+        servers.map(async (server) => {
+          if ('error' in server) {
+            return logger.warn({ sessionId: s.sessionId, server: server.name, reason: server.error }, 'ACP mcpServers entry skipped');
+          }
+          const snap = await manager.connect(s.sessionId, s.workspace, server.name, server.config).catch((err: Error) => ({ status: 'failed', error: err.message }));
+          logger.debug({ sessionId: s.sessionId, server: server.name, status: snap.status }, 'ACP MCP server connected at session start');
+        }),
+      );
+    }
+
+    ctx.handle(McpServersList, async () => {
+      const file = await readConfig();
+      return { servers: Object.entries(file.mcpServers).map(([n, c]) => entry(n, c)) };
+    });
+    ctx.handle(McpServersAdd, async ({ name, config }) => {
+      const stored = await store.add(name, config);
+      configured = (configured ?? 0) + 1;
+      logger.info({ server: name, config: redactConfig(stored) }, 'MCP server added');
+      return { server: entry(name, stored) };
+    });
+    ctx.handle(McpServersUpdate, async ({ serverName, config, newName }) => {
+      const stored = await store.update(serverName, config, newName);
+      logger.info({ server: newName ?? serverName, config: redactConfig(stored) }, 'MCP server updated');
+      return { server: entry(newName ?? serverName, stored) };
+    });
+    ctx.handle(McpServersRemove, async ({ serverName }) => {
+      await store.remove(serverName);
+      configured = Math.max(0, (configured ?? 1) - 1);
+      logger.info({ server: serverName }, 'MCP server removed');
+      return { removed: true as const };
+    });
+
+    ctx.handle(McpConnect, async ({ sessionId, serverName, config }) => {
+      const session = sessionOf(sessionId);
+      const resolved = config ?? (await store.get(serverName));
+      if (!resolved) {
+        throw RpcError.notFound(`MCP server "${serverName}" (not in mcp.json; add it with POST /mcp/servers or pass "config")`);
+      }
+      return manager.connect(sessionId, session.workspace, serverName, resolved);
+    });
+    ctx.handle(McpDisconnect, async ({ sessionId, serverName }) => {
+      sessionOf(sessionId);
+      return { disconnected: await manager.disconnect(sessionId, serverName) };
+    });
+    ctx.handle(McpSessionStatus, ({ sessionId }) => {
+      sessionOf(sessionId);
+      return { sessionId, servers: manager.status(sessionId) };
+    });
+
+    if (container.isRegistered(StatusRegistryToken, true)) {
+      ctx.subscriptions.add(
+        container.resolve(StatusRegistryToken).add('mcp', () => ({
+          configFile: store.file,
+          ...(configured !== undefined ? { configured } : {}),
+          sessions: manager.all(),
+        })),
+      );
+    }
+
+    if (container.isRegistered(HttpMountsToken, true)) {
+      const env = ctx.config.env;
+      const mode = (SERVE_MODES as readonly string[]).includes(env.SWITCHBOARD_MCP_MODE ?? '') ? (env.SWITCHBOARD_MCP_MODE as ServeMode) : 'ask';
+      let workspace = process.cwd();
+      try {
+        workspace = realpathSync(env.SWITCHBOARD_MCP_WORKSPACE ?? workspace);
+      } catch {
+        logger.warn({ workspace: env.SWITCHBOARD_MCP_WORKSPACE }, 'SWITCHBOARD_MCP_WORKSPACE does not exist; /mcp uses the current folder');
+      }
+      const policy = createServePolicy(ctx.config.home, mode, logger);
+      ctx.subscriptions.add(
+        container.resolve(HttpMountsToken).add(mcpHttpMount(() => ({ registry, workspace, mode, policy, logger, version: ctx.config.version }))),
+      );
+    }
+  },
+};

@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { HttpMountsToken } from '../../../src/adapters/http/mounts.js';
+import { createServePolicy, type ServeMode } from '../../../src/plugins/mcp/serve-policy.js';
+import { ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
+import { createTestHost, type TestHost } from '../../support/in-memory.js';
+
+describe('mcp: the host tools as an MCP server', () => {
+  it('decides as a session would (mode, permissions.json rules), refusing what would need a person', async () => {
+    const t = await createTestHost();
+    try {
+      writeFileSync(
+        path.join(t.home, 'permissions.json'),
+        JSON.stringify({ rules: [{ action: 'deny', pattern: 'shell:rm *' }, { action: 'allow', pattern: 'write_file:src/**' }] }),
+      );
+      const registry = t.app.host.createChildContainer().resolve(ToolRegistryToken);
+      const tool = (name: string) => registry.get(name)!;
+      const ws = t.home;
+      const check = (mode: ServeMode, name: string, args: unknown) => createServePolicy(t.home, mode, pino({ level: 'silent' })).refusal(tool(name), args, ws, 'mcp');
+
+      expect(check('ask', 'read_file', { path: 'a.txt' })).to.equal(undefined);
+      expect(check('ask', 'write_file', { path: 'a.txt', content: 'x' })).to.match(/needs approval .* no one to ask over MCP.*--mode accept-edits or --mode bypass/);
+      expect(check('ask', 'write_file', { path: 'src/a.ts', content: 'x' })).to.equal(undefined, 'allowed by the rule');
+      expect(check('ask', 'shell', { command: 'ls' })).to.match(/--mode bypass/);
+      expect(check('accept-edits', 'write_file', { path: 'a.txt', content: 'x' })).to.equal(undefined);
+      expect(check('accept-edits', 'shell', { command: 'ls' })).to.match(/needs approval/);
+      expect(check('read-only', 'write_file', { path: 'src/a.ts', content: 'x' })).to.match(/read-only/);
+      expect(check('bypass', 'shell', { command: 'ls' })).to.equal(undefined);
+      expect(check('bypass', 'shell', { command: 'rm -rf src' })).to.match(/denied by the rule "deny shell:rm \*"/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  describe('/mcp (Streamable HTTP mount for switchboard serve)', () => {
+    let t: TestHost;
+    let http: HttpServer;
+    let url: string;
+    before(async () => {
+      t = await createTestHost();
+      const container = t.app.host.createChildContainer();
+      container.resolve(ToolRegistryToken).register({
+        name: 'shout',
+        description: 'Upper-cases text',
+        kind: 'read',
+        parameters: z.object({ text: z.string() }),
+        execute: async ({ text }: { text: string }, ctx) => ({
+          content: [{ type: 'content', content: { type: 'text', text: `${text.toUpperCase()} in ${ctx.workspace}` } }],
+        }),
+      });
+      const mounts = container.resolve(HttpMountsToken);
+      // Stands in for the HTTP adapter, which checks the token before it calls a mount.
+      http = createServer((req, res) => void mounts.find(new URL(req.url!, 'http://x').pathname)!.handle(req, res));
+      await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    });
+    after(async () => {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+      await t.close();
+    });
+
+    it('lists and calls the host tools for an SDK client', async () => {
+      const client = new Client({ name: 'test', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const { tools } = await client.listTools();
+      expect(tools.map((x) => x.name)).to.include('shout');
+      const result = await client.callTool({ name: 'shout', arguments: { text: 'hi' } });
+      expect((result.content as { text: string }[])[0]!.text).to.equal(`HI in ${process.cwd()}`);
+      await client.close();
+    });
+  });
+});
