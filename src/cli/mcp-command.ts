@@ -1,12 +1,10 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CAC } from 'cac';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from 'pino';
 import { McpConfigStore } from '../plugins/mcp/config-store.js';
 import { McpSessionManager } from '../plugins/mcp/session-manager.js';
 import { SERVE_MODES, createServePolicy, type ServeMode } from '../plugins/mcp/serve-policy.js';
-import { createToolServer } from '../plugins/mcp/tool-server.js';
 import { ToolRegistryToken, type ToolRegistry } from '../plugins/tools/contract.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
 
@@ -39,6 +37,11 @@ export function registerMcpCommand(cli: CAC): void {
       const proxied = flags.withServers ? await connectConfigured(app.config.home, registry, workspace, logger, app.config.version) : undefined;
       const scope = proxied ? PROXY_SCOPE : undefined;
       const policy = createServePolicy(app.config.home, mode, logger);
+      // Loaded here, not at the top: every command imports this file, only `mcp` needs the SDK.
+      const [{ createToolServer }, { StdioServerTransport }] = await Promise.all([
+        import('../plugins/mcp/tool-server.js'),
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+      ]);
       const { server, subscription } = createToolServer({ registry, workspace, mode, policy, logger, version: app.config.version, scope });
       // The SDK's stdio server transport does not notice stdin closing; we do, and stop.
       const closed = new Promise<void>((resolve) => {

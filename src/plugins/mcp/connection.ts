@@ -1,15 +1,18 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ListRootsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { Disposable } from '../../host/disposable.js';
 import { transportOf, type McpServerConfig, type RemoteServerConfig, type StdioServerConfig, type TransportType } from './config-schema.js';
-import { ManagedStdioTransport } from './stdio-transport.js';
+import { loadClientSdk, type ClientSdk } from './sdk.js';
+import type { ManagedStdioTransport } from './stdio-transport.js';
+
+/** The SDK class is loaded lazily, so the check is by shape rather than `instanceof`. */
+function isManaged(t: Transport | undefined): t is ManagedStdioTransport {
+  return typeof (t as Partial<ManagedStdioTransport> | undefined)?.lastStderrLine === 'function';
+}
 
 export type ConnectionState = 'connecting' | 'connected' | 'failed' | 'disconnected';
 
@@ -57,7 +60,7 @@ export class McpConnection implements Disposable {
   }
 
   get pid(): number | undefined {
-    return this.current instanceof ManagedStdioTransport ? (this.current.pid ?? undefined) : undefined;
+    return isManaged(this.current) ? (this.current.pid ?? undefined) : undefined;
   }
 
   onDidChange(listener: () => void): Disposable {
@@ -126,8 +129,10 @@ export class McpConnection implements Disposable {
     const failOnce = () => !failed && (failed = true);
     this.setState('connecting');
     const { logger } = this.opts;
-    const transport = this.createTransport();
-    const client = new Client(
+    const sdk = await loadClientSdk();
+    if (this.closing) return;
+    const transport = this.createTransport(sdk);
+    const client = new sdk.Client(
       { name: 'switchboard', version: this.opts.clientVersion },
       {
         capabilities: { roots: { listChanged: true } },
@@ -145,7 +150,7 @@ export class McpConnection implements Disposable {
       },
     );
     const root = path.resolve(this.opts.workspace);
-    client.setRequestHandler(ListRootsRequestSchema, () => ({
+    client.setRequestHandler(sdk.ListRootsRequestSchema, () => ({
       roots: [{ uri: pathToFileURL(root).href, name: path.basename(root) || root }],
     }));
     this.current = transport;
@@ -199,7 +204,7 @@ export class McpConnection implements Disposable {
   }
 
   private describeFailure(err: unknown, transport: Transport): string {
-    if (transport instanceof ManagedStdioTransport) {
+    if (isManaged(transport)) {
       const exit = transport.exit;
       const how = exit ? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`) : undefined;
       const stderr = transport.lastStderrLine();
@@ -211,15 +216,15 @@ export class McpConnection implements Disposable {
     return err instanceof Error ? err.message : 'the connection closed';
   }
 
-  private createTransport(): Transport {
+  private createTransport(sdk: ClientSdk): Transport {
     const { config, workspace } = this.opts;
     if (this.transport === 'stdio') {
       const c = config as StdioServerConfig;
-      return new ManagedStdioTransport(
+      return new sdk.ManagedStdioTransport(
         {
           command: c.command,
           args: c.args ?? [],
-          env: { ...getDefaultEnvironment(), ...(c.env ?? {}) },
+          env: { ...sdk.getDefaultEnvironment(), ...(c.env ?? {}) },
           cwd: c.cwd ? path.resolve(workspace, c.cwd) : workspace,
         },
         (line) => this.opts.logger.debug({ server: this.name, stderr: line }, 'MCP server stderr'),
@@ -228,8 +233,8 @@ export class McpConnection implements Disposable {
     const c = config as RemoteServerConfig;
     const requestInit: RequestInit = { headers: c.headers ?? {} };
     return this.transport === 'sse'
-      ? new SSEClientTransport(new URL(c.url), { requestInit })
-      : new StreamableHTTPClientTransport(new URL(c.url), { requestInit });
+      ? new sdk.SSEClientTransport(new URL(c.url), { requestInit })
+      : new sdk.StreamableHTTPClientTransport(new URL(c.url), { requestInit });
   }
 
   private setState(state: ConnectionState): void {

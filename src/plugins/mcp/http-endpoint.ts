@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { HttpMount } from '../../adapters/http/mounts.js';
-import { createToolServer, type ToolServerOptions } from './tool-server.js';
+import type { ToolServerOptions } from './tool-server.js';
 
 /**
  * `/mcp` under `switchboard serve`: the same tool server over Streamable HTTP, stateless (a
@@ -12,6 +11,11 @@ export function mcpHttpMount(opts: () => ToolServerOptions): HttpMount {
   return {
     path: '/mcp',
     async handle(req: IncomingMessage, res: ServerResponse, body?: unknown) {
+      // The MCP SDK's server side loads on the first request to /mcp, not with the daemon.
+      const [{ createToolServer }, { StreamableHTTPServerTransport }] = await Promise.all([
+        import('./tool-server.js'),
+        import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+      ]);
       const { server, subscription } = createToolServer(opts());
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {

@@ -1,8 +1,15 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { Disposable } from '../../host/disposable.js';
 import { isAbortError } from '../../host/errors.js';
 import { connectionError, httpError, streamCut, type ErrorContext } from './errors.js';
+
+/**
+ * undici loads with the first provider call: ~20 MB that a daemon which has not talked to a
+ * model yet (or only serves tools) does without.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 /**
  * undici Agents keyed by origin: the only thing sessions share. Each session's provider holds
@@ -11,12 +18,13 @@ import { connectionError, httpError, streamCut, type ErrorContext } from './erro
 export class AgentPool implements Disposable {
   private readonly agents = new Map<string, Agent>();
 
-  get(url: string): Agent {
+  async get(url: string): Promise<Agent> {
     const origin = new URL(url).origin;
     let agent = this.agents.get(origin);
     if (!agent) {
+      const { Agent } = await loadUndici();
       // Long bodies (minutes of streaming) must not trip the body timeout; abort does the stopping.
-      agent = new Agent({ keepAliveTimeout: 30_000, bodyTimeout: 0, headersTimeout: 120_000, connections: 16 });
+      agent = this.agents.get(origin) ?? new Agent({ keepAliveTimeout: 30_000, bodyTimeout: 0, headersTimeout: 120_000, connections: 16 });
       this.agents.set(origin, agent);
     }
     return agent;
@@ -46,12 +54,13 @@ export interface HttpCall {
 export async function send(pool: AgentPool, call: HttpCall): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
   try {
+    const { request } = await loadUndici();
     res = await request(call.url, {
       method: call.method,
       headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
       signal: call.signal,
-      dispatcher: pool.get(call.url),
+      dispatcher: await pool.get(call.url),
     });
   } catch (err) {
     if (isAbortError(err) || call.signal.aborted) throw abortError();
