@@ -1,7 +1,8 @@
-import type { ChatMessage, ChatRequest, FinishReason, ModelList, Provider, ProviderConfig, ProviderEvent, ToolCallPart } from './contract.js';
-import { streamCut, streamError, type ErrorContext } from './errors.js';
+import { HttpProvider } from './base.js';
+import type { ChatMessage, ChatRequest, FinishReason, ModelList, Provider, ProviderEvent, ToolCallPart } from './contract.js';
+import { streamCut, streamError } from './errors.js';
 import { pushEvent, promptText } from './events.js';
-import { send, sseBatches, type AgentPool } from './http.js';
+import { send, sseBatches } from './http.js';
 
 const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 8192;
@@ -66,20 +67,7 @@ interface StreamEvent {
 }
 
 /** Anthropic Messages streaming. */
-export class AnthropicProvider implements Provider {
-  private readonly ctx: ErrorContext;
-
-  constructor(
-    private readonly cfg: ProviderConfig,
-    private readonly pool: AgentPool,
-  ) {
-    this.ctx = { profile: cfg.profile, provider: cfg.kind, baseUrl: cfg.baseUrl, secrets: [cfg.apiKey ?? '', ...Object.values(cfg.headers ?? {})] };
-  }
-
-  get config() {
-    return { profile: this.cfg.profile, kind: this.cfg.kind, model: this.cfg.model, baseUrl: this.cfg.baseUrl };
-  }
-
+export class AnthropicProvider extends HttpProvider implements Provider {
   private headers(): Record<string, string> {
     return { 'anthropic-version': ANTHROPIC_VERSION, ...(this.cfg.apiKey ? { 'x-api-key': this.cfg.apiKey } : {}), ...this.cfg.headers };
   }

@@ -1,3 +1,4 @@
+import { HttpProvider } from './base.js';
 import type {
   ChatMessage,
   ChatRequest,
@@ -5,12 +6,11 @@ import type {
   ModelList,
   PromptBlock,
   Provider,
-  ProviderConfig,
   ProviderEvent,
   ToolCallPart,
 } from './contract.js';
-import { streamCut, streamError, type ErrorContext } from './errors.js';
-import { send, sseBatches, type AgentPool } from './http.js';
+import { streamCut, streamError } from './errors.js';
+import { send, sseBatches } from './http.js';
 import { pushEvent, promptText } from './events.js';
 
 type OpenAIMessage = Record<string, unknown>;
@@ -79,20 +79,7 @@ function wholeCompletion(c: Completion): ProviderEvent[] {
 }
 
 /** OpenAI chat-completions streaming: OpenAI, Ollama, vLLM, LM Studio, llama.cpp, OpenRouter… */
-export class OpenAIProvider implements Provider {
-  private readonly ctx: ErrorContext;
-
-  constructor(
-    private readonly cfg: ProviderConfig,
-    private readonly pool: AgentPool,
-  ) {
-    this.ctx = { profile: cfg.profile, provider: cfg.kind, baseUrl: cfg.baseUrl, secrets: [cfg.apiKey ?? '', ...Object.values(cfg.headers ?? {})] };
-  }
-
-  get config() {
-    return { profile: this.cfg.profile, kind: this.cfg.kind, model: this.cfg.model, baseUrl: this.cfg.baseUrl };
-  }
-
+export class OpenAIProvider extends HttpProvider implements Provider {
   private headers(): Record<string, string> {
     return { ...(this.cfg.apiKey ? { authorization: `Bearer ${this.cfg.apiKey}` } : {}), ...this.cfg.headers };
   }
