@@ -1,5 +1,4 @@
 import type { CAC } from 'cac';
-import { HttpServer } from '../adapters/http/server.js';
 import { isLoopbackHost, newToken, writeTokenFile } from '../adapters/http/security.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
 
@@ -39,6 +38,8 @@ export function registerServeCommand(cli: CAC): void {
       const app = await startApp(flags);
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
+      // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
+      const { HttpServer } = await import('../adapters/http/server.js');
       const server = new HttpServer({
         host: app.host,
         logger: app.logger.child({ transport: 'http' }),
