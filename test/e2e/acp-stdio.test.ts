@@ -1,8 +1,9 @@
+import { acpWire } from '../support/acp-wire.js';
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { client as acpClient, ndJsonStream, type ClientContext } from '@agentclientprotocol/sdk';
+import { client as acpClient, type ClientContext } from '@agentclientprotocol/sdk';
 import { AcpValidator } from '../support/acp-schema.js';
 import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
 import { ROOT, spawnCli, type SpawnedCli } from '../support/spawn-cli.js';
@@ -37,7 +38,7 @@ export default {
 
 interface Wire {
   cli: SpawnedCli;
-  received: any[];
+  received: string[];
   updates: any[];
   run<T>(op: (ctx: ClientContext) => Promise<T>): Promise<T>;
 }
@@ -45,42 +46,10 @@ interface Wire {
 /** Spawns `switchboard stdio` and wires the official ACP client to it, validating every message. */
 function connect(home: string, validator: AcpValidator): Wire {
   const cli = spawnCli(['stdio'], { SWITCHBOARD_HOME: home });
-  const received: any[] = [];
   const updates: any[] = [];
-  let buf = '';
-  let open = true;
-  const input = new ReadableStream<Uint8Array>({
-    start(controller) {
-      cli.child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const msg = JSON.parse(line);
-          received.push(msg);
-          validator.received(msg);
-        }
-        if (open) controller.enqueue(new Uint8Array(d));
-      });
-      cli.child.stdout.on('end', () => {
-        if (open) controller.close();
-        open = false;
-      });
-    },
-    cancel() {
-      open = false; // the SDK let go of the stream when its connection closed
-    },
-  });
-  const output = new WritableStream<Uint8Array>({
-    write(chunk) {
-      for (const line of Buffer.from(chunk).toString('utf8').split('\n')) if (line.trim()) validator.sent(JSON.parse(line));
-      return new Promise((resolve, reject) => cli.child.stdin.write(chunk, (err) => (err ? reject(err) : resolve())));
-    },
-  });
+  const { stream, received } = acpWire(cli, validator);
   const app = acpClient({ name: 'switchboard-e2e' }).onNotification('session/update', ({ params }) => void updates.push(params));
-  return { cli, received, updates, run: (op) => app.connectWith(ndJsonStream(output, input), op) };
+  return { cli, received, updates, run: (op) => app.connectWith(stream, op) };
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -171,7 +140,7 @@ describe('e2e: switchboard stdio driven by the official ACP client', function ()
 
     expect(validator.problems).to.deep.equal([]);
     expect(validator.checked).to.be.greaterThan(20);
-    for (const msg of [...first.received, ...second.received]) expect(JSON.stringify(msg)).not.to.contain(SECRET);
+    for (const line of [...first.received, ...second.received]) expect(line).not.to.contain(SECRET);
     const log = first.cli.stderr() + second.cli.stderr();
     expect(log).to.contain('profile created');
     expect(log).not.to.contain(SECRET);

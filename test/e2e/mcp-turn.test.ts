@@ -1,7 +1,8 @@
+import { acpWire } from '../support/acp-wire.js';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { client as acpClient, ndJsonStream, type ClientContext } from '@agentclientprotocol/sdk';
+import { client as acpClient, type ClientContext } from '@agentclientprotocol/sdk';
 import { expect } from 'chai';
 import { AcpValidator } from '../support/acp-schema.js';
 import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
@@ -15,38 +16,7 @@ const SECRET = 'ev-secret-0123456789';
 function connect(home: string, validator: AcpValidator) {
   const cli = spawnCli(['stdio'], { SWITCHBOARD_HOME: home });
   const updates: any[] = [];
-  const received: string[] = [];
-  let buf = '';
-  let open = true;
-  const input = new ReadableStream<Uint8Array>({
-    start(controller) {
-      cli.child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          received.push(line);
-          validator.received(JSON.parse(line));
-        }
-        if (open) controller.enqueue(new Uint8Array(d));
-      });
-      cli.child.stdout.on('end', () => {
-        if (open) controller.close();
-        open = false;
-      });
-    },
-    cancel() {
-      open = false;
-    },
-  });
-  const output = new WritableStream<Uint8Array>({
-    write(chunk) {
-      for (const line of Buffer.from(chunk).toString('utf8').split('\n')) if (line.trim()) validator.sent(JSON.parse(line));
-      return new Promise((resolve, reject) => cli.child.stdin.write(chunk, (err) => (err ? reject(err) : resolve())));
-    },
-  });
+  const { stream, received } = acpWire(cli, validator);
   const asked: any[] = [];
   const app = acpClient({ name: 'switchboard-mcp-e2e' })
     .onNotification('session/update', ({ params }) => void updates.push(params))
@@ -54,7 +24,7 @@ function connect(home: string, validator: AcpValidator) {
       asked.push(c.params);
       return { outcome: { outcome: 'selected', optionId: 'reject_once' } };
     });
-  return { cli, updates, received, asked, run: <T>(op: (ctx: ClientContext) => Promise<T>) => app.connectWith(ndJsonStream(output, input), op) };
+  return { cli, updates, received, asked, run: <T>(op: (ctx: ClientContext) => Promise<T>) => app.connectWith(stream, op) };
 }
 
 describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP client, fake provider, server-everything)', function () {
