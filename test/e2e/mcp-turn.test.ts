@@ -45,7 +45,7 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
     rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('connects session/new mcpServers, runs their tools in turns (text, image, permission, cancel), and stops them on shutdown; a restart reconnects them', async () => {
+  it('connects session/new mcpServers, runs their tools in turns (text, image, permission, cancel), and stops them on shutdown; after a restart, session/load reconnects them', async () => {
     const validator = new AcpValidator();
     const wire = connect(home.dir, validator);
     cli = wire.cli;
@@ -120,12 +120,16 @@ describe('e2e: a turn calls an MCP tool of the session (switchboard stdio, ACP c
     expect(wire.cli.stderr()).not.to.contain(SECRET);
     expect(wire.received.filter((line) => line.includes(SECRET))).to.deep.equal([]);
 
-    // A restarted daemon reconnects the servers of the sessions it restores.
+    // A restarted daemon starts no server for a restored session until the session is used;
+    // session/load (what an ACP editor sends to resume) reconnects its servers.
     const again = connect(home.dir, new AcpValidator());
     cli = again.cli;
     let restored = 0;
     await again.run(async (ctx) => {
       await ctx.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      const dormant = await ctx.request<any>('mcp/session_status', { sessionId: sessionIdOut });
+      expect(dormant.servers).to.deep.equal([]);
+      await ctx.request('session/load', { sessionId: sessionIdOut, cwd: workspace, mcpServers: [] });
       let status: any;
       for (let i = 0; i < 500 && status?.servers?.[0]?.status !== 'connected'; i++) {
         status = await ctx.request<any>('mcp/session_status', { sessionId: sessionIdOut });

@@ -56,7 +56,7 @@ export const mcpPlugin: Plugin = {
     void readConfig().catch((err) => logger.warn({ err: (err as Error).message }, 'mcp.json unreadable'));
 
     // The sessions plugin may activate after this one (or be absent): attach whenever it is
-    // there, and connect the servers of sessions that opened before we attached.
+    // there; subscribing replays the sessions already in use, whose servers then connect.
     let sessions: SessionService | undefined;
     const attachSessions = (): SessionService | undefined => {
       if (sessions || ctx.subscriptions.isDisposed || !container.isRegistered(SessionServiceToken, true)) return sessions;
@@ -68,7 +68,6 @@ export const mcpPlugin: Plugin = {
           void manager.disconnectSession(id);
         }),
       );
-      for (const s of sessions.list()) connectSessionServers(s);
       return sessions;
     };
     attachSessions();

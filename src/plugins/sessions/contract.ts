@@ -70,7 +70,11 @@ export type UnsequencedSessionEvent = SessionEvent extends infer E ? (E extends 
 export interface SessionService {
   get(sessionId: string): SessionInfo | undefined;
   list(): SessionInfo[];
-  /** Fires after a session is created or loaded into memory (restart included). */
+  /**
+   * Fires when a session comes into use: created or forked; restored from disk and then first
+   * loaded or prompted (a restart alone does not open old sessions); or loaded with a different
+   * `mcpServers` list. Subscribing replays the sessions already in use.
+   */
   onDidOpen(listener: (s: SessionInfo) => void): Disposable;
   /** Fires when a session is deleted: release what belongs to it (MCP connections, grants). */
   onDidDelete(listener: (sessionId: string) => void): Disposable;

@@ -125,6 +125,7 @@ export const sessionsPlugin: Plugin = {
       }
       manager.attach(s, call.client);
       if (changed) manager.reopen(s);
+      else manager.activate(s);
       return { modes: modes(s) };
     });
 
@@ -207,6 +208,7 @@ export const sessionsPlugin: Plugin = {
         throw RpcError.conflict(`a turn is already running in session ${sessionId}; wait for it to end or cancel it with session/cancel`, { sessionId });
       }
       manager.attach(s, call.client);
+      manager.activate(s);
       const controller = new AbortController();
       // $/cancelRequest of the prompt cancels the turn; a client that merely goes away does not.
       const onCallAbort = () => {

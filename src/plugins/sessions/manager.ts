@@ -62,6 +62,12 @@ export interface NewSessionInput {
  */
 export class SessionManager implements SessionService {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Sessions in use in this daemon: created here, or restored from disk and since loaded or
+   * prompted. A restored session stays dormant until then, so a restart with many old sessions
+   * starts no MCP servers for them.
+   */
+  private readonly active = new Set<string>();
   private readonly byClient = new Map<string, { sessions: Set<string>; off: () => void }>();
   private readonly opened: Emitter<SessionInfo>;
   private readonly deleted: Emitter<string>;
@@ -135,6 +141,7 @@ export class SessionManager implements SessionService {
     s.record({ k: 'meta', meta });
     for (const m of input.messages ?? []) s.addMessage(m);
     this.sessions.set(id, s);
+    this.active.add(id);
     this.opened.fire(s.info());
     return s;
   }
@@ -151,7 +158,13 @@ export class SessionManager implements SessionService {
 
   /** Re-announces a session (session/load): owners of per-session resources reconnect them. */
   reopen(s: Session): void {
+    this.active.add(s.id);
     this.opened.fire(s.info());
+  }
+
+  /** Announces a restored session the first time it is used (load or prompt); no-op after. */
+  activate(s: Session): void {
+    if (!this.active.has(s.id)) this.reopen(s);
   }
 
   setMode(s: Session, mode: string): void {
@@ -167,6 +180,7 @@ export class SessionManager implements SessionService {
       await s.turn.done.catch(() => undefined);
     }
     this.sessions.delete(s.id);
+    this.active.delete(s.id);
     for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
     s.detachAll();
     await s.disposeScope();
@@ -201,12 +215,12 @@ export class SessionManager implements SessionService {
   }
 
   /**
-   * Calls the listener at once for every session already open (those reloaded from disk at start
-   * are open before any dependant activates), then for each one created, forked, or loaded with
-   * different `mcpServers`.
+   * Calls the listener at once for every session already in use, then for each one created,
+   * forked, restored and then first loaded or prompted, or loaded with different `mcpServers`.
    */
   onDidOpen(listener: (s: SessionInfo) => void): Disposable {
     for (const s of this.sessions.values()) {
+      if (!this.active.has(s.id)) continue;
       try {
         listener(s.info());
       } catch (err) {

@@ -135,11 +135,14 @@ describe('switchboard serve (e2e): the engine routes with real sessions and a fa
 
   it('a client that disconnects mid-stream resumes with Last-Event-ID losing and duplicating nothing', async () => {
     const count = 3000;
-    fake.enqueue({ type: 'tokens', count, token: 'x' });
+    // Paced (one write per token), so the turn is still streaming when the first client leaves;
+    // sent whole, a busy machine could finish the turn before the disconnect.
+    fake.enqueue({ type: 'tokens', count, token: 'x', paced: true });
     const first = await message(sessionId, { message: 'many tokens' });
     await first.until((ev) => ev.filter((e) => e.event === 'agent_message_chunk').length >= 5);
     first.close();
     await first.ended;
+    expect(first.events.some((e) => e.event === 'turn_ended'), 'the turn was still running at the disconnect').to.equal(false);
     const seen = seqs(first.events);
     const resumed = await openSse(`${s.url}/sessions/${sessionId}/events`, {
       headers: { authorization: `Bearer ${s.token}`, 'last-event-id': String(seen.at(-1)) },

@@ -106,7 +106,8 @@ describe('sessions: persistence, replay, and the session methods', () => {
     appendFileSync(path.join(home.dir, 'sessions', `${sessionId}.jsonl`), '{"k":"msg","m":{"role":"user","cont');
     seen.opened.length = 0;
     await boot();
-    expect(seen.opened, 'onDidOpen announces reloaded sessions to plugins that activate later').to.include(sessionId);
+    // A restored session stays dormant (no MCP servers started for it) until it is used.
+    expect(seen.opened, 'a restart alone does not open old sessions').not.to.include(sessionId);
     const after = await client.sendRequest<any>('session/history', { sessionId });
     expect(after).to.deep.equal(before);
     const again = await client.sendRequest<any>('session/get', { sessionId });
@@ -114,6 +115,7 @@ describe('sessions: persistence, replay, and the session methods', () => {
     // seq keeps counting from where it was
     fake.enqueue({ type: 'text', chunks: ['three'] });
     await client.sendRequest('session/prompt', { sessionId, message: 'third' });
+    expect(seen.opened, 'its first prompt opens it, once').to.deep.equal([sessionId]);
     const ev = await client.sendRequest<any>('session/events', { sessionId, after: info.lastSeq });
     expect(ev.events[0].seq).to.equal(info.lastSeq + 1);
     expect(fake.requests.at(-1)!.body.messages.map((m: any) => m.role)).to.deep.equal(['system', 'user', 'assistant', 'user', 'assistant', 'user']);
