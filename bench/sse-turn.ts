@@ -6,33 +6,18 @@
  *
  *   npm run build && node dist/bench/sse-turn.js [tokens=20000] [rounds=5]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { startFakeOpenAI } from '../test/support/fake-openai-server.js';
-import { BIN, ROOT, fmt, median } from './support/measure.js';
+import { BIN, ROOT, fmt, median, startServer } from './support/measure.js';
 
 const tokens = Number(process.argv[2] ?? 20_000);
 const rounds = Number(process.argv[3] ?? 5);
 const home = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-sse-'));
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-ws-'));
 const env = { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_LOG_LEVEL: 'warn' };
-
-function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      err += d;
-      const url = /listening on (\S+)/.exec(err)?.[1];
-      if (url) resolve({ child, url });
-    });
-    child.once('exit', (code) => reject(new Error(`exited (${code}): ${err}`)));
-  });
-}
 
 /** Tokens/s and ms to the first token of one streamed turn, counted by text received. */
 async function turn(url: string, headers: Record<string, string>, tokenText: string): Promise<{ rate: number; firstMs: number }> {
@@ -60,8 +45,8 @@ async function turn(url: string, headers: Record<string, string>, tokenText: str
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 const fake = await startFakeOpenAI({ fallback: { type: 'tokens', count: tokens } });
-const relay = await start([path.join(ROOT, 'dist', 'bench', 'support', 'bare-sse-relay.js'), fake.baseUrl]);
-const sb = await start([BIN, 'serve', '--port', '0']);
+const relay = await startServer([path.join(ROOT, 'dist', 'bench', 'support', 'bare-sse-relay.js'), fake.baseUrl], env);
+const sb = await startServer([BIN, 'serve', '--port', '0'], env);
 const token = readFileSync(path.join(home, 'token'), 'utf8').trim();
 const auth = { authorization: `Bearer ${token}` };
 await new Promise((r) => setTimeout(r, 1000));

@@ -5,34 +5,19 @@
  *
  *   npm run build && node dist/bench/ws-rpc.js [total=100000] [inflight=64] [rounds=5]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createMessageConnection } from 'vscode-jsonrpc/node';
 import { WebSocket } from 'ws';
-import { BIN, ROOT, fmt, median, roundTrips } from './support/measure.js';
+import { BIN, ROOT, fmt, median, roundTrips, startServer } from './support/measure.js';
 import { WsReader, WsWriter } from './support/ws-jsonrpc.js';
 
 const total = Number(process.argv[2] ?? 100_000);
 const inflight = Number(process.argv[3] ?? 64);
 const home = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-ws-'));
 const env = { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_LOG_LEVEL: 'warn' };
-
-/** Spawns a server and resolves with the URL it prints on stderr (`listening on <url>`). */
-function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      err += d;
-      const url = /listening on (\S+)/.exec(err)?.[1];
-      if (url) resolve({ child, url });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
-  });
-}
 
 async function throughput(url: string, headers: Record<string, string>): Promise<number> {
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
@@ -53,8 +38,8 @@ function rssMb(pid: number): number {
 
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
-const bare = await start([path.join(ROOT, 'dist', 'bench', 'support', 'bare-ws-jsonrpc-server.js')]);
-const sb = await start([BIN, 'serve', '--port', '0']);
+const bare = await startServer([path.join(ROOT, 'dist', 'bench', 'support', 'bare-ws-jsonrpc-server.js')], env);
+const sb = await startServer([BIN, 'serve', '--port', '0'], env);
 const token = readFileSync(path.join(home, 'token'), 'utf8').trim();
 const sbWs = sb.url.replace('http:', 'ws:') + '/ws';
 

@@ -11,3 +11,16 @@ export async function launchChromium(): Promise<Browser | undefined> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/**
+ * Chromium for a suite's `before` hook, or the suite is skipped with a message saying what to
+ * install (the CI script installs Debian's chromium), rather than passing silently.
+ */
+export async function chromiumOrSkip(ctx: Mocha.Context): Promise<Browser> {
+  const browser = await launchChromium();
+  if (!browser) {
+    console.warn(`    (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`);
+    ctx.skip();
+  }
+  return browser!;
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../../support/browser.js';
+import { chromiumOrSkip } from '../../support/browser.js';
 import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
 import { spawnServe, type Served } from '../../support/spawn-serve.js';
 
@@ -14,11 +14,7 @@ describe('the browser UI with real sessions in headless Chromium', function () {
   let workspace: string;
   let browser: Browser | undefined;
   before(async function () {
-    browser = await launchChromium();
-    if (!browser) {
-      console.warn(`    (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`);
-      this.skip();
-    }
+    browser = await chromiumOrSkip(this);
     fake = await startFakeOpenAI();
     workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-ui-'));
     s = await spawnServe();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../../support/browser.js';
+import { chromiumOrSkip } from '../../support/browser.js';
 import { spawnServe, type Served } from '../../support/spawn-serve.js';
 
 describe('the browser UI (static/) in headless Chromium', function () {
@@ -8,12 +8,7 @@ describe('the browser UI (static/) in headless Chromium', function () {
   let s: Served;
   let browser: Browser | undefined;
   before(async function () {
-    browser = await launchChromium();
-    if (!browser) {
-      // The CI script installs Debian's chromium; say so rather than pass silently.
-      console.warn(`    (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`);
-      this.skip();
-    }
+    browser = await chromiumOrSkip(this);
     s = await spawnServe();
   });
   after(async () => {
