@@ -19,21 +19,42 @@ export interface RawServeOptions {
   base: string;
 }
 
-/** The request body as a web stream that errors with PayloadTooLarge past `limit` bytes. */
+/**
+ * The request body as a web stream, with back-pressure (the socket is paused while the handler
+ * does not read). Past `limit` bytes it errors with PayloadTooLarge and stops reading, leaving
+ * the socket to the 413 answer (destroying it would reset the client before it reads the answer).
+ */
 function limitedBody(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
   let size = 0;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctl) {
-      size += chunk.byteLength;
-      if (size > limit) {
-        ctl.error(tooLarge(undefined, limit));
-        req.destroy();
-        return;
-      }
-      ctl.enqueue(chunk);
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(ctl) {
+      const stop = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        req.pause();
+        req.removeListener('data', onData);
+        if (err) ctl.error(err);
+        else ctl.close();
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) return stop(tooLarge(undefined, limit));
+        ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((ctl.desiredSize ?? 1) <= 0) req.pause();
+      };
+      req.on('data', onData);
+      req.once('end', () => stop());
+      req.once('error', (err) => stop(err));
+    },
+    pull() {
+      if (!settled) req.resume();
+    },
+    cancel() {
+      settled = true;
+      req.pause();
     },
   });
-  return (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>).pipeThrough(counter);
 }
 
 function requestHeaders(req: IncomingMessage): Headers {
