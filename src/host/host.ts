@@ -10,7 +10,7 @@ import { EventBus } from './events.js';
 import type { ClientMethodDecl, EventDecl, MethodDecl } from './method.js';
 import { orderPlugins } from './plugin-order.js';
 import type { HostView, Plugin, PluginContext, PluginStatus } from './plugin.js';
-import { serviceName, type ServiceToken } from './services.js';
+import { assertDeclared, serviceName, type ServiceToken } from './services.js';
 import { StatusSectionRegistry } from './status-sections.js';
 import { Tokens } from './tokens.js';
 
@@ -107,12 +107,11 @@ export class Host implements HostView {
     this.started = true;
     const missing = new Set<string>();
     for (const slot of this.slots.values()) {
-      for (const token of slot.plugin.requires ?? []) {
-        if (this.providers.has(token) || this.pluginContainer.isRegistered(token, true)) continue;
-        this.fail(slot, `requires service "${serviceName(token)}", which no plugin provides`, BootErrorCodes.ServiceMissing);
-        missing.add(slot.plugin.name);
-        break;
-      }
+      // The composition root may provide a service too (in the root container).
+      const token = (slot.plugin.requires ?? []).find((t) => !this.providers.has(t) && !this.pluginContainer.isRegistered(t, true));
+      if (token === undefined) continue;
+      this.fail(slot, `requires service "${serviceName(token)}", which no plugin provides`, BootErrorCodes.ServiceMissing);
+      missing.add(slot.plugin.name);
     }
     const plugins = [...this.slots.values()].map((s) => s.plugin);
     const { order, unresolved } = orderPlugins(plugins, (p) => this.depsOf(p));
@@ -157,15 +156,6 @@ export class Host implements HostView {
     return this.isReady;
   }
 
-  private declared(plugin: Plugin, token: ServiceToken, kind: 'provides' | 'requires' | 'optional'): void {
-    const lists = kind === 'requires' ? [plugin.requires, plugin.provides] : kind === 'optional' ? [plugin.optional, plugin.requires, plugin.provides] : [plugin.provides];
-    if (lists.some((l) => l?.includes(token))) return;
-    throw new BootError(
-      BootErrorCodes.ServiceUndeclared,
-      `${BootErrorCodes.ServiceUndeclared}: plugin "${plugin.name}" uses service "${serviceName(token)}" without declaring it in \`${kind}\``,
-    );
-  }
-
   private async activate(slot: Slot): Promise<void> {
     const { plugin } = slot;
     const store = new DisposableStore();
@@ -185,15 +175,15 @@ export class Host implements HostView {
       },
       call: (method, params, callCtx) => this.dispatch(method.name, params, callCtx) as never,
       provide: (token, instance) => {
-        this.declared(plugin, token, 'provides');
+        assertDeclared(plugin, token, 'provides');
         container.registerInstance(token, instance);
       },
       require: (token) => {
-        this.declared(plugin, token, 'requires');
+        assertDeclared(plugin, token, 'requires');
         return container.resolve(token);
       },
       optional: (token) => {
-        this.declared(plugin, token, 'optional');
+        assertDeclared(plugin, token, 'optional');
         return container.isRegistered(token, true) ? container.resolve(token) : undefined;
       },
       onReady: (listener) => {
