@@ -123,6 +123,9 @@ export const sessionsPlugin: Plugin = {
         systemPrompt: p?.systemPrompt,
         title: p?.title,
         mcpServers: p?.mcpServers ?? [],
+        messages: p?.history?.map((m) =>
+          m.role === 'user' ? { role: 'user' as const, content: [{ type: 'text', text: m.content }] } : { role: 'assistant' as const, text: m.content },
+        ),
       });
       manager.attach(s, call.client);
       ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import busboy from 'busboy';
+import type { RawEndpoint } from '../../host/endpoints.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
+import type { SessionService } from '../sessions/contract.js';
+import { confine } from '../tools/confine.js';
+import { workspaceOf } from './workspace-of.js';
+
+const CHUNK = 64 * 1024;
+
+/** The workspace-relative target: `path` (a file, or a folder ending in `/`), else the part's file name. */
+function targetOf(hint: string | undefined, filename: string | undefined): string {
+  const base = path.basename(filename ?? '');
+  if (hint && !hint.endsWith('/')) return hint;
+  if (!base || base === '.' || base === '..') throw RpcError.invalidParams('the uploaded part has no file name: give one, or ?path=<file>');
+  return (hint ?? '') + base;
+}
+
+interface Received {
+  temp: string;
+  abs: string;
+  rel: string;
+  size: number;
+}
+
+/** Removes what an upload wrote so far (best effort: the folder may be gone already). */
+async function removeAll(files: Iterable<string>): Promise<void> {
+  await Promise.all([...files].map((f) => fs.rm(f, { force: true }).catch(() => undefined)));
+}
+
+/**
+ * Reads a multipart body with busboy, each file streamed in 64 KB chunks to a temp file beside
+ * its target and renamed in only when the whole request succeeded: a file over the cap (413),
+ * a body cut short or a refused path leaves nothing behind.
+ */
+async function receive(request: Request, workspace: string, cap: number): Promise<Received[]> {
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/^multipart\/form-data/i.test(contentType)) {
+    throw RpcError.invalidParams(`send the file as multipart/form-data (got "${contentType || 'no content type'}")`);
+  }
+  const bb = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: cap, files: 50, fields: 50 }, highWaterMark: CHUNK, fileHwm: CHUNK });
+  const url = new URL(request.url);
+  const fields: Record<string, string> = {};
+  const temps = new Set<string>();
+  const received: Received[] = [];
+  const writes: Promise<void>[] = [];
+  const parts = new Set<Readable>();
+  let tooLarge: string | undefined;
+  bb.on('field', (name, value) => (fields[name] = value));
+  bb.on('file', (_field, file, info) => {
+    parts.add(file);
+    writes.push(
+      (async () => {
+        let out: Writable | undefined;
+        try {
+          const { abs, rel } = await confine(workspace, targetOf(url.searchParams.get('path') ?? fields.path, info.filename));
+          await fs.mkdir(path.dirname(abs), { recursive: true });
+          const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.upload-${randomBytes(6).toString('hex')}`);
+          temps.add(temp);
+          let size = 0;
+          file.on('data', (c: Buffer) => (size += c.length));
+          file.once('limit', () => (tooLarge = info.filename ?? rel));
+          out = createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK });
+          await pipeline(file, out);
+          received.push({ temp, abs, rel, size });
+        } catch (err) {
+          file.resume();
+          throw err;
+        }
+      })(),
+    );
+  });
+  try {
+    const body = request.body ? Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>) : Readable.from([]);
+    const parsed = new Promise<void>((resolve, reject) => {
+      bb.once('close', resolve);
+      bb.once('error', reject);
+    });
+    await pipeline(body, bb);
+    await parsed;
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (tooLarge !== undefined) {
+      throw new RpcError(ErrorCodes.PayloadTooLarge, `the file "${tooLarge}" is over the ${cap}-byte upload limit; nothing was saved`, { limit: cap });
+    }
+    if (!received.length) throw RpcError.invalidParams('the multipart body has no file part');
+    for (const r of received) {
+      await fs.rename(r.temp, r.abs);
+      temps.delete(r.temp);
+    }
+    return received;
+  } catch (err) {
+    // A body cut short leaves the part being read open: end it so its write settles.
+    for (const p of parts) if (!p.readableEnded) p.destroy(err instanceof Error ? err : new Error(String(err)));
+    await Promise.allSettled(writes);
+    await removeAll(temps);
+    throw err;
+  }
+}
+
+/** `POST /api/upload?session_id=…[&path=…]`: multipart files into the session's workspace. */
+export function uploadEndpoint(sessions: () => SessionService, cap: number): RawEndpoint {
+  return {
+    path: '/api/upload',
+    methods: ['POST'],
+    description: `POST /api/upload?session_id=…[&path=<file or folder/>]: multipart file(s) into the workspace, streamed; over ${cap} bytes → 413 and nothing saved; escaping the workspace is 403`,
+    // The multipart framing around a file at the cap (the per-file cap is busboy's).
+    maxBodyBytes: cap + 1024 * 1024,
+    async handle(request) {
+      const { sessionId, workspace } = workspaceOf(sessions(), request);
+      const files = await receive(request, workspace, cap);
+      return Response.json({ session_id: sessionId, files: files.map((f) => ({ path: f.rel, size: f.size })) }, { status: 201 });
+    },
+  };
+}
