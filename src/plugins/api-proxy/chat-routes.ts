@@ -2,7 +2,8 @@ import type { RawEndpoint } from '../../host/endpoints.js';
 import { RpcError, toRpcError } from '../../host/errors.js';
 import { sseEventName } from '../sessions/contract.js';
 import type { ChatTurnResult, ChatTurns } from './contract.js';
-import { ApiChatBody, checkMessageCount, parseWith, readJson } from './schemas.js';
+import { z } from 'zod';
+import { ApiChatBody, ApiChatResult, CancelResult, TaskFrame, checkMessageCount, parseWith, readJson } from './schemas.js';
 import type { ChatTask, TaskStore } from './task-store.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' };
@@ -13,7 +14,7 @@ export function usageOf(r: ChatTurnResult) {
   return { prompt_tokens: r.usage.inputTokens, completion_tokens: r.usage.outputTokens, total_tokens: r.usage.inputTokens + r.usage.outputTokens };
 }
 
-const resultBody = (r: ChatTurnResult) => ({ reply: r.reply, session_id: r.sessionId, stop_reason: r.stopReason, usage: usageOf(r) });
+const resultBody = (r: ChatTurnResult): z.input<typeof ApiChatResult> => ({ reply: r.reply, session_id: r.sessionId, stop_reason: r.stopReason, usage: usageOf(r) });
 
 /**
  * A task's frames from `from` on, then live until it finishes: pulled, so a slow reader holds no
@@ -94,6 +95,13 @@ export function chatEndpoints(deps: ChatRouteDeps): RawEndpoint[] {
     methods: ['POST'],
     description: `chat (legacy browser proxy): {messages, stream?, session_id?, profile?}, at most 500 messages (413); JSON {reply, session_id, usage} or, streaming, an SSE task (X-Task-Id; first event "task")`,
     maxBodyBytes: 32 * 1024 * 1024,
+    doc: {
+      request: { contentType: 'application/json', schema: ApiChatBody },
+      responses: {
+        '200': { description: 'not streaming: the reply; streaming: the task\'s SSE frames (header X-Task-Id)', contentType: 'application/json', schema: ApiChatResult },
+        '413': { description: 'more than 500 messages (data.limit)' },
+      },
+    },
     async handle(request) {
       const raw = await readJson(request, 'POST /api/chat');
       checkMessageCount(raw);
@@ -128,6 +136,14 @@ export function chatEndpoints(deps: ChatRouteDeps): RawEndpoint[] {
     path: '/api/chat/resume/',
     methods: ['GET'],
     description: 'GET /api/chat/resume/{task_id}?offset=N (or Last-Event-ID): a chat task\'s events from offset N, then live; 404 says unknown or evicted',
+    doc: {
+      path: '/api/chat/resume/{task_id}',
+      parameters: [
+        { name: 'offset', in: 'query', description: 'the first event offset to send (default 0)' },
+        { name: 'Last-Event-ID', in: 'header', description: 'the last offset received: resume after it' },
+      ],
+      responses: { '200': { description: 'SSE frames from the offset, then live', contentType: 'text/event-stream', schema: TaskFrame }, '404': { description: 'unknown or evicted task (data.reason)' } },
+    },
     async handle(request) {
       const task = deps.tasks.require(taskIdOf(request, '/api/chat/resume/'));
       const from = resumePoint(request, task);
@@ -138,10 +154,11 @@ export function chatEndpoints(deps: ChatRouteDeps): RawEndpoint[] {
     path: '/api/chat/cancel/',
     methods: ['POST'],
     description: 'POST /api/chat/cancel/{task_id}: cancels the task\'s turn (its stream ends with done, stop_reason "cancelled")',
+    doc: { path: '/api/chat/cancel/{task_id}', responses: { '200': { description: 'whether a running turn was cancelled', contentType: 'application/json', schema: CancelResult } } },
     async handle(request) {
       const task = deps.tasks.require(taskIdOf(request, '/api/chat/cancel/'));
       const cancelled = !task.finished && task.cancel ? await task.cancel() : false;
-      return Response.json({ task_id: task.id, cancelled, finished: task.finished });
+      return Response.json({ task_id: task.id, cancelled, finished: task.finished } satisfies z.input<typeof CancelResult>);
     },
   };
   return [chat, resume, cancel];

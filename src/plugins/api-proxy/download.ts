@@ -34,6 +34,16 @@ export function downloadEndpoint(sessions: () => SessionService): RawEndpoint {
     path: PREFIX,
     methods: ['GET'],
     description: 'GET /api/download/{path}?session_id=…: a workspace file, streamed (Content-Type, Content-Length, Range); escaping the workspace is 403',
+    doc: {
+      path: '/api/download/{path}',
+      parameters: [{ name: 'session_id', in: 'query', required: true, description: 'the session whose workspace is used' }, { name: 'Range', in: 'header', description: 'one byte range (bytes=a-b, a-, -n)' }],
+      responses: {
+        '200': { description: 'the file', contentType: 'application/octet-stream' },
+        '206': { description: 'the requested range (Content-Range)', contentType: 'application/octet-stream' },
+        '403': { description: 'the path escapes the workspace (../, absolute, a symlink out)' },
+        '416': { description: 'the range is outside the file (Content-Range: bytes */size)' },
+      },
+    },
     async handle(request) {
       const { workspace } = workspaceOf(sessions(), request);
       const rel = relPathOf(request);

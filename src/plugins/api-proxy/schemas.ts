@@ -50,3 +50,25 @@ export function checkMessageCount(raw: unknown): void {
     });
   }
 }
+
+/** Token counts of a whole turn, in OpenAI's names (the legacy proxy forwarded OpenAI's usage). */
+export const Usage = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
+
+/** `POST /api/chat` without streaming; also the `done` event of a streamed task. */
+export const ApiChatResult = z.object({
+  reply: z.string(),
+  session_id: z.string(),
+  stop_reason: z.enum(['end_turn', 'max_tokens', 'max_turn_requests', 'refusal', 'cancelled']),
+  usage: Usage,
+});
+
+/** One SSE frame of a chat task (OpenAPI has no SSE item schema: described as an object). */
+export const TaskFrame = z.object({
+  id: z.string().describe('the event offset in its task (0 is the `task` event): resume with ?offset= or Last-Event-ID'),
+  event: z.string().describe('`task` (first: {task_id, session_id}), the session event kinds (agent_message_chunk, tool_call, permission…), then `done` (the result) or `error` (e.g. the truncation past SWITCHBOARD_STREAM_CAP)'),
+  data: z.unknown(),
+});
+
+export const CancelResult = z.object({ task_id: z.string(), cancelled: z.boolean(), finished: z.boolean() });
+export const UploadResult = z.object({ session_id: z.string(), files: z.array(z.object({ path: z.string(), size: z.number().int() })) });
+export const LoadResult = z.object({ session_id: z.string(), files: z.number().int(), bytes: z.number().int() });

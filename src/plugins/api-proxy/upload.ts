@@ -5,10 +5,12 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import busboy from 'busboy';
+import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { SessionService } from '../sessions/contract.js';
 import { confine } from '../tools/confine.js';
+import { UploadResult } from './schemas.js';
 import { workspaceOf } from './workspace-of.js';
 
 const CHUNK = 64 * 1024;
@@ -112,10 +114,16 @@ export function uploadEndpoint(sessions: () => SessionService, cap: number): Raw
     description: `POST /api/upload?session_id=…[&path=<file or folder/>]: multipart file(s) into the workspace, streamed; over ${cap} bytes → 413 and nothing saved; escaping the workspace is 403`,
     // The multipart framing around a file at the cap (the per-file cap is busboy's).
     maxBodyBytes: cap + 1024 * 1024,
+    doc: {
+      parameters: [{ name: 'session_id', in: 'query', required: true, description: 'the session whose workspace is used' }, { name: 'path', in: 'query', description: 'target file, or folder ending in / (default: the part\'s file name)' }],
+      request: { contentType: 'multipart/form-data', description: 'one or more file parts' },
+      responses: { '201': { description: 'the files saved', contentType: 'application/json', schema: UploadResult }, '403': { description: 'the path escapes the workspace' }, '413': { description: 'a file over the cap; nothing saved' } },
+    },
     async handle(request) {
       const { sessionId, workspace } = workspaceOf(sessions(), request);
       const files = await receive(request, workspace, cap);
-      return Response.json({ session_id: sessionId, files: files.map((f) => ({ path: f.rel, size: f.size })) }, { status: 201 });
+      const result: z.input<typeof UploadResult> = { session_id: sessionId, files: files.map((f) => ({ path: f.rel, size: f.size })) };
+      return Response.json(result, { status: 201 });
     },
   };
 }

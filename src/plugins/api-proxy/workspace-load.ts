@@ -6,11 +6,13 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import yauzl from 'yauzl';
+import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { SessionService } from '../sessions/contract.js';
 import { confine } from '../tools/confine.js';
 import { STAGING_PREFIX } from './workspace-save.js';
+import { LoadResult } from './schemas.js';
 import { workspaceOf } from './workspace-of.js';
 
 export interface ZipLimits {
@@ -128,6 +130,15 @@ export function workspaceLoadEndpoint(sessions: () => SessionService, limits: Zi
     methods: ['POST'],
     description: `POST /api/workspace/load?session_id=… with a zip body: extracted into the workspace; zip-slip, absolute paths, symlinks and device files refused (403); over ${limits.maxEntries} entries or ${limits.maxBytes} bytes uncompressed refused (413); a refused archive changes nothing`,
     maxBodyBytes: limits.maxArchiveBytes,
+    doc: {
+      parameters: [{ name: 'session_id', in: 'query', required: true, description: 'the session whose workspace is used' }],
+      request: { contentType: 'application/zip', description: 'the archive, as the raw body' },
+      responses: {
+        '200': { description: 'what was extracted', contentType: 'application/json', schema: LoadResult },
+        '403': { description: 'zip-slip, absolute, symlink or device entry; nothing changed' },
+        '413': { description: 'too many entries or too many bytes uncompressed (zip bomb); nothing changed' },
+      },
+    },
     async handle(request) {
       const { sessionId, workspace } = workspaceOf(sessions(), request);
       const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sb-zip-'));
@@ -139,7 +150,7 @@ export function workspaceLoadEndpoint(sessions: () => SessionService, limits: Zi
         await fs.mkdir(stage, { mode: 0o700 });
         const { files, bytes } = await extract(await openZip(archive), stage, limits);
         await moveIn(stage, workspace, files);
-        return Response.json({ session_id: sessionId, files: files.length, bytes });
+        return Response.json({ session_id: sessionId, files: files.length, bytes } satisfies z.input<typeof LoadResult>);
       } finally {
         await fs.rm(tmp, { recursive: true, force: true });
         await fs.rm(stage, { recursive: true, force: true });

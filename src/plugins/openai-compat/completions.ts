@@ -5,7 +5,8 @@ import { usageOf } from '../api-proxy/chat-routes.js';
 import type { ChatTextMessage, ChatTurns } from '../api-proxy/contract.js';
 import { checkMessageCount, parseWith, readJson } from '../api-proxy/schemas.js';
 import type { ProfileService } from '../profiles/contract.js';
-import { CompletionRequest, FINISH_REASON } from './schemas.js';
+import type { z } from 'zod';
+import { ChatCompletion, ChatCompletionChunk, CompletionRequest, FINISH_REASON } from './schemas.js';
 
 const encoder = new TextEncoder();
 const SESSION_HEADER = 'x-switchboard-session';
@@ -36,6 +37,15 @@ export function completionsEndpoint(deps: CompletionDeps): RawEndpoint {
     description:
       'OpenAI-compatible chat completions over a Switchboard agent (model = profile name; stream with [DONE], usage with stream_options.include_usage); X-Switchboard-Session reuses a session',
     maxBodyBytes: 32 * 1024 * 1024,
+    doc: {
+      parameters: [{ name: 'X-Switchboard-Session', in: 'header', description: 'reuse this session (its last user message is prompted); answered in the same header' }],
+      request: { contentType: 'application/json', schema: CompletionRequest },
+      responses: {
+        '200': { description: 'a chat.completion, or with stream: SSE `data:` chunks (chat.completion.chunk) ending with `data: [DONE]`', contentType: 'application/json', schema: ChatCompletion },
+        '404': { description: 'the model is not a profile (GET /v1/models), or the session is unknown' },
+        '413': { description: 'more than 500 messages' },
+      },
+    },
     async handle(request) {
       const raw = await readJson(request, 'POST /v1/chat/completions');
       checkMessageCount(raw);
@@ -52,17 +62,15 @@ export function completionsEndpoint(deps: CompletionDeps): RawEndpoint {
       const headers = { [SESSION_HEADER]: opened.sessionId };
       if (!body.stream) {
         const result = await (await turns.run(opened)).done;
-        return Response.json(
-          {
+        const completion: z.input<typeof ChatCompletion> = {
             id,
             object: 'chat.completion',
             created,
             model: body.model,
             choices: [{ index: 0, message: { role: 'assistant', content: result.reply, refusal: null }, logprobs: null, finish_reason: FINISH_REASON[result.stopReason] ?? 'stop' }],
             usage: usageOf(result),
-          },
-          { headers },
-        );
+        };
+        return Response.json(completion, { headers });
       }
       const includeUsage = body.stream_options?.include_usage === true;
       let ctl!: ReadableStreamDefaultController<Uint8Array>;
@@ -70,7 +78,7 @@ export function completionsEndpoint(deps: CompletionDeps): RawEndpoint {
       const send = (data: unknown) => {
         if (open) ctl.enqueue(encoder.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`));
       };
-      const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+      const chunk = (delta: { role?: 'assistant'; content?: string }, finish: 'stop' | 'length' | 'content_filter' | null): z.input<typeof ChatCompletionChunk> => ({
         id,
         object: 'chat.completion.chunk',
         created,
@@ -97,7 +105,7 @@ export function completionsEndpoint(deps: CompletionDeps): RawEndpoint {
         .then(
           (r) => {
             send(chunk({}, FINISH_REASON[r.stopReason] ?? 'stop'));
-            if (includeUsage) send({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(r) });
+            if (includeUsage) send({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(r) } satisfies z.input<typeof ChatCompletionChunk>);
             send('[DONE]');
           },
           // OpenAI's own way of failing mid-stream: an `error` object in a data frame.

@@ -2,7 +2,9 @@ import type { Plugin } from '../../host/plugin.js';
 import { ChatTurnsToken } from '../api-proxy/contract.js';
 import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProfilesList } from '../profiles/schemas.js';
+import type { z } from 'zod';
 import { completionsEndpoint } from './completions.js';
+import { ModelList } from './schemas.js';
 
 /**
  * OpenAI's chat-completions wire over Switchboard agents, so any OpenAI client can use one as its
@@ -22,9 +24,11 @@ export const openaiCompatPlugin: Plugin = {
       path: '/v1/models',
       methods: ['GET'],
       description: 'OpenAI-compatible model list: one model per Switchboard profile',
+      doc: { responses: { '200': { description: 'the models (profile names)', contentType: 'application/json', schema: ModelList } } },
       async handle(_request, call) {
         const { profiles: list } = await ctx.call(ProfilesList, {}, call);
-        return Response.json({ object: 'list', data: list.map((p) => ({ id: p.name, object: 'model', created: 0, owned_by: 'switchboard' })) });
+        const models: z.input<typeof ModelList> = { object: 'list', data: list.map((p) => ({ id: p.name, object: 'model', created: 0, owned_by: 'switchboard' })) };
+        return Response.json(models);
       },
     });
   },

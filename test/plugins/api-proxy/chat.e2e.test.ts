@@ -196,6 +196,30 @@ describe('api-proxy (e2e): /api/chat tasks', function () {
     }
   });
 
+  it('GET /openapi.json covers every /api/* and /v1/* route, with path templates, parameters and JSON schemas', async () => {
+    const doc = (await (await s.fetch('/openapi.json')).json()) as any;
+    const verbs = (p: string) => Object.keys(doc.paths[p] ?? {});
+    expect(verbs('/api/chat')).to.deep.equal(['post']);
+    expect(verbs('/api/chat/resume/{task_id}')).to.deep.equal(['get']);
+    expect(verbs('/api/chat/cancel/{task_id}')).to.deep.equal(['post']);
+    expect(verbs('/api/upload')).to.deep.equal(['post']);
+    expect(verbs('/api/download/{path}')).to.deep.equal(['get']);
+    expect(verbs('/api/workspace/save')).to.deep.equal(['post']);
+    expect(verbs('/api/workspace/load')).to.deep.equal(['post']);
+    expect(verbs('/v1/chat/completions')).to.deep.equal(['post']);
+    expect(verbs('/v1/models')).to.deep.equal(['get']);
+    const chat = doc.paths['/api/chat'].post;
+    expect(chat.requestBody.content['application/json'].schema.properties).to.have.keys(['messages', 'stream', 'session_id', 'profile']);
+    expect(chat.responses['200'].content['application/json'].schema.required).to.include.members(['reply', 'session_id', 'usage']);
+    const resumeOp = doc.paths['/api/chat/resume/{task_id}'].get;
+    expect(resumeOp.parameters.map((p: any) => `${p.in}:${p.name}`)).to.deep.equal(['path:task_id', 'query:offset', 'header:Last-Event-ID']);
+    expect(resumeOp.responses['200'].content).to.have.property('text/event-stream');
+    expect(doc.paths['/api/download/{path}'].get.responses).to.include.keys(['200', '206', '403', '416']);
+    expect(doc.paths['/v1/chat/completions'].post.responses['200'].content['application/json'].schema.properties.object.const).to.equal('chat.completion');
+    // The prefix forms are not listed beside the templates.
+    expect(doc.paths).not.to.have.property('/api/chat/resume/');
+  });
+
   it('a second turn in a busy session is 409 before any stream starts', async () => {
     fake.enqueue({ type: 'hang' });
     const c = await chatStream({ messages: [{ role: 'user', content: 'busy' }] });
