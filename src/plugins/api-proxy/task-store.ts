@@ -38,17 +38,16 @@ export class ChatTask {
     const size = Buffer.byteLength(frame);
     if (this.bytes + size > this.cap) {
       this.truncated = true;
-      this.append(
-        sseFrame(offset, 'error', {
+      const error = sseFrame(offset, 'error', {
           code: ErrorCodes.PayloadTooLarge,
           message: `the stream of task ${this.id} was truncated: its buffer reached the ${this.cap}-byte cap (SWITCHBOARD_STREAM_CAP); the turn goes on, and its full result is in the session's history`,
           data: { taskId: this.id, cap: this.cap, truncated: true, offset },
-        }),
-      );
+      });
+      this.append(error, Buffer.byteLength(error));
       this.finish();
       return;
     }
-    this.append(frame);
+    this.append(frame, size);
   }
 
   finish(): void {
@@ -70,9 +69,9 @@ export class ChatTask {
     });
   }
 
-  private append(frame: string): void {
+  private append(frame: string, size: number): void {
     this.frames.push(frame);
-    this.bytes += Buffer.byteLength(frame);
+    this.bytes += size;
     this.wake();
   }
 

@@ -172,6 +172,28 @@ describe('api-proxy (e2e): /api/chat tasks', function () {
     expect((await s.fetch(`/api/chat/resume/${taskId}?offset=-1`)).status).to.equal(400);
   });
 
+  it('a non-streaming client that goes away does not cancel its turn', async () => {
+    fake.enqueue({ type: 'tools', calls: [{ name: 'write_file', args: { path: 'kept.txt', content: 'kept' } }] }, { type: 'text', chunks: ['kept it'] });
+    const known = new Set((((await (await s.fetch('/sessions')).json()) as any).sessions as any[]).map((x) => x.sessionId));
+    const n = fake.requests.length;
+    const gone = new AbortController();
+    const request = s.fetch('/api/chat', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'keep it' }] }), signal: gone.signal }).catch((e) => e);
+    await fake.waitForRequest(n + 1);
+    const sessions = ((await (await s.fetch('/sessions')).json()) as any).sessions as any[];
+    const session = sessions.find((x) => !known.has(x.sessionId));
+    const events = await openSse(`${s.url}/sessions/${session.sessionId}/events?after=0`, { headers: { authorization: `Bearer ${s.token}` } });
+    const pending = (await events.until((ev) => ev.some((e) => e.event === 'permission'))).find((e) => e.event === 'permission')!;
+    gone.abort();
+    expect(await request).to.be.instanceOf(Error);
+    // A round trip after the disconnect: the daemon has seen the connection close by now.
+    expect((await s.fetch('/health')).status).to.equal(200);
+    expect((await post(`/sessions/${session.sessionId}/permission`, { requestId: pending.data.requestId, optionId: 'allow_once' })).status).to.equal(200);
+    const ended = (await events.until((ev) => ev.some((e) => e.event === 'turn_ended'))).find((e) => e.event === 'turn_ended')!;
+    events.close();
+    expect(ended.data.stopReason).to.equal('end_turn');
+    expect(readFileSync(path.join(session.workspace, 'kept.txt'), 'utf8')).to.equal('kept');
+  });
+
   it('cancel: POST /api/chat/cancel/{task_id} ends the turn (done, cancelled); unknown tasks are 404 that say so', async () => {
     fake.enqueue({ type: 'hang', chunks: ['thinking…'] });
     const c = await chatStream({ messages: [{ role: 'user', content: 'hang' }] });
