@@ -2,6 +2,7 @@ import type { Plugin } from '../../host/plugin.js';
 import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { builtinTools } from './builtin/index.js';
 import { ToolRegistryToken } from './contract.js';
+import { Fence } from './fence.js';
 import { InMemoryToolRegistry } from './registry.js';
 import { detectSandbox, type SandboxInfo } from './sandbox.js';
 
@@ -23,6 +24,8 @@ export const toolsPlugin: Plugin = {
     const getSandbox = () => (sandbox ??= detectSandbox(ctx.config.env));
     const status = ctx.container.resolve(StatusRegistryToken);
     ctx.subscriptions.add(status.add('sandbox', () => getSandbox()));
-    for (const tool of builtinTools(getSandbox, { ...ctx.config.env })) ctx.subscriptions.add(registry.register(tool));
+    // The daemon's home is outside every workspace fence, even a workspace that contains it.
+    const fence = Fence.forHome(ctx.config.home);
+    for (const tool of builtinTools(getSandbox, { ...ctx.config.env }, fence)) ctx.subscriptions.add(registry.register(tool));
   },
 };
