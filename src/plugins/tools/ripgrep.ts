@@ -68,6 +68,8 @@ export function ripgrepLines(opts: RipgrepOptions): LineMatcher {
       else reject(RpcError.invalidParams(`search_files: ripgrep refused the pattern: ${stderr.trim().split('\n').slice(-3).join(' ').slice(0, 400) || `exit ${code}`}`));
     });
   });
+  // rg may fail (a bad pattern) while files are still being fed; `end()` reports it.
+  exited.catch(() => undefined);
   return {
     async write(rel, bytes) {
       if (killed || child.stdin.destroyed) return;
