@@ -99,4 +99,19 @@ describe('permissions: rules see real paths, and the gate fails closed', () => {
     expect(out.text).to.contain('no permission gate is running');
     expect(published.some((e) => e.update?.status === 'in_progress')).to.equal(false);
   });
+
+  it('a shell approval carries the whole command, control characters escaped (ACP toolCall and permissions/get)', async () => {
+    fake.add('s1', ws.ws, 'ask');
+    const command = `npm test${' '.repeat(75)}; echo pwned\r> pwned.txt`;
+    const ac = new AbortController();
+    const pending = gate.check({ ...request('shell', { command }), signal: ac.signal });
+    await fake.waitFor((e) => e.type === 'permission' && (e as any).state === 'pending');
+    const view: any = await t.connect().client.sendRequest('permissions/get', { sessionId: 's1' });
+    const toolCall = view.pending[0].toolCall;
+    expect(toolCall.title).to.equal('Run `npm test ; echo pwned > pwned.txt`');
+    expect(toolCall.content).to.deep.equal([{ type: 'content', content: { type: 'text', text: `npm test${' '.repeat(75)}; echo pwned\\r> pwned.txt` } }]);
+    expect(toolCall.rawInput).to.deep.equal({ command });
+    ac.abort();
+    expect((await pending).outcome).to.equal('cancelled');
+  });
 });
