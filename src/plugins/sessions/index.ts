@@ -7,6 +7,7 @@ import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
 import { ToolRegistryToken } from '../tools/contract.js';
 import { redactAcpServers } from '../mcp/acp-servers.js';
+import { workspaceWarnings } from '../tools/fence.js';
 import { SessionEventBus, SessionServiceToken } from './contract.js';
 import { SessionDir } from './log.js';
 import { SessionManager } from './manager.js';
@@ -111,7 +112,9 @@ export const sessionsPlugin: Plugin = {
       });
       manager.attach(s, call.client);
       ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');
-      return { ...view(s), modes: modes(s) };
+      const warnings = workspaceWarnings(s.meta.workspace, ctx.config.home, ctx.config.env.HOME);
+      if (warnings.length > 0) ctx.logger.warn({ sessionId: s.id, workspace: s.meta.workspace, warnings }, 'wide workspace');
+      return { ...view(s), modes: modes(s), ...(warnings.length > 0 ? { warnings } : {}) };
     });
 
     ctx.handle(SessionLoad, ({ sessionId, mcpServers }, call) => {

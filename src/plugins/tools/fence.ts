@@ -177,6 +177,21 @@ export class Fence {
   }
 }
 
+/**
+ * What a person should know about a workspace before a model works in it: the whole file system
+ * or a whole home folder is a very wide fence, and a home that holds the daemon's own is fenced
+ * off from it. Empty when there is nothing to say.
+ */
+export function workspaceWarnings(workspace: string, daemonHome: string, userHome: string = os.homedir()): string[] {
+  const ws = realOr(workspace);
+  const out: string[] = [];
+  if (ws === path.parse(ws).root) out.push(`the workspace is the root of the file system (${ws}): file tools can read and change every file the daemon's user can; open a project folder instead`);
+  else if (ws === realOr(userHome)) out.push(`the workspace is your home folder (${ws}): file tools can read and change all of it (SSH keys, shell history, other projects); open a project folder instead`);
+  const home = realOr(daemonHome);
+  if (isInside(ws, home) && ws !== home) out.push(`the daemon's home ${home} is inside the workspace: no tool may read or change it (the shell's sandbox hides it)`);
+  return out;
+}
+
 /** The fence of tools built outside the tools plugin (tests, benchmarks): the default home is hidden. */
 export function defaultFence(env: Readonly<Record<string, string | undefined>> = process.env): Fence {
   return Fence.forHome(env.SWITCHBOARD_HOME ?? path.join(os.homedir(), '.switchboard'));
