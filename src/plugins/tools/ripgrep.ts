@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { RpcError } from '../../host/errors.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
 
 /** Where `rg` is on a PATH, or undefined. */
 export function findRipgrep(searchPath: string | undefined): string | undefined {
@@ -61,7 +61,7 @@ export function ripgrepLines(opts: RipgrepOptions): LineMatcher {
     opts.onMatch(names[i]!, n - starts[i]! + 1, l.slice(colon + 1));
   });
   const exited = new Promise<void>((resolve, reject) => {
-    child.on('error', (err) => reject(new RpcError(-32603, `search_files could not start ripgrep (${opts.rg}): ${err.message}`)));
+    child.on('error', (err) => reject(new RpcError(ErrorCodes.InternalError, `search_files could not start ripgrep (${opts.rg}): ${err.message}`)));
     child.on('close', (code) => {
       opts.signal.removeEventListener('abort', kill);
       if (killed || code === 0 || code === 1) resolve();

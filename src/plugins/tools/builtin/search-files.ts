@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RpcError } from '../../../host/errors.js';
+import { ErrorCodes, RpcError } from '../../../host/errors.js';
 import type { ToolContext } from '../contract.js';
 import { defaultFence, type Fence } from '../fence.js';
 import { compileGlob } from '../glob.js';
@@ -35,7 +35,7 @@ export function createSearchFilesTool(fence: Fence, rgPath: () => string | undef
     describe: (a) => `Search /${a.pattern}/${a.path && a.path !== '.' ? ` in ${a.path}` : ''}`,
     async execute(args, ctx) {
       const rg = rgPath();
-      if (!rg) throw new RpcError(-32603, 'search_files needs ripgrep (rg) on the PATH: install the Debian/Homebrew package "ripgrep"');
+      if (!rg) throw new RpcError(ErrorCodes.Unavailable, 'search_files needs ripgrep (rg) on the PATH: install the Debian/Homebrew package "ripgrep"');
       const target = await fence.confine(ctx.workspace, args.path);
       const only = args.glob ? compileGlob(args.glob.includes('/') ? args.glob : `**/${args.glob}`) : undefined;
       const hits: string[] = [];
