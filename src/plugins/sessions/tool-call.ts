@@ -5,7 +5,7 @@ import { describeIssues } from '../../host/dispatcher.js';
 import { RpcError, isAbortError } from '../../host/errors.js';
 import type { ToolCallPart } from '../providers/contract.js';
 import {
-  PermissionGateToken,
+  type PermissionGate,
   type ToolCallContent,
   type ToolDefinition,
   type ToolRegistry,
@@ -19,6 +19,8 @@ export interface ToolRunDeps {
   tools: ToolRegistry;
   container: DependencyContainer;
   logger: Logger;
+  /** The permission gate, when the permissions plugin is active (found in the ready phase). */
+  gate?: () => PermissionGate | undefined;
 }
 
 const textContent = (text: string): ToolCallContent[] => [{ type: 'content', content: { type: 'text', text } }];
@@ -90,11 +92,11 @@ export async function runToolCall(
   const args = checked.data;
 
   // Fail closed: without a gate nobody decides, so nothing runs.
-  if (!deps.container.isRegistered(PermissionGateToken, true)) {
+  const gate = deps.gate?.();
+  if (!gate) {
     deps.logger.error({ tool: tool.name }, 'no permission gate is registered; refusing the tool call');
     return fail(`${tool.name} was refused: no permission gate is running (the permissions plugin is missing or failed to start; see host/status), so no tool call can be approved`);
   }
-  const gate = deps.container.resolve(PermissionGateToken);
   const request = { sessionId: s.id, workspace: s.meta.workspace, toolCallId: call.id, tool, args, signal, client };
   let decision;
   try {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { requestClient } from '../../../host/client-calls.js';
 import { clientFs } from '../client-fs.js';
+import { FsReadTextFile } from '../client-methods.js';
 import { defaultFence, type Fence } from '../fence.js';
 import { readLines } from '../read-text.js';
 import { defineTool, textResult } from './common.js';
@@ -32,7 +34,7 @@ export function createReadFileTool(fence: Fence) {
       const limit = args.limit ?? DEFAULT_LINES;
       if (clientFs(ctx).read) {
         const file = await fence.confine(ctx.workspace, args.path);
-        const res = (await ctx.client!.request('fs/read_text_file', { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal)) as { content: string };
+        const res = await requestClient(ctx.client!, FsReadTextFile, { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal);
         let text = res.content;
         const truncated = Buffer.byteLength(text) > READ_MAX_BYTES;
         if (truncated) text = Buffer.from(text).subarray(0, READ_MAX_BYTES).toString('utf8');
