@@ -6,7 +6,7 @@
  * beside the baseline of the same run: check-then-use (confine() the name, then read or write the
  * name again), which is what the tools did before.
  *
- *   npm run build && node dist/bench/fence-race.js [attempts=10000]
+ *   npm run build && node dist/bench/fence-race.js [attempts=10000] [searchAttempts=attempts/10]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,6 +24,8 @@ import { confine } from '../src/plugins/tools/confine.js';
 import type { ToolContext, ToolDefinition, ToolResult } from '../src/plugins/tools/contract.js';
 
 const attempts = Number(process.argv[2] ?? 10_000);
+// Each search spawns ripgrep (~20-60 ms): a tenth of the attempts by default keeps the run in minutes.
+const searchAttempts = Number(process.argv[3] ?? Math.round(attempts / 10));
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-bench-race-')));
 const ws = path.join(root, 'ws');
 const outsideDir = path.join(root, 'outside', 'dir');
@@ -46,8 +48,7 @@ const cases: [string, Op, number][] = [
   ['edit_file f', tool(editFileTool, { path: 'f', oldText: 'INSIDE', newText: 'EDITED' }), 1],
   ['list_directory d', tool(listDirectoryTool, { path: 'd' }), 1],
   ['find_files **', tool(findFilesTool, { pattern: '**' }), 1],
-  // Each search spawns ripgrep: a tenth of the attempts keeps the run in minutes.
-  ['search_files SECRET', tool(searchFilesTool, { pattern: 'SECRET' }), 0.1],
+  ['search_files SECRET', tool(searchFilesTool, { pattern: 'SECRET' }), searchAttempts / attempts],
 ];
 
 function resetOutside(): void {
