@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import mime from 'mime-types';
@@ -6,7 +5,7 @@ import parseRange from 'range-parser';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { SessionService } from '../sessions/contract.js';
-import { confine } from '../tools/confine.js';
+import type { Fence } from '../tools/fence.js';
 import { workspaceOf } from './workspace-of.js';
 
 const PREFIX = '/api/download/';
@@ -29,7 +28,7 @@ function relPathOf(request: Request): string {
  * and single-range `Range` support (206, or 416 with `Content-Range: bytes *\/size`).
  * The path is confined to the workspace (`../`, absolute paths, symlinks out: 403).
  */
-export function downloadEndpoint(sessions: () => SessionService): RawEndpoint {
+export function downloadEndpoint(sessions: () => SessionService, fence: Fence): RawEndpoint {
   return {
     path: PREFIX,
     methods: ['GET'],
@@ -47,17 +46,17 @@ export function downloadEndpoint(sessions: () => SessionService): RawEndpoint {
     async handle(request) {
       const { workspace } = workspaceOf(sessions(), request);
       const rel = relPathOf(request);
-      const { abs } = await confine(workspace, rel);
-      // Opened once and checked through the descriptor: what is streamed is what was checked.
-      const handle = await fs.open(abs, 'r').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') throw RpcError.notFound(`file "${rel}" in the workspace`, { path: rel });
-        if (err.code === 'EISDIR') throw RpcError.invalidParams(`"${rel}" is a folder; download a file (or the workspace as a zip: POST /api/workspace/save)`);
+      // The tools' fence: opened once and checked through the descriptor, so what is streamed is
+      // what was checked (a symlink swapped in meanwhile gains nothing); the daemon's home is refused.
+      const { handle, abs } = await fence.openFile(workspace, rel).catch((err: unknown) => {
+        if (err instanceof RpcError && (err.data as { kind?: string } | undefined)?.kind === 'folder') {
+          throw RpcError.invalidParams(`"${rel}" is a folder; download a file, or the workspace as a zip (POST /api/workspace/save)`, { path: rel, kind: 'folder' });
+        }
         throw err;
       });
       let keep = false;
       try {
         const st = await handle.stat();
-        if (!st.isFile()) throw RpcError.invalidParams(`"${rel}" is not a regular file`);
         const headers: Record<string, string> = {
           'content-type': mime.contentType(path.extname(abs) || 'bin') || 'application/octet-stream',
           'accept-ranges': 'bytes',

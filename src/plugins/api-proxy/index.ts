@@ -4,6 +4,7 @@ import { chatEndpoints } from './chat-routes.js';
 import { chatTurns } from './chat-turns.js';
 import { ChatTurnsToken } from './contract.js';
 import { downloadEndpoint } from './download.js';
+import { Fence } from '../tools/fence.js';
 import { TaskStore } from './task-store.js';
 import { uploadEndpoint } from './upload.js';
 import { workspaceLoadEndpoint } from './workspace-load.js';
@@ -44,16 +45,18 @@ export const apiProxyPlugin: Plugin = {
 
     const sessionsOf = (): SessionService => sessions;
     const uploadCap = positive(env.SWITCHBOARD_UPLOAD_MAX_BYTES, 100 * MB);
+    // The tools' fence: the same confinement, and the daemon's home is out of bounds even inside a workspace.
+    const fence = Fence.forHome(ctx.config.home);
     for (const e of chatEndpoints({ turns: () => turns, tasks, heartbeatMs: positive(env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15_000) })) ctx.endpoints.add(e);
-    ctx.endpoints.add(uploadEndpoint(sessionsOf, uploadCap));
-    ctx.endpoints.add(downloadEndpoint(sessionsOf));
-    ctx.endpoints.add(workspaceSaveEndpoint(sessionsOf));
+    ctx.endpoints.add(uploadEndpoint(sessionsOf, uploadCap, fence));
+    ctx.endpoints.add(downloadEndpoint(sessionsOf, fence));
+    ctx.endpoints.add(workspaceSaveEndpoint(sessionsOf, fence));
     ctx.endpoints.add(
       workspaceLoadEndpoint(sessionsOf, {
         maxArchiveBytes: uploadCap,
         maxBytes: positive(env.SWITCHBOARD_ZIP_MAX_BYTES, 1024 * MB),
         maxEntries: positive(env.SWITCHBOARD_ZIP_MAX_ENTRIES, 10_000),
-      }),
+      }, fence),
     );
   },
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import busboy from 'busboy';
@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { SessionService } from '../sessions/contract.js';
-import { confine } from '../tools/confine.js';
+import type { Fence } from '../tools/fence.js';
 import { UploadResult } from './schemas.js';
 import { workspaceOf } from './workspace-of.js';
 
@@ -40,7 +40,7 @@ async function removeAll(files: Iterable<string>): Promise<void> {
  * its target and renamed in only when the whole request succeeded: a file over the cap (413),
  * a body cut short or a refused path leaves nothing behind.
  */
-async function receive(request: Request, workspace: string, cap: number): Promise<Received[]> {
+async function receive(request: Request, workspace: string, cap: number, fence: Fence): Promise<Received[]> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) {
     throw RpcError.invalidParams(`send the file as multipart/form-data (got "${contentType || 'no content type'}")`);
@@ -58,18 +58,24 @@ async function receive(request: Request, workspace: string, cap: number): Promis
     parts.add(file);
     writes.push(
       (async () => {
-        let out: Writable | undefined;
         try {
-          const { abs, rel } = await confine(workspace, targetOf(url.searchParams.get('path') ?? fields.path, info.filename));
+          const { abs, rel } = await fence.confine(workspace, targetOf(url.searchParams.get('path') ?? fields.path, info.filename));
           await fs.mkdir(path.dirname(abs), { recursive: true });
           const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.upload-${randomBytes(6).toString('hex')}`);
           temps.add(temp);
-          let size = 0;
-          file.on('data', (c: Buffer) => (size += c.length));
+          // No 'data' listener before the pipe: it would start the flow while the checks above await.
           file.once('limit', () => (tooLarge = info.filename ?? rel));
-          out = createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK });
-          await pipeline(file, out);
-          received.push({ temp, abs, rel, size });
+          // The temp file's descriptor is checked: a folder swapped for a symlink meanwhile is refused.
+          const handle = await fs.open(temp, 'wx');
+          try {
+            await fence.checkHandle(handle, await fs.realpath(workspace), temp, rel);
+          } catch (err) {
+            await handle.close();
+            throw err;
+          }
+          const sink = handle.createWriteStream({ highWaterMark: CHUNK });
+          await pipeline(file, sink);
+          received.push({ temp, abs, rel, size: sink.bytesWritten });
         } catch (err) {
           file.resume();
           throw err;
@@ -107,7 +113,7 @@ async function receive(request: Request, workspace: string, cap: number): Promis
 }
 
 /** `POST /api/upload?session_id=…[&path=…]`: multipart files into the session's workspace. */
-export function uploadEndpoint(sessions: () => SessionService, cap: number): RawEndpoint {
+export function uploadEndpoint(sessions: () => SessionService, cap: number, fence: Fence): RawEndpoint {
   return {
     path: '/api/upload',
     methods: ['POST'],
@@ -121,7 +127,7 @@ export function uploadEndpoint(sessions: () => SessionService, cap: number): Raw
     },
     async handle(request) {
       const { sessionId, workspace } = workspaceOf(sessions(), request);
-      const files = await receive(request, workspace, cap);
+      const files = await receive(request, workspace, cap, fence);
       const result: z.input<typeof UploadResult> = { session_id: sessionId, files: files.map((f) => ({ path: f.rel, size: f.size })) };
       return Response.json(result, { status: 201 });
     },

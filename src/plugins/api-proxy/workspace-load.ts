@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { SessionService } from '../sessions/contract.js';
-import { confine } from '../tools/confine.js';
+import type { Fence } from '../tools/fence.js';
 import { STAGING_PREFIX } from './workspace-save.js';
 import { LoadResult } from './schemas.js';
 import { workspaceOf } from './workspace-of.js';
@@ -115,8 +115,8 @@ async function extract(zip: yauzl.ZipFile, stage: string, limits: ZipLimits): Pr
 }
 
 /** Moves the staged files into the workspace, each target confined first (a symlink in the workspace cannot redirect them). */
-async function moveIn(stage: string, workspace: string, files: string[]): Promise<void> {
-  const targets = await Promise.all(files.map(async (f) => ({ from: path.join(stage, f), to: (await confine(workspace, f)).abs })));
+async function moveIn(stage: string, workspace: string, files: string[], fence: Fence): Promise<void> {
+  const targets = await Promise.all(files.map(async (f) => ({ from: path.join(stage, f), to: (await fence.confine(workspace, f)).abs })));
   for (const t of targets) {
     await fs.mkdir(path.dirname(t.to), { recursive: true });
     await fs.rename(t.from, t.to);
@@ -124,7 +124,7 @@ async function moveIn(stage: string, workspace: string, files: string[]): Promis
 }
 
 /** `POST /api/workspace/load?session_id=…` with a zip body: extracted into the workspace, or refused whole. */
-export function workspaceLoadEndpoint(sessions: () => SessionService, limits: ZipLimits): RawEndpoint {
+export function workspaceLoadEndpoint(sessions: () => SessionService, limits: ZipLimits, fence: Fence): RawEndpoint {
   return {
     path: '/api/workspace/load',
     methods: ['POST'],
@@ -149,7 +149,7 @@ export function workspaceLoadEndpoint(sessions: () => SessionService, limits: Zi
         await saveArchive(request, archive);
         await fs.mkdir(stage, { mode: 0o700 });
         const { files, bytes } = await extract(await openZip(archive), stage, limits);
-        await moveIn(stage, workspace, files);
+        await moveIn(stage, workspace, files, fence);
         return Response.json({ session_id: sessionId, files: files.length, bytes } satisfies z.input<typeof LoadResult>);
       } finally {
         await fs.rm(tmp, { recursive: true, force: true });

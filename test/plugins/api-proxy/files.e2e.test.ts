@@ -250,6 +250,26 @@ describe('api-proxy (e2e): files and workspaces', function () {
     expect(existsSync('/tmp/sb-evil.txt')).to.equal(false);
   });
 
+  it('a workspace that holds the daemon\'s home: its token and keys are never downloaded, zipped, uploaded over or loaded over', async () => {
+    const created = (await (await s.fetch('/sessions', { method: 'POST', body: JSON.stringify({ workspace: s.home }) })).json()) as any;
+    const sid = created.sessionId;
+    const token = readFileSync(path.join(s.home, 'token'), 'utf8');
+    const dl = await s.fetch(`/api/download/token?session_id=${sid}`);
+    expect(dl.status).to.equal(403);
+    expect(await dl.text()).not.to.contain(token.trim());
+    const saved = await s.fetch('/api/workspace/save', { method: 'POST', body: JSON.stringify({ session_id: sid }) });
+    expect(saved.status).to.equal(200);
+    const zipped = Buffer.from(await saved.arrayBuffer());
+    expect(zipped.includes(Buffer.from(token.trim()))).to.equal(false);
+    expect([...(await zipEntries(zipped)).keys()].filter((k) => !k.startsWith('workspaces/'))).to.deep.equal([]);
+    const form = new FormData();
+    form.append('file', new Blob(['stolen']), 'token');
+    expect((await s.fetch(`/api/upload?session_id=${sid}&path=token`, { method: 'POST', body: form })).status).to.equal(403);
+    expect((await load(await makeZip([{ name: 'token', data: 'stolen' }]), sid)).status).to.equal(403);
+    expect(readFileSync(path.join(s.home, 'token'), 'utf8')).to.equal(token);
+    await s.fetch(`/sessions/${sid}`, { method: 'DELETE' });
+  });
+
   it('workspace load refuses zip bombs: too much uncompressed data, too many entries (413), changing nothing', async () => {
     const before = tree(ws);
     const bomb = await makeZip([{ name: 'zeros.bin', data: Buffer.alloc(9 * MB) }]);
