@@ -194,6 +194,21 @@ describe('api-proxy (e2e): /api/chat tasks', function () {
     expect(readFileSync(path.join(session.workspace, 'kept.txt'), 'utf8')).to.equal('kept');
   });
 
+  it('a provider that fails: the stream ends with an error event, the JSON call with the mapped status', async () => {
+    fake.enqueue({ type: 'error', status: 500, message: 'upstream exploded' });
+    const c = await chatStream({ messages: [{ role: 'user', content: 'fail' }] });
+    await c.ended;
+    const last = c.events.at(-1)!;
+    expect(last.event).to.equal('error');
+    expect(last.data.code).to.equal(-32006);
+    expect(c.events.map((e) => e.event)).to.include('turn_ended');
+    contiguous(offsets(c.events), 0);
+    fake.enqueue({ type: 'error', status: 500, message: 'upstream exploded' });
+    const res = await post('/api/chat', { messages: [{ role: 'user', content: 'fail' }] });
+    expect(res.status).to.equal(502);
+    expect(((await res.json()) as any).error.code).to.equal(-32006);
+  });
+
   it('cancel: POST /api/chat/cancel/{task_id} ends the turn (done, cancelled); unknown tasks are 404 that say so', async () => {
     fake.enqueue({ type: 'hang', chunks: ['thinking…'] });
     const c = await chatStream({ messages: [{ role: 'user', content: 'hang' }] });

@@ -114,6 +114,20 @@ describe('openai-compat (e2e): the official openai client against switchboard se
     expect(body).not.to.contain('"usage"');
   });
 
+  it('a provider failing mid-turn: the stream carries the error and the client throws', async () => {
+    fake.enqueue({ type: 'cut', chunks: ['partial'] });
+    const stream = await client.chat.completions.create({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const got: string[] = [];
+    let failure: unknown;
+    try {
+      for await (const c of stream) got.push(c.choices[0]?.delta.content ?? '');
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure).to.be.instanceOf(OpenAI.APIError);
+    expect(got.join('')).to.equal('partial');
+  });
+
   it('errors the client understands: unknown model 404, client-side tools 400, 501 messages 413, no token 401, unknown session 404', async () => {
     const fails = async (p: Promise<unknown>) => {
       try {
