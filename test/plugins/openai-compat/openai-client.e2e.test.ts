@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { client as acpClient } from '@agentclientprotocol/sdk';
+import { createWebSocketStream } from '@agentclientprotocol/sdk/experimental/ws-client';
 import OpenAI from 'openai';
+import { WebSocket } from 'ws';
 import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
 import { spawnServe, type Served } from '../../support/spawn-serve.js';
 import { openSse } from '../../support/sse-client.js';
@@ -102,6 +105,26 @@ describe('openai-compat (e2e): the official openai client against switchboard se
     const ws = ((await (await s.fetch(`/sessions/${sessionId}`)).json()) as any).workspace;
     expect(readFileSync(path.join(ws, 'out.txt'), 'utf8')).to.equal('streamed');
     expect(fake.requests.at(-2)!.body.messages[0]).to.deep.include({ role: 'system', content: 'be terse' });
+  });
+
+  it('a tool that must ask is answered by an ACP client attached over /ws (session/request_permission)', async () => {
+    const asked: any[] = [];
+    const app = acpClient({ name: 'oai-ws-attached' }).onRequest('session/request_permission', (ctx) => {
+      asked.push(ctx.params);
+      return { outcome: { outcome: 'selected', optionId: ctx.params.options.find((o) => o.kind === 'allow_once')!.optionId } };
+    });
+    const stream = createWebSocketStream(s.url.replace('http:', 'ws:') + '/ws', { WebSocket: WebSocket as never, headers: { authorization: `Bearer ${s.token}` } });
+    const { content, sessionId } = await app.connectWith(stream, async (agent) => {
+      await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      const session = await agent.request('session/new', { cwd: workspace, mcpServers: [] });
+      fake.enqueue({ type: 'tools', calls: [{ name: 'write_file', args: { path: 'from-acp.txt', content: 'approved over ws' } }] }, { type: 'text', chunks: ['Approved.'] });
+      const r = await client.chat.completions.create({ model: 'fake', messages: [{ role: 'user', content: 'write it' }] }, { headers: { 'X-Switchboard-Session': session.sessionId } });
+      return { content: r.choices[0].message.content, sessionId: session.sessionId };
+    });
+    expect(content).to.equal('Approved.');
+    expect(asked).to.have.length(1);
+    expect(asked[0].sessionId).to.equal(sessionId);
+    expect(readFileSync(path.join(workspace, 'from-acp.txt'), 'utf8')).to.equal('approved over ws');
   });
 
   it('the raw stream ends with data: [DONE]; without include_usage no usage chunk', async () => {
