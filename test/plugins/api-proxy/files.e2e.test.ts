@@ -202,6 +202,7 @@ describe('api-proxy (e2e): files and workspaces', function () {
     expect((await s.fetch(`/api/download/docs?${q()}`)).status).to.equal(400);
     expect((await s.fetch('/api/download/hello.txt')).status).to.equal(400);
     expect((await fetch(`${s.url}/api/download/hello.txt?${q()}`)).status).to.equal(401);
+    expect((await fetch(`${s.url}/api/download/docs/data.json?${q()}`, { headers: { 'x-ghost-key': s.token } })).status).to.equal(200);
   });
 
   it('workspace save: a streamed zip of the files and folders, without the symlink out', async () => {

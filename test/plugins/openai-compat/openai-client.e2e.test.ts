@@ -49,6 +49,8 @@ describe('openai-compat (e2e): the official openai client against switchboard se
     // The built-in `local` profile (Ollama) and the one created here.
     expect(models.map((m) => m.id)).to.have.members(['local', 'fake']);
     expect(models[0].object).to.equal('model');
+    // The legacy header works here as on every route.
+    expect((await fetch(`${s.url}/v1/models`, { headers: { 'x-ghost-key': s.token } })).status).to.equal(200);
   });
 
   it('non-stream, with a tool call run inside the turn (read_file in the reused session\'s workspace)', async () => {
