@@ -135,7 +135,7 @@ export function chatEndpoints(deps: ChatRouteDeps): RawEndpoint[] {
   const resume: RawEndpoint = {
     path: '/api/chat/resume/',
     methods: ['GET'],
-    description: 'GET /api/chat/resume/{task_id}?offset=N (or Last-Event-ID): a chat task\'s events from offset N, then live; 404 says unknown or evicted',
+    description: '?offset=N (or Last-Event-ID): a chat task\'s events from offset N, then live; 404 says unknown or evicted',
     doc: {
       path: '/api/chat/resume/{task_id}',
       parameters: [
@@ -153,7 +153,7 @@ export function chatEndpoints(deps: ChatRouteDeps): RawEndpoint[] {
   const cancel: RawEndpoint = {
     path: '/api/chat/cancel/',
     methods: ['POST'],
-    description: 'POST /api/chat/cancel/{task_id}: cancels the task\'s turn (its stream ends with done, stop_reason "cancelled")',
+    description: 'cancels the task\'s turn (its stream ends with done, stop_reason "cancelled")',
     doc: { path: '/api/chat/cancel/{task_id}', responses: { '200': { description: 'whether a running turn was cancelled', contentType: 'application/json', schema: CancelResult } } },
     async handle(request) {
       const task = deps.tasks.require(taskIdOf(request, '/api/chat/cancel/'));

@@ -32,7 +32,7 @@ export function downloadEndpoint(sessions: () => SessionService, fence: Fence): 
   return {
     path: PREFIX,
     methods: ['GET'],
-    description: 'GET /api/download/{path}?session_id=…: a workspace file, streamed (Content-Type, Content-Length, Range); escaping the workspace is 403',
+    description: '?session_id=…: a workspace file, streamed (Content-Type, Content-Length, Range); escaping the workspace is 403',
     doc: {
       path: '/api/download/{path}',
       parameters: [{ name: 'session_id', in: 'query', required: true, description: 'the session whose workspace is used' }, { name: 'Range', in: 'header', description: 'one byte range (bytes=a-b, a-, -n)' }],

@@ -117,7 +117,7 @@ export function uploadEndpoint(sessions: () => SessionService, cap: number, fenc
   return {
     path: '/api/upload',
     methods: ['POST'],
-    description: `POST /api/upload?session_id=…[&path=<file or folder/>]: multipart file(s) into the workspace, streamed; over ${cap} bytes → 413 and nothing saved; escaping the workspace is 403`,
+    description: `?session_id=…[&path=<file or folder/>]: multipart file(s) into the workspace, streamed; over ${cap} bytes → 413 and nothing saved; escaping the workspace is 403`,
     // The multipart framing around a file at the cap (the per-file cap is busboy's).
     maxBodyBytes: cap + 1024 * 1024,
     doc: {

@@ -128,7 +128,7 @@ export function workspaceLoadEndpoint(sessions: () => SessionService, limits: Zi
   return {
     path: '/api/workspace/load',
     methods: ['POST'],
-    description: `POST /api/workspace/load?session_id=… with a zip body: extracted into the workspace; zip-slip, absolute paths, symlinks and device files refused (403); over ${limits.maxEntries} entries or ${limits.maxBytes} bytes uncompressed refused (413); a refused archive changes nothing`,
+    description: `?session_id=… with a zip body, extracted into the workspace; zip-slip, absolute paths, symlinks and device files refused (403); over ${limits.maxEntries} entries or ${limits.maxBytes} bytes uncompressed refused (413); a refused archive changes nothing`,
     maxBodyBytes: limits.maxArchiveBytes,
     doc: {
       parameters: [{ name: 'session_id', in: 'query', required: true, description: 'the session whose workspace is used' }],

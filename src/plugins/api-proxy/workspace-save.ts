@@ -47,7 +47,7 @@ export function workspaceSaveEndpoint(sessions: () => SessionService, fence: Fen
   return {
     path: '/api/workspace/save',
     methods: ['POST'],
-    description: 'POST /api/workspace/save {session_id}: the session workspace as a streamed zip (regular files and folders; symlinks left out)',
+    description: '{session_id}: the session workspace as a streamed zip (regular files and folders; symlinks left out)',
     doc: { request: { contentType: 'application/json', schema: SessionRef }, responses: { '200': { description: 'the zip, streamed', contentType: 'application/zip' } } },
     async handle(request) {
       const { session_id } = await jsonBody(request, SessionRef, 'POST /api/workspace/save');
