@@ -1,7 +1,5 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import mime from 'mime-types';
-import parseRange from 'range-parser';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { SessionService } from '../sessions/contract.js';
@@ -45,6 +43,8 @@ export function downloadEndpoint(sessions: () => SessionService, fence: Fence): 
     },
     async handle(request) {
       const { workspace } = workspaceOf(sessions(), request);
+      // Loaded on the first download, not with the daemon (mime-db is a large table).
+      const [{ default: mime }, { default: parseRange }] = await Promise.all([import('mime-types'), import('range-parser')]);
       const rel = relPathOf(request);
       // The tools' fence: opened once and checked through the descriptor, so what is streamed is
       // what was checked (a symlink swapped in meanwhile gains nothing); the daemon's home is refused.

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
-import busboy from 'busboy';
 import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
@@ -45,6 +44,7 @@ async function receive(request: Request, workspace: string, cap: number, fence: 
   if (!/^multipart\/form-data/i.test(contentType)) {
     throw RpcError.invalidParams(`send the file as multipart/form-data (got "${contentType || 'no content type'}")`);
   }
+  const { default: busboy } = await import('busboy');
   const bb = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: cap, files: 50, fields: 50 }, highWaterMark: CHUNK, fileHwm: CHUNK });
   const url = new URL(request.url);
   const fields: Record<string, string> = {};

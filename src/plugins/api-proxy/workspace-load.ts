@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
@@ -50,9 +50,10 @@ async function saveArchive(request: Request, file: string): Promise<void> {
   await pipeline(Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
-function openZip(file: string): Promise<yauzl.ZipFile> {
+async function openZip(file: string): Promise<yauzl.ZipFile> {
+  const { default: unzip } = await import('yauzl');
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) =>
+    unzip.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) =>
       err ? reject(RpcError.invalidParams(`the body is not a readable zip archive: ${err.message}`)) : resolve(zip),
     ),
   );

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import yazl from 'yazl';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import type { SessionService } from '../sessions/contract.js';
 import type { Fence } from '../tools/fence.js';
@@ -53,6 +52,7 @@ export function workspaceSaveEndpoint(sessions: () => SessionService, fence: Fen
       const { session_id } = await jsonBody(request, SessionRef, 'POST /api/workspace/save');
       const { sessionId, workspace } = workspaceOf(sessions(), request, session_id);
       const entries = await walk(fence, await fs.realpath(workspace));
+      const { default: yazl } = await import('yazl');
       const zip = new yazl.ZipFile();
       for (const e of entries) {
         if (e.dir) zip.addEmptyDirectory(e.rel, { mtime: e.mtime });
