@@ -56,32 +56,36 @@ async function receive(request: Request, workspace: string, cap: number, fence: 
   bb.on('field', (name, value) => (fields[name] = value));
   bb.on('file', (_field, file, info) => {
     parts.add(file);
-    writes.push(
-      (async () => {
+    // busboy errors a part it cannot finish (a body cut short): that must not be an unhandled
+    // 'error' event while the checks below await; the pipe (or the final check) reports it.
+    file.on('error', () => undefined);
+    const write = (async () => {
+      try {
+        const { abs, rel } = await fence.confine(workspace, targetOf(url.searchParams.get('path') ?? fields.path, info.filename));
+        await fs.mkdir(path.dirname(abs), { recursive: true });
+        const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.upload-${randomBytes(6).toString('hex')}`);
+        temps.add(temp);
+        // No 'data' listener before the pipe: it would start the flow while the checks above await.
+        file.once('limit', () => (tooLarge = info.filename ?? rel));
+        // The temp file's descriptor is checked: a folder swapped for a symlink meanwhile is refused.
+        const handle = await fs.open(temp, 'wx');
         try {
-          const { abs, rel } = await fence.confine(workspace, targetOf(url.searchParams.get('path') ?? fields.path, info.filename));
-          await fs.mkdir(path.dirname(abs), { recursive: true });
-          const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.upload-${randomBytes(6).toString('hex')}`);
-          temps.add(temp);
-          // No 'data' listener before the pipe: it would start the flow while the checks above await.
-          file.once('limit', () => (tooLarge = info.filename ?? rel));
-          // The temp file's descriptor is checked: a folder swapped for a symlink meanwhile is refused.
-          const handle = await fs.open(temp, 'wx');
-          try {
-            await fence.checkHandle(handle, await fs.realpath(workspace), temp, rel);
-          } catch (err) {
-            await handle.close();
-            throw err;
-          }
-          const sink = handle.createWriteStream({ highWaterMark: CHUNK });
-          await pipeline(file, sink);
-          received.push({ temp, abs, rel, size: sink.bytesWritten });
+          await fence.checkHandle(handle, await fs.realpath(workspace), temp, rel);
         } catch (err) {
-          file.resume();
+          await handle.close();
           throw err;
         }
-      })(),
-    );
+        const sink = handle.createWriteStream({ highWaterMark: CHUNK });
+        await pipeline(file, sink);
+        received.push({ temp, abs, rel, size: sink.bytesWritten });
+      } catch (err) {
+        file.resume();
+        throw err;
+      }
+    })();
+    // Settled (and reported) after the body is read; until then a refusal must not be "unhandled".
+    write.catch(() => undefined);
+    writes.push(write);
   });
   try {
     const body = request.body ? Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>) : Readable.from([]);
@@ -89,7 +93,14 @@ async function receive(request: Request, workspace: string, cap: number, fence: 
       bb.once('close', resolve);
       bb.once('error', reject);
     });
-    await pipeline(body, bb);
+    // The pipeline below reports a parse error first; this one must not go unhandled meanwhile.
+    parsed.catch(() => undefined);
+    await pipeline(body, bb).catch((err: unknown) => {
+      const cause = err instanceof RpcError ? err : (err as { cause?: unknown })?.cause;
+      if (cause instanceof RpcError) throw cause;
+      // busboy's own errors ("Unexpected end of form", "Malformed part header"…) are the client's.
+      throw RpcError.invalidParams(`malformed multipart body: ${(err as Error).message}`);
+    });
     await parsed;
     const results = await Promise.allSettled(writes);
     const failed = results.find((r) => r.status === 'rejected');

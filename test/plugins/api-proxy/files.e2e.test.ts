@@ -141,6 +141,17 @@ describe('api-proxy (e2e): files and workspaces', function () {
     const fieldsOnly = new FormData();
     fieldsOnly.append('note', 'no file here');
     expect((await upload(fieldsOnly)).status).to.equal(400);
+    // A body cut inside a part: 400 naming the problem, no file left, and the daemon goes on.
+    const before = tree(ws);
+    const cut = await s.fetch(`/api/upload?${q()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n\r\nhalf a file',
+    });
+    expect(cut.status).to.equal(400);
+    expect((await errorOf(cut)).message).to.contain('malformed multipart');
+    expect(tree(ws)).to.deep.equal(before);
+    expect((await s.fetch('/health')).status).to.equal(200);
   });
 
   it('upload of 100 MB + 1 byte (streamed from a generator): 413 with the limit, and no partial file left', async () => {
