@@ -95,9 +95,10 @@ async function receive(request: Request, workspace: string, cap: number, fence: 
     });
     // The pipeline below reports a parse error first; this one must not go unhandled meanwhile.
     parsed.catch(() => undefined);
-    await pipeline(body, bb).catch((err: unknown) => {
+    await pipeline(body, bb, { signal: request.signal }).catch((err: unknown) => {
       const cause = err instanceof RpcError ? err : (err as { cause?: unknown })?.cause;
       if (cause instanceof RpcError) throw cause;
+      if (request.signal.aborted) throw err;
       // busboy's own errors ("Unexpected end of form", "Malformed part header"…) are the client's.
       throw RpcError.invalidParams(`malformed multipart body: ${(err as Error).message}`);
     });

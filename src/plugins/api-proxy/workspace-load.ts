@@ -47,7 +47,8 @@ async function saveArchive(request: Request, file: string): Promise<void> {
     throw RpcError.invalidParams('send the zip as the raw body (Content-Type: application/zip), not as a multipart form');
   }
   if (!request.body) throw RpcError.invalidParams('the body is empty: send a zip archive');
-  await pipeline(Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  // The signal: a client that goes away mid-body ends this at once (and the temp folder goes).
+  await pipeline(Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>), createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal: request.signal });
 }
 
 async function openZip(file: string): Promise<yauzl.ZipFile> {

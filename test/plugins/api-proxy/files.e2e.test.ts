@@ -170,6 +170,31 @@ describe('api-proxy (e2e): files and workspaces', function () {
     expect(tree(ws)).to.deep.equal(before);
   });
 
+  it('a client that goes away mid-upload (file or zip) leaves no temp file, and the daemon goes on', async () => {
+    const before = tree(ws);
+    for (const [route, type] of [['/api/upload', 'multipart/form-data; boundary=b'], ['/api/workspace/load', 'application/zip']]) {
+      const gone = new AbortController();
+      let n = 0;
+      const head = new TextEncoder().encode('--b\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\n\r\n');
+      const body = new ReadableStream<Uint8Array>({
+        pull(ctl) {
+          if (n === 0) ctl.enqueue(head);
+          if (n++ >= 16) {
+            gone.abort();
+            return ctl.error(new Error('client gone'));
+          }
+          ctl.enqueue(new Uint8Array(64 * 1024));
+        },
+      });
+      const res = await s.fetch(`${route}?${q()}`, { method: 'POST', headers: { 'content-type': type }, body, duplex: 'half', signal: gone.signal } as RequestInit).catch((e: Error) => e);
+      expect(res).to.be.instanceOf(Error);
+    }
+    // The daemon cleans up when it sees the connection close: wait for that, bounded.
+    for (let i = 0; i < 100 && JSON.stringify(tree(ws)) !== JSON.stringify(before); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(tree(ws)).to.deep.equal(before);
+    expect((await s.fetch('/health')).status).to.equal(200);
+  });
+
   it('download: streamed with Content-Type and Content-Length; Range gives 206 / 416', async () => {
     const full = await s.fetch(`/api/download/hello.txt?${q()}`);
     expect(full.status).to.equal(200);
