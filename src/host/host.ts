@@ -70,7 +70,10 @@ export class Host implements HostView {
     for (const token of plugin.provides ?? []) {
       const other = this.providers.get(token);
       if (other) {
-        throw new BootError(BootErrorCodes.ServiceDuplicate, `${BootErrorCodes.ServiceDuplicate}: service "${serviceName(token)}" is provided by both ${from(other)} and "${plugin.name}" (${source})`);
+        throw new BootError(
+          BootErrorCodes.ServiceDuplicate,
+          `${BootErrorCodes.ServiceDuplicate}: service "${serviceName(token)}" is provided by both "${other}" and "${plugin.name}" (${this.slots.get(other)?.status.source ?? 'built-in'}; ${source})`,
+        );
       }
     }
     const seen = new Set<string>();
