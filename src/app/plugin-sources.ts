@@ -95,7 +95,7 @@ function fromConfig(file: string): PluginSource[] {
     try {
       const config = parseCommand(entry, `${file} plugins[${i}]`);
       const cwd = path.resolve(path.dirname(file), config.cwd ?? '.');
-      return { kind: 'command', label: path.basename(config.args[0] ?? config.command), source: `command "${[config.command, ...config.args].join(' ')}"`, config: { ...config, cwd } };
+      return { kind: 'command', label: `config.json#${i}`, source: `command "${[config.command, ...config.args].join(' ')}"`, config: { ...config, cwd } };
     } catch (err) {
       return { kind: 'broken', label: `config.json#${i}`, source: file, error: (err as Error).message };
     }

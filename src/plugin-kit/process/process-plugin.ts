@@ -68,6 +68,7 @@ export async function startProcessPlugin(opts: ProcessPluginOptions): Promise<Pl
   });
   let peer: ReturnType<typeof internalPeer> | undefined;
   const hs = await sup.start();
+  sup.name = hs.name;
   try {
     return build();
   } catch (err) {

@@ -41,7 +41,12 @@ export class Supervisor {
   private timer?: ReturnType<typeof setTimeout>;
   private stopping = false;
 
-  constructor(private readonly opts: SupervisorOptions) {}
+  /** Its name in messages: the label until the handshake names it. */
+  name: string;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.name = opts.label;
+  }
 
   get pid(): number | undefined {
     return this.child?.running ? this.child.pid : undefined;
@@ -93,7 +98,7 @@ export class Supervisor {
   call(method: string, params: unknown, signal?: AbortSignal): Promise<unknown> {
     if (this.state !== 'running' || !this.link) {
       const why = this.lastExit ? `: it exited (${this.lastExit.reason})` : '';
-      return Promise.reject(new RpcError(ErrorCodes.Unavailable, `plugin "${this.opts.label}" is ${this.state}${why}`));
+      return Promise.reject(new RpcError(ErrorCodes.Unavailable, `plugin "${this.name}" is ${this.state}${why}`));
     }
     return this.link.request(method, params, signal);
   }
@@ -102,7 +107,7 @@ export class Supervisor {
     if (child !== this.child || this.stopping) return;
     const reason = describeExit(exit);
     this.lastExit = { ...exit, reason };
-    this.link?.close(new RpcError(ErrorCodes.Unavailable, `plugin "${this.opts.label}" exited during the call (${reason})`, { exit: { code: exit.code, signal: exit.signal }, stderr: exit.stderr }));
+    this.link?.close(new RpcError(ErrorCodes.Unavailable, `plugin "${this.name}" exited during the call (${reason})`, { exit: { code: exit.code, signal: exit.signal }, stderr: exit.stderr }));
     this.opts.logger.error({ code: exit.code, signal: exit.signal, stderr: exit.stderr }, 'plugin process exited');
     if (this.restarts >= this.opts.maxRestarts) {
       this.state = 'failed';
@@ -130,7 +135,7 @@ export class Supervisor {
     this.stopping = true;
     this.state = 'stopped';
     clearTimeout(this.timer);
-    this.link?.close(new RpcError(ErrorCodes.Unavailable, `plugin "${this.opts.label}" is stopping`));
+    this.link?.close(new RpcError(ErrorCodes.Unavailable, `plugin "${this.name}" is stopping`));
     await this.child?.stop();
   }
 }
