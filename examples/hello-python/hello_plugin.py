@@ -76,8 +76,10 @@ def handle(msg):
     if method == "hello-py/pid":
         return {"pid": os.getpid()}
     if method == "hello-py/wait":
+        print(f"hello-py/wait {rid} started", file=sys.stderr, flush=True)
         while rid not in cancelled:
             threading.Event().wait(0.02)
+        print(f"hello-py/wait {rid} cancelled", file=sys.stderr, flush=True)
         raise RpcError(-32800, "cancelled")
     if method == "tool/call" and params.get("tool") == "line_count":
         # The host has already refused a path outside the workspace; join it to the workspace.

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
 import { ROOT, spawnCli, type SpawnedCli } from '../support/spawn-cli.js';
 import { tempHome } from '../support/temp-home.js';
 
@@ -11,6 +11,7 @@ import { tempHome } from '../support/temp-home.js';
  * never shakes hands; and no child left behind when the daemon stops.
  */
 const PY = path.join(ROOT, 'examples', 'hello-python', 'hello_plugin.py');
+const ODD = path.join(ROOT, 'test', 'fixtures', 'plugins', 'odd-process', 'odd.mjs');
 
 const alive = (pid: number) => {
   try {
@@ -81,6 +82,20 @@ describe('e2e: an out-of-process plugin that crashes, restarts and is given up o
     expect(await client.sendRequest('host/ping', {})).to.deep.include({ pong: true });
   });
 
+  it('a client that cancels a call reaches the plugin ($/cancelRequest); the plugin serves on', async () => {
+    start([{ command: 'python3', args: [PY] }]);
+    await client.sendRequest('hello-py/pid', {});
+    const cts = new CancellationTokenSource();
+    const waiting = failure(client.sendRequest('hello-py/wait', {}, cts.token));
+    // Cancel once the call is in the plugin: its stderr line is in the daemon's (debug) log.
+    await until(async () => cli.stderr(), (t) => /hello-py\/wait \d+ started/.test(t));
+    cts.cancel();
+    const err = await waiting;
+    expect(err.code).to.equal(-32800);
+    await until(async () => cli.stderr(), (t) => /hello-py\/wait \d+ cancelled/.test(t));
+    expect(await client.sendRequest('hello-py/greet', { who: 'after' })).to.deep.equal({ text: 'Hello, after!' });
+  });
+
   it('the daemon stopping stops the plugin process: no orphan', async () => {
     start([{ command: 'python3', args: [PY] }]);
     const { pid } = await client.sendRequest<{ pid: number }>('hello-py/pid', {});
@@ -110,5 +125,38 @@ describe('e2e: an out-of-process plugin that crashes, restarts and is given up o
     expect(errors).to.contain('exit code 3; last stderr: bad config');
     expect(errors).to.contain('a command plugin is {"command"');
     expect(await client.sendRequest('host/ping', {})).to.deep.include({ pong: true });
+  });
+
+  it('copes with a plugin that chatters on stdout, breaks its schema, answers twice; it gets no secrets', async () => {
+    start(
+      [
+        { command: process.execPath, args: [ODD] },
+        { command: process.execPath, args: [ODD, 'outside-namespace'] },
+        { command: process.execPath, args: [ODD, 'api-9'] },
+      ],
+      { OPENAI_API_KEY: 'sk-live-should-not-leak', SWITCHBOARD_TEST_TOKEN: 'tok' },
+    );
+    const { keys } = await client.sendRequest<{ keys: string[] }>('odd/env', {});
+    expect(keys).to.include('PATH');
+    expect(keys).to.not.include('OPENAI_API_KEY');
+    expect(keys).to.not.include('SWITCHBOARD_TEST_TOKEN');
+
+    const got: unknown[] = [];
+    client.onNotification('odd/happened', (p) => void got.push(p));
+    await client.sendRequest('host/subscribe', { events: ['odd/happened'] });
+    expect(await client.sendRequest('odd/emit-bad', {})).to.deep.equal({ emitted: 2 });
+    await until(async () => got.length, (n) => n >= 1);
+    expect(got).to.deep.equal([{ n: 1 }]); // the payload that broke the schema was dropped
+
+    expect(await client.sendRequest('odd/twice', {})).to.deep.equal({ first: true });
+    const err = await failure(client.sendRequest('odd/fail', {}));
+    expect(err).to.include({ code: -32002, message: 'no such note' });
+    expect(err.data).to.deep.equal({ note: 'x' });
+
+    const { plugins } = await client.sendRequest<any>('host/plugins', {});
+    const errors = plugins.filter((p: any) => p.state === 'failed').map((p: any) => p.error).join('\n');
+    expect(errors).to.contain('it declares "session/new": its methods and events must be named "odd/<name>"');
+    expect(errors).to.contain('it speaks plugin protocol 9');
+    expect(cli.stderr()).to.contain('not JSON-RPC on stdout');
   });
 });
