@@ -7,7 +7,7 @@ import { Dispatcher } from './dispatcher.js';
 import { DisposableStore, type Disposable } from './disposable.js';
 import { RawEndpointRegistry } from './endpoints.js';
 import { EventBus } from './events.js';
-import type { ClientMethodDecl, EventDecl, MethodDecl } from './method.js';
+import { restRoutesOf, routeKey, type ClientMethodDecl, type EventDecl, type MethodDecl } from './method.js';
 import { orderPlugins } from './plugin-order.js';
 import type { HostView, Plugin, PluginContext, PluginStatus, RegisterOptions } from './plugin.js';
 import { assertDeclared, serviceName, type ServiceToken } from './services.js';
@@ -82,6 +82,14 @@ export class Host implements HostView {
       if (owner !== undefined) throw dup(`duplicate method "${m.name}": declared by plugin ${from(owner)} and by "${plugin.name}" (${source})`);
       if (seen.has(m.name)) throw dup(`plugin "${plugin.name}" (${source}) declares method "${m.name}" twice`);
       seen.add(m.name);
+    }
+    const routes = new Map(this.dispatcher.decls().flatMap((d) => restRoutesOf(d).map((r) => [routeKey(r), d.name] as const)));
+    for (const m of plugin.methods ?? []) {
+      for (const r of restRoutesOf(m)) {
+        const other = routes.get(routeKey(r));
+        if (other !== undefined) throw dup(`REST route ${r.verb} ${r.path} of "${m.name}" (${source}) is already the route of "${other}" (plugin ${from(this.dispatcher.ownerOf(other) ?? '')})`);
+        routes.set(routeKey(r), m.name);
+      }
     }
     for (const c of plugin.clientMethods ?? []) {
       const other = this.clientDecls.get(c.name);

@@ -43,6 +43,7 @@ export default definePlugin({ name: 'hangs', methods: [M], async activate(ctx) {
     writePlugin(d, 'twin-b', `${kit}export default definePlugin({ name: 'twin', activate() {} });\n`);
     writePlugin(d, 'rogue', `import { z } from 'switchboard/plugin';
 export default { name: 'rogue', methods: [{ name: 'host/ping', description: 'mine', params: z.object({}), result: z.object({}) }], activate() {} };\n`);
+    writePlugin(d, 'route-clash', `${kit}export default definePlugin({ name: 'route-clash', methods: [defineMethod({ name: 'route-clash/list', description: 'x', params: z.object({}), result: z.object({}), rest: { verb: 'GET', path: '/sessions/{id}' } })] });\n`);
     writePlugin(d, 'tool-clash', `${kit}export default definePlugin({ name: 'tool-clash', tools: [defineTool({ name: 'read_file', description: 'x', kind: 'read', params: z.object({}), run: () => 'x' })] });\n`);
     writePlugin(d, 'future', `${kit}export default definePlugin({ name: 'future', activate() {} });\n`, { name: 'future', type: 'module', engines: { switchboard: '>=99' } });
     writePlugin(d, 'api-two', `${kit}export default definePlugin({ name: 'api-two', apiVersion: 2, activate() {} });\n`);
@@ -103,6 +104,8 @@ export default definePlugin({ name: 'boom', methods: [Fail, Ok], activate(ctx) {
     expect(refused.error).to.contain(path.join(dev.dir, 'twin-a')).and.to.contain(path.join(dev.dir, 'twin-b'));
     expect(plugin('rogue')).to.include({ state: 'failed', code: 'SB_ERR_DUPLICATE' });
     expect(plugin('rogue')!.error).to.match(/duplicate method "host\/ping": declared by plugin "host" \(built-in\) and by "rogue" \(.*rogue\)/);
+    expect(plugin('route-clash')).to.include({ state: 'failed', code: 'SB_ERR_DUPLICATE' });
+    expect(plugin('route-clash')!.error).to.contain('REST route GET /sessions/{id} of "route-clash/list"').and.to.contain('is already the route of "session/get" (plugin "sessions" (built-in))');
     expect(plugin('tool-clash')).to.include({ state: 'failed' });
     expect(plugin('tool-clash')!.error).to.contain('"read_file" is already registered').and.to.contain('the built-in tools').and.to.contain('plugin "tool-clash"');
   });
@@ -132,5 +135,33 @@ export default definePlugin({ name: 'boom', methods: [Fail, Ok], activate(ctx) {
     const err = await client.sendRequest('host/subscribe', { events: ['nope/none'] }).then(() => undefined, (e) => e);
     expect(err.code).to.equal(-32602);
     expect(err.message).to.contain('unknown event "nope/none"');
+  });
+});
+
+describe('custom plugins: an npm package named in config.json', function () {
+  this.timeout(30_000);
+  let t: TestHost | undefined;
+  let home: ReturnType<typeof tempHome>;
+  before(() => (home = tempHome('sb-npm-')));
+  after(async () => {
+    await t?.close();
+    home.remove();
+  });
+
+  it('loads it from the node_modules beside config.json, checks its engines, and names a missing one', async () => {
+    const pkg = path.join(home.dir, 'node_modules', 'switchboard-plugin-notes');
+    mkdirSync(path.join(pkg, 'lib'), { recursive: true });
+    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'switchboard-plugin-notes', version: '2.1.0', type: 'module', main: 'lib/main.js', engines: { switchboard: '>=0.1.0' } }));
+    writeFileSync(path.join(pkg, 'lib', 'main.js'), `${kit}
+const Count = defineMethod({ name: 'notes/count', description: 'How many notes', params: z.object({}), result: z.object({ count: z.number() }) });
+export default definePlugin({ name: 'notes', version: '2.1.0', methods: [Count], activate(ctx) { ctx.handle(Count, () => ({ count: 3 })); } });\n`);
+    writeFileSync(path.join(home.dir, 'config.json'), JSON.stringify({ plugins: ['switchboard-plugin-notes', 'switchboard-plugin-absent'] }));
+    t = await createTestHost({ home: home.dir });
+    const plugins = t.app.host.plugins();
+    expect(plugins.find((p) => p.name === 'notes')).to.include({ state: 'active', source: 'npm package "switchboard-plugin-notes"', version: '2.1.0' });
+    expect(await t.connect().client.sendRequest('notes/count', {})).to.deep.equal({ count: 3 });
+    const absent = plugins.find((p) => p.name === 'custom:switchboard-plugin-absent')!;
+    expect(absent).to.include({ state: 'failed', code: 'SB_ERR_LOAD_FAILED' });
+    expect(absent.error).to.contain('npm package "switchboard-plugin-absent" is not installed');
   });
 });
