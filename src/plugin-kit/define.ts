@@ -2,6 +2,7 @@ import type { Disposable } from '../host/disposable.js';
 import type { EventDecl, MethodDecl } from '../host/method.js';
 import type { Plugin } from '../host/plugin.js';
 import { ToolRegistryToken } from '../plugins/tools/contract.js';
+import { Fence } from '../plugins/tools/fence.js';
 import { kitContext, type PluginContext } from './context.js';
 import { toToolDefinition, type ToolSpec } from './tool.js';
 
@@ -59,7 +60,8 @@ export function definePlugin(spec: PluginSpec): SwitchboardPlugin {
     async activate(hostCtx) {
       if (tools.length) {
         const registry = hostCtx.require(ToolRegistryToken);
-        for (const tool of tools) hostCtx.subscriptions.add(registry.register(toToolDefinition(tool, spec.name), { source: `plugin "${spec.name}"` }));
+        const fence = Fence.forHome(hostCtx.config.home);
+        for (const tool of tools) hostCtx.subscriptions.add(registry.register(toToolDefinition(tool, spec.name, fence), { source: `plugin "${spec.name}"` }));
       }
       return spec.activate?.(kitContext(hostCtx, spec.events ?? []));
     },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { RpcError } from '../host/errors.js';
-import { confine } from '../plugins/tools/confine.js';
+import type { Fence } from '../plugins/tools/fence.js';
 import type { ToolDefinition, ToolKind, ToolResult } from '../plugins/tools/contract.js';
 
 /** What a plugin tool's `run` gets beside its arguments. */
@@ -53,8 +53,11 @@ export function defineTool<P extends z.ZodType, R extends z.ZodType = z.ZodType>
   return Object.freeze(spec);
 }
 
-/** The registry's ToolDefinition for a plugin tool: confines its path params, checks its result. */
-export function toToolDefinition(spec: ToolSpec, owner: string): ToolDefinition {
+/**
+ * The registry's ToolDefinition for a plugin tool: its path params go through the built-in
+ * tools' fence (the workspace, and never the daemon's home), its result is checked.
+ */
+export function toToolDefinition(spec: ToolSpec, owner: string, fence: Fence): ToolDefinition {
   const paths = spec.paths ?? [];
   const pathOf = (args: unknown, key: string) => (args as Record<string, unknown> | undefined)?.[key];
   return {
@@ -68,14 +71,14 @@ export function toToolDefinition(spec: ToolSpec, owner: string): ToolDefinition 
     async execute(args, ctx): Promise<ToolResult> {
       for (const key of paths) {
         const value = pathOf(args, key);
-        if (typeof value === 'string') await confine(ctx.workspace, value);
+        if (typeof value === 'string') await fence.confine(ctx.workspace, value);
       }
       const value = await spec.run(args, {
         sessionId: ctx.sessionId,
         workspace: ctx.workspace,
         toolCallId: ctx.toolCallId,
         signal: ctx.signal,
-        resolve: async (p) => (await confine(ctx.workspace, p)).abs,
+        resolve: async (p) => (await fence.confine(ctx.workspace, p)).abs,
         progress: (text) => ctx.progress({ title: text }),
       });
       if (spec.result) {

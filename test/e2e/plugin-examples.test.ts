@@ -45,6 +45,7 @@ describe('e2e: the example plugins on every transport and in a real turn', funct
   let ws: WebSocket;
   let workspace: string;
   let outside: string;
+  const dirs: ReturnType<typeof tempHome>[] = [];
   const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
   const post = (p: string, body?: unknown) => s.fetch(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
   const turn = (id: string, message: string) =>
@@ -54,7 +55,9 @@ describe('e2e: the example plugins on every transport and in a real turn', funct
   before(async () => {
     fake = await startFakeOpenAI();
     s = await spawnServe(pluginArgs);
-    const root = realpathSync(s.home);
+    // Outside the daemon's home: the fence keeps every tool out of it, whatever the workspace.
+    dirs.push(tempHome('sb-plugin-ws-'), tempHome('sb-stdio-'));
+    const root = realpathSync(dirs[0].dir);
     workspace = path.join(root, 'ws');
     outside = path.join(root, 'outside.txt');
     mkdirSync(workspace);
@@ -68,6 +71,7 @@ describe('e2e: the example plugins on every transport and in a real turn', funct
     ws?.terminate();
     await s?.stop();
     await fake?.close();
+    for (const d of dirs) d.remove();
   });
 
   it('both plugins are active, with their sources, methods and tools', async () => {
@@ -166,7 +170,7 @@ describe('e2e: the example plugins on every transport and in a real turn', funct
   });
 
   it('stdio: the same methods over switchboard stdio', async () => {
-    const cli = spawnCli(['stdio', ...pluginArgs], { SWITCHBOARD_HOME: tempHome('sb-stdio-').dir });
+    const cli = spawnCli(['stdio', ...pluginArgs], { SWITCHBOARD_HOME: dirs[1].dir });
     const client = createMessageConnection(new StreamMessageReader(cli.child.stdout), new StreamMessageWriter(cli.child.stdin));
     client.listen();
     try {

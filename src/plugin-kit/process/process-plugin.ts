@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import { defineEvent, defineMethod, type EventDecl, type MethodDecl } from '../../host/method.js';
 import type { Plugin, PluginContext } from '../../host/plugin.js';
-import { confine } from '../../plugins/tools/confine.js';
+import { Fence } from '../../plugins/tools/fence.js';
 import { ToolRegistryToken, type ToolDefinition } from '../../plugins/tools/contract.js';
 import { internalPeer } from '../internal-peer.js';
 import { toolResultOf } from '../tool.js';
@@ -83,7 +83,8 @@ export async function startProcessPlugin(opts: ProcessPluginOptions): Promise<Pl
     return defineMethod({ name: m.name, description: m.description, params: fromSchema(m.params, `params of ${m.name}`), result: fromSchema(m.result, `result of ${m.name}`), rest: m.rest });
   });
   for (const e of hs.events) checkNamespace(hs.name, e.name);
-  const tools = hs.tools.map((t) => toolOf(t, sup, hs.name));
+  const fence = Fence.forHome(opts.home);
+  const tools = hs.tools.map((t) => toolOf(t, sup, hs.name, fence));
 
   return {
     name: hs.name,
@@ -112,7 +113,7 @@ export async function startProcessPlugin(opts: ProcessPluginOptions): Promise<Pl
   }
 }
 
-function toolOf(t: Handshake['tools'][number], sup: Supervisor, plugin: string): ToolDefinition {
+function toolOf(t: Handshake['tools'][number], sup: Supervisor, plugin: string, fence: Fence): ToolDefinition {
   return {
     name: t.name,
     title: t.title,
@@ -122,7 +123,7 @@ function toolOf(t: Handshake['tools'][number], sup: Supervisor, plugin: string):
     inputSchema: t.inputSchema,
     subject: t.paths.length ? (args) => (typeof args?.[t.paths[0]] === 'string' ? args[t.paths[0]] : undefined) : undefined,
     async execute(args, ctx) {
-      for (const key of t.paths) if (typeof args?.[key] === 'string') await confine(ctx.workspace, args[key]);
+      for (const key of t.paths) if (typeof args?.[key] === 'string') await fence.confine(ctx.workspace, args[key]);
       const raw = await sup.call('tool/call', { tool: t.name, arguments: args, sessionId: ctx.sessionId, workspace: ctx.workspace, toolCallId: ctx.toolCallId }, ctx.signal);
       const answer = ToolCallAnswer.safeParse(raw);
       if (!answer.success) throw new RpcError(ErrorCodes.UpstreamError, `plugin "${plugin}" answered tool/call for ${t.name} without {content, isError?}`);
