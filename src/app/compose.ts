@@ -82,12 +82,11 @@ function registerCustom(host: Host, loaded: LoadedPlugin, activateTimeoutMs: num
   try {
     host.register(loaded.plugin, { source: loaded.source, activateTimeoutMs });
   } catch (err) {
+    // Listed under its own name when that is free (a clashing method), else as `<name>#2`.
     const message = (err as Error).message.replace(/^SB_ERR_[A-Z_]+: /, '');
-    const taken = host.plugins().some((p) => p.name === loaded.plugin.name);
     let name = loaded.plugin.name;
     for (let i = 2; host.plugins().some((p) => p.name === name); i++) name = `${loaded.plugin.name}#${i}`;
-    const stand = failedPlugin(name, message, err instanceof BootError ? err.code : BootErrorCodes.Duplicate);
-    host.register(taken ? stand : { ...stand, name: loaded.plugin.name }, { source: loaded.source });
+    host.register(failedPlugin(name, message, err instanceof BootError ? err.code : BootErrorCodes.Duplicate), { source: loaded.source });
   }
 }
 
