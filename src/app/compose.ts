@@ -82,10 +82,11 @@ function registerCustom(host: Host, loaded: LoadedPlugin, activateTimeoutMs: num
   try {
     host.register(loaded.plugin, { source: loaded.source, activateTimeoutMs });
   } catch (err) {
-    // Listed under its own name when that is free (a clashing method), else as `<name>#2`.
+    // Listed under its own name when that is free (a clashing method), else as `custom:<name>#2`.
     const message = (err as Error).message.replace(/^SB_ERR_[A-Z_]+: /, '');
+    const taken = (n: string) => host.plugins().some((p) => p.name === n);
     let name = loaded.plugin.name;
-    for (let i = 2; host.plugins().some((p) => p.name === name); i++) name = `${loaded.plugin.name}#${i}`;
+    for (let i = 2; taken(name); i++) name = `custom:${loaded.plugin.name}#${i}`;
     host.register(failedPlugin(name, message, err instanceof BootError ? err.code : BootErrorCodes.Duplicate), { source: loaded.source });
   }
 }

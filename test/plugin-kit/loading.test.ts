@@ -97,7 +97,7 @@ export default definePlugin({ name: 'boom', methods: [Fail, Ok], activate(ctx) {
   });
 
   it('duplicate plugin, method and tool names are refused naming both sources', () => {
-    const twin = t.app.host.plugins().filter((p) => p.name.startsWith('twin'));
+    const twin = t.app.host.plugins().filter((p) => p.name === 'twin' || p.name === 'custom:twin#2');
     expect(twin.map((p) => p.state).sort()).to.deep.equal(['active', 'failed']);
     const refused = twin.find((p) => p.state === 'failed')!;
     expect(refused.code).to.equal('SB_ERR_DUPLICATE');
