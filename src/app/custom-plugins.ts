@@ -77,7 +77,9 @@ async function loadOne(s: PluginSource, opts: CustomPluginOptions): Promise<Load
     }
     plugin = candidate;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    let reason = err instanceof Error ? err.message : String(err);
+    // The usual first mistake: importing zod (or Switchboard's internals) instead of the kit.
+    if (/Cannot find (package|module)/.test(reason)) reason += '; a plugin imports what it needs of Switchboard, z included, from "switchboard/plugin"';
     return { plugin: failedPlugin(s.label, reason.includes(s.file) ? reason : `${s.file}: ${reason}`), source: s.source };
   }
   const why = incompatibility(plugin, opts.version, s.packageJson);

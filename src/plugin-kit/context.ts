@@ -70,6 +70,7 @@ export function kitContext(ctx: HostContext, ownEvents: readonly EventDecl[]): P
     on: (event, listener) => ctx.subscriptions.add(ctx.events.on(event, listener)),
     call: (method, params, opts = {}) => {
       const signal = opts.signal ? AbortSignal.any([opts.signal, stopped.signal]) : stopped.signal;
+      // By name: the host's call dispatches on the name alone and validates against the table.
       return ctx.call({ name: method } as MethodDecl, params, { signal, client: peer });
     },
     status: (name, compute) => ctx.status.add(name, compute),

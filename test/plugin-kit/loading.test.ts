@@ -47,6 +47,7 @@ export default { name: 'rogue', methods: [{ name: 'host/ping', description: 'min
     writePlugin(d, 'tool-clash', `${kit}export default definePlugin({ name: 'tool-clash', tools: [defineTool({ name: 'read_file', description: 'x', kind: 'read', params: z.object({}), run: () => 'x' })] });\n`);
     writePlugin(d, 'future', `${kit}export default definePlugin({ name: 'future', activate() {} });\n`, { name: 'future', type: 'module', engines: { switchboard: '>=99' } });
     writePlugin(d, 'api-two', `${kit}export default definePlugin({ name: 'api-two', apiVersion: 2, activate() {} });\n`);
+    writePlugin(d, 'own-zod', `import { z } from 'zod-not-installed-here';\nexport default { name: 'own-zod', activate() {} };\n`);
     writePlugin(d, 'bad-pkg', `export default {};\n`, '{ "main": ');
     writePlugin(d, 'boom', `${kit}
 const Fail = defineMethod({ name: 'boom/fail', description: 'throws', params: z.object({}), result: z.object({}) });
@@ -114,6 +115,7 @@ export default definePlugin({ name: 'boom', methods: [Fail, Ok], activate(ctx) {
     expect(plugin('future')).to.include({ state: 'failed', code: 'SB_ERR_INCOMPATIBLE' });
     expect(plugin('future')!.error).to.match(/needs switchboard >=99 \(engines.switchboard in .*future.package\.json\), and this is switchboard \d/);
     expect(plugin('api-two')!.error).to.contain('written for plugin API 2').and.to.contain('provides plugin API 1');
+    expect(plugin('custom:own-zod')!.error).to.contain('zod-not-installed-here').and.to.contain('from "switchboard/plugin"');
     const bad = plugin('custom:bad-pkg')!;
     expect(bad).to.include({ state: 'failed', code: 'SB_ERR_LOAD_FAILED' });
     expect(bad.error).to.contain(path.join(dev.dir, 'bad-pkg', 'package.json')).and.to.contain('not valid JSON');
