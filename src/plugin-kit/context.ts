@@ -60,7 +60,9 @@ export function kitContext(ctx: HostContext, ownEvents: readonly EventDecl[]): P
     version: ctx.config.version,
     signal: stopped.signal,
     handle: (method, handler) =>
-      ctx.handle(method, (params: unknown, call: CallContext) => guard(ctx, method.name, () => handler(params as never, { signal: call.signal, transport: call.client.transport }))),
+      ctx.handle(method, (params: unknown, call: CallContext) =>
+        guard(ctx, method.name, call.signal, () => handler(params as never, { signal: call.signal, transport: call.client.transport })),
+      ),
     emit: (event, payload) => {
       if (!own.has(event.name)) throw new Error(`plugin "${ctx.name}" cannot emit "${event.name}": it is not one of its declared events`);
       const checked = event.payload.safeParse(payload);
@@ -78,10 +80,20 @@ export function kitContext(ctx: HostContext, ownEvents: readonly EventDecl[]): P
   };
 }
 
-/** A handler that throws something other than an RpcError answers a message naming the plugin. */
-async function guard<T>(ctx: HostContext, method: string, run: () => T | Promise<T>): Promise<T> {
+/**
+ * A handler that throws something other than an RpcError answers a message naming the plugin;
+ * one that ignores its signal still answers a cancelled caller at once (-32800), so a hung
+ * plugin holds up nobody.
+ */
+async function guard<T>(ctx: HostContext, method: string, signal: AbortSignal, run: () => T | Promise<T>): Promise<T> {
   try {
-    return await run();
+    const pending = run();
+    if (!(pending instanceof Promise)) return pending;
+    return await new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(RpcError.cancelled());
+      signal.addEventListener('abort', onAbort, { once: true });
+      pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   } catch (err) {
     if (err instanceof RpcError || (err as { name?: string })?.name === 'AbortError') throw err;
     ctx.logger.error({ err, method }, 'plugin handler threw');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import { ROOT } from '../support/spawn-cli.js';
 import { createTestHost, type TestHost } from '../support/in-memory.js';
 import { tempHome } from '../support/temp-home.js';
@@ -51,8 +51,10 @@ export default { name: 'rogue', methods: [{ name: 'host/ping', description: 'min
     writePlugin(d, 'bad-pkg', `export default {};\n`, '{ "main": ');
     writePlugin(d, 'boom', `${kit}
 const Fail = defineMethod({ name: 'boom/fail', description: 'throws', params: z.object({}), result: z.object({}) });
+const Stuck = defineMethod({ name: 'boom/stuck', description: 'never answers, ignores its signal', params: z.object({}), result: z.object({}) });
 const Ok = defineMethod({ name: 'boom/ok', description: 'works', params: z.object({}), result: z.object({ ok: z.boolean() }), rest: { verb: 'GET', path: '/boom-ok' } });
-export default definePlugin({ name: 'boom', methods: [Fail, Ok], activate(ctx) {
+export default definePlugin({ name: 'boom', methods: [Fail, Stuck, Ok], activate(ctx) {
+  ctx.handle(Stuck, () => new Promise(() => {}));
   ctx.handle(Fail, () => { throw new Error('secret-ish internal detail'); });
   ctx.handle(Ok, () => ({ ok: true }));
 } });\n`);
@@ -127,6 +129,15 @@ export default definePlugin({ name: 'boom', methods: [Fail, Ok], activate(ctx) {
     expect(err.message).to.contain('plugin "boom" failed in boom/fail').and.not.to.contain('secret-ish');
     expect(await client.sendRequest('boom/ok', {})).to.deep.equal({ ok: true });
     expect(plugin('boom')!.state).to.equal('active');
+  });
+
+  it('a handler that hangs and ignores its signal still answers a cancelled caller; the plugin serves on', async () => {
+    const cts = new CancellationTokenSource();
+    const stuck = client.sendRequest('boom/stuck', {}, cts.token).then(() => undefined, (e) => e);
+    await client.sendRequest('boom/ok', {}); // the stuck call is in the handler by now
+    cts.cancel();
+    expect((await stuck).code).to.equal(-32800);
+    expect(await client.sendRequest('boom/ok', {})).to.deep.equal({ ok: true });
   });
 
   it('delivers a plugin event to a subscribed connection as a notification', async () => {
