@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { RpcError } from '../host/errors.js';
+import { ErrorCodes, RpcError } from '../host/errors.js';
 import type { Fence } from '../plugins/tools/fence.js';
 import type { ToolDefinition, ToolKind, ToolResult } from '../plugins/tools/contract.js';
 
@@ -84,7 +84,7 @@ export function toToolDefinition(spec: ToolSpec, owner: string, fence: Fence): T
       if (spec.result) {
         const checked = spec.result.safeParse(value);
         if (!checked.success) {
-          throw new RpcError(-32603, `plugin "${owner}" tool ${spec.name} returned a result that does not match its schema`);
+          throw new RpcError(ErrorCodes.InternalError, `plugin "${owner}" tool ${spec.name} returned a result that does not match its schema`);
         }
       }
       return toolResultOf(value);
