@@ -80,6 +80,8 @@ export interface ToolDefinition<A = any> {
 export interface RegisterOptions {
   /** Only this session sees the tool (MCP servers connected by a session). */
   sessionId?: string;
+  /** Who adds it (`plugin "x"`), named when another source asks for the same name. */
+  source?: string;
 }
 
 /** The registry every tool source adds to and the turn loop reads from. */
