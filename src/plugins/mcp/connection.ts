@@ -21,6 +21,8 @@ export interface ConnectionOptions {
   config: McpServerConfig;
   /** The session's workspace: the stdio server's default cwd and the root offered to the server. */
   workspace: string;
+  /** ACP additionalDirectories: offered as roots after the workspace. */
+  additionalRoots?: readonly string[];
   logger: Logger;
   clientVersion: string;
   /** Restarts after the server dies unexpectedly (default 3). */
@@ -149,9 +151,9 @@ export class McpConnection implements Disposable {
         },
       },
     );
-    const root = path.resolve(this.opts.workspace);
+    const roots = [this.opts.workspace, ...(this.opts.additionalRoots ?? [])].map((r) => path.resolve(r));
     client.setRequestHandler(sdk.ListRootsRequestSchema, () => ({
-      roots: [{ uri: pathToFileURL(root).href, name: path.basename(root) || root }],
+      roots: roots.map((root) => ({ uri: pathToFileURL(root).href, name: path.basename(root) || root })),
     }));
     this.current = transport;
     try {

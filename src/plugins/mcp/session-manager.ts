@@ -36,7 +36,7 @@ export class McpSessionManager implements Disposable {
   }
 
   /** Connects (or returns the live connection); resolves once connected or failed. */
-  async connect(sessionId: string, workspace: string, name: string, config: McpServerConfig): Promise<ConnectionSnapshot> {
+  async connect(sessionId: string, workspace: string, name: string, config: McpServerConfig, additionalRoots: readonly string[] = []): Promise<ConnectionSnapshot> {
     let servers = this.sessions.get(sessionId);
     const existing = servers?.get(name);
     if (existing && (existing.conn.state === 'connected' || existing.conn.state === 'connecting')) {
@@ -50,6 +50,7 @@ export class McpSessionManager implements Disposable {
       name,
       config,
       workspace,
+      additionalRoots,
       logger: this.logger.child({ sessionId, server: name }),
     });
     const entry: Entry = { conn, registrations: [], listener: { dispose() {} } };

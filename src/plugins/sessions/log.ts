@@ -12,6 +12,10 @@ export interface SessionMeta {
   systemPrompt: string | null;
   title: string | null;
   mcpServers: unknown[];
+  /** ACP `additionalDirectories` (real paths): roots beside the workspace. */
+  additionalDirectories?: string[];
+  /** The `thought_level` config option, where the provider supports reasoning effort. */
+  thoughtLevel?: string;
   createdAt: string;
   forkedFrom?: string;
 }
@@ -21,7 +25,7 @@ export type LogRecord =
   | { k: 'meta'; meta: SessionMeta }
   | { k: 'msg'; m: ChatMessage; at: string }
   | { k: 'ev'; e: SessionEvent }
-  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers'>>; at: string }
+  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers' | 'profile' | 'additionalDirectories' | 'thoughtLevel'>>; at: string }
   | { k: 'clear'; at: string };
 
 export interface LoadedLog {

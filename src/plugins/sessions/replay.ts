@@ -1,19 +1,29 @@
 import type { ChatMessage } from '../providers/contract.js';
 
 /**
- * The history as the ACP session/update notifications `session/load` replays: user and agent
- * chunks, thoughts, and each tool call with its final state.
+ * The ACP messageId of a stored message: the one its chunks carried live, or (for messages stored
+ * before ids existed) one derived from the session and the message's place, the same every replay.
  */
-export function historyUpdates(messages: readonly ChatMessage[]): Record<string, unknown>[] {
+export function messageIdOf(sessionId: string, m: ChatMessage, index: number): string {
+  return ('messageId' in m && m.messageId) || `msg_${sessionId.slice(-12)}_${index}`;
+}
+
+/**
+ * The history as the ACP session/update notifications `session/load` replays: user and agent
+ * chunks (with their messageId), thoughts, and each tool call with its final state.
+ */
+export function historyUpdates(sessionId: string, messages: readonly ChatMessage[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const results = new Map<string, { content: string; isError?: boolean }>();
   for (const m of messages) if (m.role === 'tool') results.set(m.toolCallId, m);
-  for (const m of messages) {
+  for (const [index, m] of messages.entries()) {
     if (m.role === 'user') {
-      for (const block of m.content) out.push({ sessionUpdate: 'user_message_chunk', content: block });
+      const messageId = messageIdOf(sessionId, m, index);
+      for (const block of m.content) out.push({ sessionUpdate: 'user_message_chunk', content: block, messageId });
     } else if (m.role === 'assistant') {
-      if (m.thinking) out.push({ sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: m.thinking } });
-      if (m.text) out.push({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: m.text } });
+      const messageId = messageIdOf(sessionId, m, index);
+      if (m.thinking) out.push({ sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: m.thinking }, messageId });
+      if (m.text) out.push({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: m.text }, messageId });
       for (const call of m.toolCalls ?? []) {
         const result = results.get(call.id);
         let rawInput: unknown = call.arguments;

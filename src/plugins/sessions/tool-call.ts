@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
@@ -22,6 +23,34 @@ export interface ToolRunDeps {
 }
 
 const textContent = (text: string): ToolCallContent[] => [{ type: 'content', content: { type: 'text', text } }];
+
+/** Text a tool_call_update carries at most per content block; the history keeps the whole output. */
+export const UPDATE_TEXT_CAP = 32 * 1024;
+
+/** Caps the text blocks of an update's content, saying plainly what was cut and where the rest is. */
+export function capUpdateContent(content: readonly ToolCallContent[], cap = UPDATE_TEXT_CAP): ToolCallContent[] {
+  return content.map((c) => {
+    if (c.type !== 'content' || c.content.type !== 'text' || typeof c.content.text !== 'string' || c.content.text.length <= cap) return c;
+    const text = c.content.text;
+    const note = `\n[output truncated in this update: ${text.length - cap} of ${text.length} characters not shown; the full output is in the session history (session/history)]`;
+    return { type: 'content', content: { ...c.content, text: text.slice(0, cap) + note } };
+  });
+}
+
+/** File tools name a path: editors follow along from the first tool_call. */
+const PATH_TOOL_KINDS = new Set(['read', 'edit', 'delete', 'move']);
+
+/** ACP fields of the first `tool_call` that depend on the arguments: rawInput and locations. */
+function announced(kind: string, args: unknown, workspace: string): { rawInput: unknown; locations?: { path: string }[] } {
+  const a = args as { command?: unknown; path?: unknown } | undefined;
+  if (typeof a !== 'object' || a === null) return { rawInput: args };
+  // Shell calls: the whole command and where it runs, as editors render an execute call.
+  if (kind === 'execute' && typeof a.command === 'string') return { rawInput: { ...a, cwd: workspace } };
+  if (PATH_TOOL_KINDS.has(kind) && typeof a.path === 'string' && a.path) {
+    return { rawInput: args, locations: [{ path: path.resolve(workspace, a.path) }] };
+  }
+  return { rawInput: args };
+}
 
 function textOf(content: readonly ToolCallContent[]): string {
   return content
@@ -60,7 +89,7 @@ export async function runToolCall(
   const { manager } = deps;
   const tool: ToolDefinition | undefined = deps.tools.get(call.name, s.id);
   const parsed = parseArgs(call.arguments);
-  const rawInput = parsed.ok ? parsed.value : call.arguments;
+  const { rawInput, locations } = parsed.ok ? announced(tool?.kind ?? 'other', parsed.value, s.meta.workspace) : { rawInput: call.arguments, locations: undefined };
   let title = tool?.title ?? call.name;
   if (tool?.describe && parsed.ok) {
     try {
@@ -69,11 +98,16 @@ export async function runToolCall(
       /* a title is only cosmetic */
     }
   }
-  const update = (fields: Record<string, unknown>) =>
-    manager.publish(s.id, { type: 'update', update: { sessionUpdate: 'tool_call_update', toolCallId: call.id, ...fields } });
+  const update = (fields: Record<string, unknown>) => {
+    const content = fields.content as ToolCallContent[] | undefined;
+    manager.publish(s.id, {
+      type: 'update',
+      update: { sessionUpdate: 'tool_call_update', toolCallId: call.id, ...fields, ...(content ? { content: capUpdateContent(content) } : {}) },
+    });
+  };
   manager.publish(s.id, {
     type: 'update',
-    update: { sessionUpdate: 'tool_call', toolCallId: call.id, title, kind: tool?.kind ?? 'other', status: 'pending', rawInput },
+    update: { sessionUpdate: 'tool_call', toolCallId: call.id, title, kind: tool?.kind ?? 'other', status: 'pending', rawInput, ...(locations ? { locations } : {}) },
   });
   const fail = (text: string, cancelled = false): ToolOutcome => {
     update({ status: 'failed', content: textContent(text) });
@@ -110,6 +144,7 @@ export async function runToolCall(
     result = await tool.execute(args, {
       sessionId: s.id,
       workspace: s.meta.workspace,
+      additionalDirectories: s.meta.additionalDirectories ?? [],
       toolCallId: call.id,
       signal,
       client,

@@ -18,7 +18,19 @@ const MAX_LINK_DEPTH = 40;
  * way, including dangling ones) whose target is outside. Every file tool calls this first,
  * whether the operation then runs here or on the ACP client.
  */
-export async function confine(workspace: string, input: string): Promise<ConfinedPath> {
+export async function confine(workspace: string, input: string, additionalRoots: readonly string[] = []): Promise<ConfinedPath> {
+  // An absolute path inside an additional root (ACP additionalDirectories) is fenced by that root.
+  if (typeof input === 'string' && path.isAbsolute(input)) {
+    const other = additionalRoots.find((r) => isInside(r, path.resolve(input)));
+    if (other) {
+      const inRoot = await confineTo(other, input);
+      return { abs: inRoot.abs, rel: inRoot.abs };
+    }
+  }
+  return confineTo(workspace, input);
+}
+
+async function confineTo(workspace: string, input: string): Promise<ConfinedPath> {
   if (typeof input !== 'string' || input.length === 0) throw RpcError.invalidParams('a path is required');
   if (input.includes('\0')) throw RpcError.invalidParams('the path contains a NUL character');
   const root = await fs.realpath(workspace).catch(() => {
@@ -33,6 +45,12 @@ export async function confine(workspace: string, input: string): Promise<Confine
   if (!isInside(root, real)) throw outside(input, workspace, `it resolves through a symlink to ${real}`);
   const rel = path.relative(root, real).split(path.sep).join('/');
   return { abs: real, rel: rel === '' ? '.' : rel };
+}
+
+/** The root a confined path lies in: an additional root that holds it, else the workspace. */
+export async function rootOf(workspace: string, additionalRoots: readonly string[] = [], abs: string): Promise<ConfinedPath> {
+  const other = additionalRoots.find((r) => isInside(r, abs));
+  return confineTo(other ?? workspace, '.');
 }
 
 /** Whether `p` (absolute, normalized) is `root` or below it. */

@@ -55,9 +55,11 @@ function systemBinds(): string[] {
  * private /tmp). The network stays shared (package installs, git); pid, ipc and uts are private so
  * the whole tree dies with the sandbox.
  */
-export function bwrapArgs(workspace: string, command: string, extraReadOnly: string[] = []): string[] {
+export function bwrapArgs(workspace: string, command: string, extraReadOnly: string[] = [], extraWritable: readonly string[] = []): string[] {
   const args = [...systemBinds()];
   for (const p of extraReadOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
+  // ACP additionalDirectories are roots like the workspace: writable too.
+  for (const p of extraWritable) if (existsSync(p)) args.push('--bind', p, p);
   args.push('--bind', workspace, workspace, '--chdir', workspace);
   args.push('--unshare-all', '--share-net', '--die-with-parent', '--new-session', '--setenv', 'HOME', '/tmp');
   args.push('--', '/bin/sh', '-c', command);

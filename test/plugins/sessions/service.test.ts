@@ -56,7 +56,9 @@ describe('sessions: SessionService for other plugins, and the step limit', () =>
     const log = readFileSync(path.join(t.home, 'sessions', `${s.sessionId}.jsonl`), 'utf8');
     expect(log).to.contain('"requestId":"r1"');
     await client.sendRequest('host/ping', {}); // notifications before this answer have arrived
-    expect(updates.map((u) => [u.update.sessionUpdate, u._meta.seq])).to.deep.equal([['plan', 2]]);
+    // available_commands_update (per client, no seq) follows session/new; the published events carry their seq.
+    expect(updates.filter((u) => u._meta?.seq !== undefined).map((u) => [u.update.sessionUpdate, u._meta.seq])).to.deep.equal([['plan', 2]]);
+    expect(updates.filter((u) => u._meta?.seq === undefined).map((u) => u.update.sessionUpdate)).to.deep.equal(['available_commands_update']);
   });
 
   it('stops with max_turn_requests when the model keeps calling tools', async () => {

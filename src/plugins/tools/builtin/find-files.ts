@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { confine } from '../confine.js';
+import { confine, rootOf } from '../confine.js';
 import { globToRegExp } from '../glob.js';
 import { defineTool, textResult } from './common.js';
 import { walkFiles } from './walk.js';
@@ -21,8 +21,8 @@ export const findFilesTool = defineTool<z.infer<typeof Params>>({
   subject: (a) => a.path,
   describe: (a) => `Find ${a.pattern}${a.path && a.path !== '.' ? ` in ${a.path}` : ''}`,
   async execute(args, ctx) {
-    const dir = await confine(ctx.workspace, args.path);
-    const root = await confine(ctx.workspace, '.');
+    const dir = await confine(ctx.workspace, args.path, ctx.additionalDirectories);
+    const root = await rootOf(ctx.workspace, ctx.additionalDirectories, dir.abs);
     // A pattern without a folder part matches at any depth, as people expect from `*.ts`.
     const re = globToRegExp(args.pattern.includes('/') ? args.pattern : `**/${args.pattern}`);
     const found: string[] = [];

@@ -21,7 +21,7 @@ export const listDirectoryTool = defineTool<z.infer<typeof Params>>({
   subject: (a) => a.path,
   describe: (a) => `List ${a.path}`,
   async execute(args, ctx) {
-    const dir = await confine(ctx.workspace, args.path);
+    const dir = await confine(ctx.workspace, args.path, ctx.additionalDirectories);
     const entries = await fs.readdir(dir.abs, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') throw RpcError.notFound(`folder ${dir.rel}`, { path: args.path });
       if (err.code === 'ENOTDIR') throw RpcError.invalidParams(`${dir.rel} is a file; use read_file`);

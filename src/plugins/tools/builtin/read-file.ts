@@ -25,7 +25,7 @@ export const readFileTool = defineTool<z.infer<typeof Params>>({
   subject: (a) => a.path,
   describe: (a) => `Read ${a.path}${a.line ? ` from line ${a.line}` : ''}`,
   async execute(args, ctx) {
-    const file = await confine(ctx.workspace, args.path);
+    const file = await confine(ctx.workspace, args.path, ctx.additionalDirectories);
     const line = args.line ?? 1;
     const limit = args.limit ?? DEFAULT_LINES;
     let text: string;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { RpcError } from '../../../host/errors.js';
-import { confine } from '../confine.js';
+import { confine, rootOf } from '../confine.js';
 import { globToRegExp } from '../glob.js';
 import { defineTool, textResult } from './common.js';
 import { walkFiles } from './walk.js';
@@ -33,8 +33,8 @@ export const searchFilesTool = defineTool<z.infer<typeof Params>>({
     } catch (err) {
       throw RpcError.invalidParams(`search_files: invalid regular expression: ${(err as Error).message}`);
     }
-    const target = await confine(ctx.workspace, args.path);
-    const root = await confine(ctx.workspace, '.');
+    const target = await confine(ctx.workspace, args.path, ctx.additionalDirectories);
+    const root = await rootOf(ctx.workspace, ctx.additionalDirectories, target.abs);
     const only = args.glob ? globToRegExp(args.glob.includes('/') ? args.glob : `**/${args.glob}`) : undefined;
     const st = await fs.stat(target.abs).catch(() => {
       throw RpcError.notFound(`path ${target.rel}`, { path: args.path });

@@ -39,13 +39,14 @@ export function createShellTool(sandbox: () => SandboxInfo, env: NodeJS.ProcessE
     kind: 'execute' as const,
     parameters: Params,
     subject: (a: ShellArgs) => a.command,
-    describe: (a: ShellArgs) => `Run \`${a.command.length > 80 ? `${a.command.slice(0, 77)}…` : a.command}\``,
+    // ACP editors show an execute call's title as its command: the whole of it, on one line.
+    describe: (a: ShellArgs) => a.command.replace(/\s+/g, ' ').trim(),
     async execute(args: ShellArgs, ctx: ToolContext): Promise<ToolResult> {
       const cwd = (await confine(ctx.workspace, '.')).abs;
       const timeoutMs = args.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       if (clientTerminal(ctx)) return runOnClientTerminal(args.command, cwd, timeoutMs, ctx);
       const box = sandbox();
-      const [file, argv] = box.shell === 'bwrap' && box.bwrap ? [box.bwrap, bwrapArgs(cwd, args.command, nodeDir())] : ['/bin/sh', ['-c', args.command]];
+      const [file, argv] = box.shell === 'bwrap' && box.bwrap ? [box.bwrap, bwrapArgs(cwd, args.command, nodeDir(), ctx.additionalDirectories)] : ['/bin/sh', ['-c', args.command]];
       let lastProgress = 0;
       let seen = '';
       const res = await runProcess(file, argv, {

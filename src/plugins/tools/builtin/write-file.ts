@@ -18,7 +18,7 @@ export const writeFileTool = defineTool<z.infer<typeof Params>>({
   subject: (a) => a.path,
   describe: (a) => `Write ${a.path}`,
   async execute(args, ctx) {
-    const file = await confine(ctx.workspace, args.path);
+    const file = await confine(ctx.workspace, args.path, ctx.additionalDirectories);
     const before = await readWholeText(ctx, file);
     await writeWholeText(ctx, file, args.content);
     const verb = before === undefined ? 'Created' : 'Wrote';
