@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { ErrorCodes, RpcError, httpStatusFor, toRpcError } from '../../host/errors.js';
 import type { Host } from '../../host/host.js';
 import { StatusRegistryToken } from '../../plugins/host-info/status-registry.js';
+import { randomUUID } from 'node:crypto';
+import { ACP_CONNECTION_HEADER, AcpHttpAdapter } from '../acp-http/index.js';
 import { WsAdapter } from '../ws/index.js';
 import { HttpMountsToken, type HttpMounts } from './mounts.js';
 import { buildOpenApi } from './openapi.js';
@@ -44,6 +46,9 @@ export class HttpServer {
   private readonly guard: RequestGuard;
   private readonly routes: CompiledRoute[];
   private readonly ws: WsAdapter;
+  /** ACP's remote transport at `/acp`: Streamable HTTP, and its WebSocket profile. */
+  private readonly acpHttp: AcpHttpAdapter;
+  private readonly acpWs: WsAdapter;
   private readonly streams: StreamContext;
   private readonly shutdownCtl = new AbortController();
   private readonly mounts?: HttpMounts;
@@ -61,6 +66,19 @@ export class HttpServer {
       maxMessageBytes: opts.maxMessageBytes,
       maxBufferedBytes: opts.maxWsBufferedBytes ?? 8 * 1024 * 1024,
     });
+    this.acpHttp = new AcpHttpAdapter({
+      host,
+      logger: opts.logger.child({ transport: 'acp-http' }),
+      maxBodyBytes: opts.maxMessageBytes,
+      heartbeatMs: opts.heartbeatMs,
+    });
+    this.acpWs = new WsAdapter({
+      host,
+      logger: opts.logger.child({ transport: 'acp-ws' }),
+      maxMessageBytes: opts.maxMessageBytes,
+      maxBufferedBytes: opts.maxWsBufferedBytes ?? 8 * 1024 * 1024,
+      upgradeHeaders: () => ({ [ACP_CONNECTION_HEADER]: randomUUID() }),
+    });
     this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
     const scope = host.createChildContainer();
     if (scope.isRegistered(HttpMountsToken, true)) this.mounts = scope.resolve(HttpMountsToken);
@@ -70,6 +88,7 @@ export class HttpServer {
         routes: this.routes.length,
         sseStreams: this.streams.open.size,
         ws: { ...this.ws.stats },
+        acp: { http: this.acpHttp.stats(), ws: { ...this.acpWs.stats } },
       }));
       this.disposeStatus = () => void section.dispose();
     }
@@ -118,6 +137,7 @@ export class HttpServer {
       }
       this.guard.checkToken(req);
       if (match && 'route' in match) return await this.serveRoute(req, res, match.route, match.params, url, cors);
+      if (url.pathname === '/acp') return await this.acpHttp.handle(req, res, cors);
       if (url.pathname === '/openapi.json' && verb === 'GET') {
         this.openapi ??= buildOpenApi(this.routes, this.opts.host.config.version);
         return sendJson(res, 200, this.openapi, cors);
@@ -193,10 +213,10 @@ export class HttpServer {
       this.guard.checkHost(req);
       this.guard.checkOrigin(req);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path !== '/ws') throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use /ws`);
+      if (path !== '/ws' && path !== '/acp') throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use /ws (or /acp for ACP)`);
       this.guard.checkToken(req, true);
       if (this.shutdownCtl.signal.aborted) throw new RpcError(ErrorCodes.Unavailable, 'the daemon is shutting down');
-      this.ws.upgrade(req, socket, head);
+      (path === '/acp' ? this.acpWs : this.ws).upgrade(req, socket, head);
     } catch (err) {
       const rpc = toRpcError(err);
       const body = JSON.stringify({ error: rpc.toJSON() });
@@ -219,7 +239,7 @@ export class HttpServer {
       return w.endAndWait();
     });
     this.shutdownCtl.abort();
-    await this.ws.close();
+    await Promise.all([this.ws.close(), this.acpWs.close(), this.acpHttp.close()]);
     await Promise.race([Promise.all(finished), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.server.closeIdleConnections();
     const force = setTimeout(() => this.server.closeAllConnections(), 1000);

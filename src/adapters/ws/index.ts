@@ -26,6 +26,11 @@ export interface WsAdapterOptions {
   maxMessageBytes: number;
   /** Most bytes queued to one client before it is dropped as a slow consumer. */
   maxBufferedBytes: number;
+  /**
+   * Extra headers for the `101 Switching Protocols` answer, per connection (ACP's `/acp` names
+   * the connection in `Acp-Connection-Id`).
+   */
+  upgradeHeaders?: () => Record<string, string>;
 }
 
 /**
@@ -56,6 +61,17 @@ export class WsAdapter {
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const extra = this.opts.upgradeHeaders?.();
+    if (extra) {
+      // `ws` emits 'headers' synchronously while it writes this upgrade's 101.
+      const onHeaders = (headers: string[], r: IncomingMessage) => {
+        if (r !== req) return;
+        this.wss.off('headers', onHeaders);
+        for (const [k, v] of Object.entries(extra)) headers.push(`${k}: ${v}`);
+      };
+      this.wss.on('headers', onHeaders);
+      socket.once('close', () => this.wss.off('headers', onHeaders));
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
 
