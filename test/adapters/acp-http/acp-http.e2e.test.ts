@@ -1,0 +1,148 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { client } from '@agentclientprotocol/sdk';
+import { createHttpStream } from '@agentclientprotocol/sdk/experimental/http-client';
+import { createWebSocketStream } from '@agentclientprotocol/sdk/experimental/ws-client';
+import { WebSocket } from 'ws';
+import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
+import { spawnServe, type Served } from '../../support/spawn-serve.js';
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 3000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1, clientCapabilities: {} } };
+
+/** /acp against what clients and attackers really send, and cancel seen by two attached clients. */
+describe('switchboard serve (e2e): ACP over /acp', function () {
+  this.timeout(60_000);
+  let s: Served;
+  let fake: FakeProvider;
+  let workspace: string;
+  const auth = () => ({ authorization: `Bearer ${s.token}` });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${s.url}/acp`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(), ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-acp-'));
+    s = await spawnServe([], { SWITCHBOARD_SANDBOX: 'off' });
+    const res = await s.fetch('/profiles', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.baseUrl, apiKey: 'sk-x', makeDefault: true }),
+    });
+    expect(res.status).to.equal(201);
+  });
+  after(async () => {
+    await s?.stop();
+    await fake?.close();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('answers what is wrong with each request precisely, and goes on serving', async () => {
+    // The same token, Host and Origin checks as every route.
+    expect((await fetch(`${s.url}/acp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(INIT) })).status).to.equal(401);
+    expect((await post(INIT, { authorization: 'Bearer wrong' })).status).to.equal(401);
+    expect((await post(INIT, { origin: 'http://evil.example' })).status).to.equal(403);
+    // Framing: content type, JSON, batches, the connection header.
+    expect((await post(INIT, { 'content-type': 'text/plain' })).status).to.equal(415);
+    expect((await post('{not json')).status).to.equal(400);
+    expect((await post([INIT])).status).to.equal(400);
+    const orphan = await post({ jsonrpc: '2.0', id: 2, method: 'session/list', params: {} });
+    expect(orphan.status).to.equal(400);
+    expect(((await orphan.json()) as any).error.message).to.match(/missing Acp-Connection-Id/);
+    expect((await post({ jsonrpc: '2.0', id: 2, method: 'session/list' }, { 'acp-connection-id': 'no-such' })).status).to.equal(404);
+
+    const init = await post(INIT);
+    expect(init.status).to.equal(200);
+    const id = init.headers.get('acp-connection-id')!;
+    expect(id).to.match(/^[0-9a-f-]{36}$/);
+    expect(((await init.json()) as any).result.protocolVersion).to.equal(1);
+    expect((await post(INIT, { 'acp-connection-id': id })).status, 'initialize twice').to.equal(400);
+    const get = (headers: Record<string, string>) => fetch(`${s.url}/acp`, { headers: { ...auth(), ...headers } });
+    expect((await get({ 'acp-connection-id': id })).status, 'no Accept').to.equal(406);
+    const stream = await get({ 'acp-connection-id': id, accept: 'text/event-stream' });
+    expect(stream.status).to.equal(200);
+    expect(stream.headers.get('content-type')).to.match(/text\/event-stream/);
+    expect((await get({ 'acp-connection-id': id, accept: 'text/event-stream' })).status, 'a second reader').to.equal(409);
+    // A request is accepted (202) and answered on the stream.
+    const listed = await post({ jsonrpc: '2.0', id: 7, method: 'session/list', params: {} }, { 'acp-connection-id': id });
+    expect(listed.status).to.equal(202);
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('"id":7')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).to.match(/^data: \{"jsonrpc":"2.0","id":7,"result":\{"sessions":/m);
+    const mismatch = await post({ jsonrpc: '2.0', id: 8, method: 'session/cancel', params: { sessionId: 'a' } }, { 'acp-connection-id': id, 'acp-session-id': 'b' });
+    expect(mismatch.status).to.equal(400);
+    // DELETE ends the connection and its streams.
+    expect((await fetch(`${s.url}/acp`, { method: 'DELETE', headers: { ...auth(), 'acp-connection-id': id } })).status).to.equal(202);
+    while (!(await reader.read()).done) {
+      /* drain to the end */
+    }
+    expect((await post({ jsonrpc: '2.0', id: 9, method: 'session/list' }, { 'acp-connection-id': id })).status).to.equal(404);
+    expect((await fetch(`${s.url}/acp`, { method: 'DELETE', headers: { ...auth(), 'acp-connection-id': id } })).status).to.equal(404);
+
+    // The WebSocket upgrade: token checked, the connection named in the 101.
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(s.url.replace('http:', 'ws:') + '/acp');
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+    });
+    expect(refused).to.equal(401);
+    const named = await new Promise<string | undefined>((resolve, reject) => {
+      const ws = new WebSocket(s.url.replace('http:', 'ws:') + '/acp', { headers: auth() });
+      ws.on('upgrade', (res) => resolve(res.headers['acp-connection-id'] as string | undefined));
+      ws.on('open', () => ws.close());
+      ws.on('error', reject);
+    });
+    expect(named).to.match(/^[0-9a-f-]{36}$/);
+    expect((await s.fetch('/health')).status).to.equal(200);
+  });
+
+  it('cancel during a pending permission withdraws it from every attached client (HTTP and WebSocket); the next prompt runs', async () => {
+    const asked: { who: string; signal: AbortSignal }[] = [];
+    const app = (who: string) =>
+      client({ name: who }).onRequest('session/request_permission', (ctx) => {
+        asked.push({ who, signal: ctx.signal });
+        return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ outcome: { outcome: 'cancelled' } }), { once: true }));
+      });
+    const http = createHttpStream(`${s.url}/acp`, { headers: auth() });
+    const ws = createWebSocketStream(s.url.replace('http:', 'ws:') + '/acp', { WebSocket: WebSocket as never, headers: auth() });
+    let loaded!: () => void;
+    const watcherReady = new Promise<void>((r) => (loaded = r));
+    let release!: () => void;
+    const done = new Promise<void>((r) => (release = r));
+    let sessionId = '';
+    let httpRun!: Promise<void>;
+    const sessionMade = new Promise<void>((resolve, reject) => {
+      httpRun = app('http').connectWith(http, async (agent) => {
+        await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+        sessionId = (await agent.request('session/new', { cwd: workspace, mcpServers: [] })).sessionId;
+        resolve();
+        await watcherReady;
+        fake.enqueue({ type: 'tools', calls: [{ id: 'call_w', name: 'shell', args: { command: 'echo no' } }] });
+        const prompt = agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'run' }] });
+        await until(() => asked.length === 2, 'both clients asked');
+        await agent.notify('session/cancel', { sessionId });
+        expect((await prompt).stopReason).to.equal('cancelled');
+        await until(() => asked.every((a) => a.signal.aborted), 'the request withdrawn from both');
+        fake.enqueue({ type: 'text', chunks: ['next'] });
+        expect((await agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'next' }] })).stopReason).to.equal('end_turn');
+        release();
+      });
+      httpRun.catch(reject);
+    });
+    await sessionMade;
+    await app('ws').connectWith(ws, async (agent) => {
+      await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      await agent.request('session/load', { sessionId, cwd: workspace, mcpServers: [] });
+      loaded();
+      await Promise.race([done, httpRun]);
+    });
+    await httpRun;
+    expect(asked.map((a) => a.who).sort()).to.deep.equal(['http', 'ws']);
+  });
+});
