@@ -102,6 +102,24 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
     expect((await s.fetch('/health')).status).to.equal(200);
   });
 
+  it('cancel withdraws a pending client fs/read_text_file with $/cancel_request over /acp HTTP', async () => {
+    const reads: AbortSignal[] = [];
+    const app = client({ name: 'fs-client' }).onRequest('fs/read_text_file', (ctx) => {
+      reads.push(ctx.signal);
+      return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ content: '' }), { once: true }));
+    });
+    await app.connectWith(createHttpStream(`${s.url}/acp`, { headers: auth() }), async (agent) => {
+      await agent.request('initialize', { protocolVersion: 1, clientCapabilities: { fs: { readTextFile: true, writeTextFile: true } } });
+      const { sessionId } = await agent.request('session/new', { cwd: workspace, mcpServers: [] });
+      fake.enqueue({ type: 'tools', calls: [{ id: 'call_fs', name: 'read_file', args: { path: 'a.txt' } }] });
+      const prompt = agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'read a.txt' }] });
+      await until(() => reads.length === 1, 'the fs/read_text_file request');
+      await agent.notify('session/cancel', { sessionId });
+      expect((await prompt).stopReason).to.equal('cancelled');
+      await until(() => reads[0].aborted, 'the fs request withdrawn');
+    });
+  });
+
   it('cancel during a pending permission withdraws it from every attached client (HTTP and WebSocket); the next prompt runs', async () => {
     const asked: { who: string; signal: AbortSignal }[] = [];
     const app = (who: string) =>
