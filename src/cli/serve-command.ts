@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CAC } from 'cac';
 import { isLoopbackHost, newToken, writeTokenFile } from '../adapters/http/security.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
@@ -39,7 +40,27 @@ export function registerServeCommand(cli: CAC): void {
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
-      const { HttpServer } = await import('../adapters/http/server.js');
+      const [{ HttpServer }, { WsAdapter }, { ACP_CONNECTION_HEADER }] = await Promise.all([
+        import('../adapters/http/server.js'),
+        import('../adapters/ws/index.js'),
+        import('../adapters/acp-http/index.js'),
+      ]);
+      const ws = new WsAdapter({
+        host: app.host,
+        logger: app.logger.child({ transport: 'ws' }),
+        maxMessageBytes: app.config.maxMessageBytes,
+        maxBufferedBytes: maxWsBufferedBytes,
+      });
+      // ACP's WebSocket profile at /acp: the same JSON-RPC over WebSocket, its 101 naming the connection.
+      const acpWs = new WsAdapter({
+        host: app.host,
+        logger: app.logger.child({ transport: 'acp-ws' }),
+        maxMessageBytes: app.config.maxMessageBytes,
+        maxBufferedBytes: maxWsBufferedBytes,
+        path: '/acp',
+        name: 'acpWs',
+        upgradeHeaders: () => ({ [ACP_CONNECTION_HEADER]: randomUUID() }),
+      });
       const server = new HttpServer({
         host: app.host,
         logger: app.logger.child({ transport: 'http' }),
@@ -49,7 +70,7 @@ export function registerServeCommand(cli: CAC): void {
         allowOrigins,
         maxBodyBytes,
         maxMessageBytes: app.config.maxMessageBytes,
-        maxWsBufferedBytes,
+        upgrades: [ws, acpWs],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
       });

@@ -7,7 +7,8 @@ import type { Host } from '../../host/host.js';
 import { FrameMessageReader } from '../jsonrpc/frame-reader.js';
 import { FrameMessageWriter } from '../jsonrpc/frame-writer.js';
 import { frameErrorResponse, serveConnection, type ServedConnection } from '../jsonrpc/serve-connection.js';
-import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../http/security.js';
+import type { UpgradeHandler } from '../upgrade.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../ws-protocol.js';
 
 /** Close codes the daemon uses on `/ws`; the reason text says what to do. */
 export const WsCloseCodes = {
@@ -31,6 +32,9 @@ export interface WsAdapterOptions {
    * the connection in `Acp-Connection-Id`).
    */
   upgradeHeaders?: () => Record<string, string>;
+  /** Where it is served (default `/ws`) and its key in `host/status` (default `ws`). */
+  path?: string;
+  name?: string;
 }
 
 /**
@@ -38,14 +42,18 @@ export interface WsAdapterOptions {
  * stdio, so every host method, `session/update` notification and `session/request_permission`
  * request works as on stdio. Authentication happened in the upgrade (the HTTP adapter).
  */
-export class WsAdapter {
+export class WsAdapter implements UpgradeHandler {
+  readonly path: string;
+  readonly name: string;
   private readonly wss: WebSocketServer;
   private readonly served = new Set<ServedConnection>();
   private readonly sockets = new Set<WebSocket>();
   /** For `host/status`: clients now and ever, slow clients dropped, the largest send queue seen. */
-  readonly stats = { connected: 0, total: 0, droppedSlow: 0, peakQueuedBytes: 0 };
+  readonly counters = { connected: 0, total: 0, droppedSlow: 0, peakQueuedBytes: 0 };
 
   constructor(private readonly opts: WsAdapterOptions) {
+    this.path = opts.path ?? '/ws';
+    this.name = opts.name ?? 'ws';
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: opts.maxMessageBytes,
@@ -58,6 +66,10 @@ export class WsAdapter {
         return other ?? [...offered][0] ?? false;
       },
     });
+  }
+
+  stats(): Record<string, unknown> {
+    return { ...this.counters };
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -85,7 +97,7 @@ export class WsAdapter {
     const drop = () => {
       if (dropped) return;
       dropped = true;
-      this.stats.droppedSlow++;
+      this.counters.droppedSlow++;
       log.warn({ buffered: ws.bufferedAmount, limit: max }, 'websocket client not reading: dropped');
       ws.close(WsCloseCodes.SlowConsumer, 'send queue full: the client is not reading; reconnect and resume by seq');
       // The close frame waits behind what the client has not read; give it a while, then cut.
@@ -98,7 +110,7 @@ export class WsAdapter {
       const queued = backlog + text.length;
       // One large answer to a client that keeps up is fine; a backlog that keeps growing is not.
       if (backlog > 0 && queued > max) return drop();
-      if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
+      if (queued > this.counters.peakQueuedBytes) this.counters.peakQueuedBytes = queued;
       // Frames sent before the next check phase leave in one write (a burst of updates or of
       // answers costs one syscall). Measured: higher throughput than flushing on nextTick.
       if (socket && !corked) {
@@ -124,11 +136,11 @@ export class WsAdapter {
     const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log });
     this.served.add(served);
     this.sockets.add(ws);
-    this.stats.connected++;
-    this.stats.total++;
+    this.counters.connected++;
+    this.counters.total++;
     ws.once('close', (code) => {
       log.debug({ code }, 'websocket closed');
-      this.stats.connected--;
+      this.counters.connected--;
       this.sockets.delete(ws);
       this.served.delete(served);
       reader.end();

@@ -1,4 +1,5 @@
 import type { ClientPeer } from '../../host/client.js';
+import { notifyClient } from '../../host/client-calls.js';
 import { RpcError } from '../../host/errors.js';
 import type { PluginContext } from '../../host/plugin.js';
 import { partitionAcpServers, redactAcpServers } from '../mcp/acp-servers.js';
@@ -15,6 +16,7 @@ import {
   SessionResume,
   SessionSetConfigOption,
   SessionSetMode,
+  SessionUpdate,
 } from './schemas.js';
 import type { Session } from './session.js';
 
@@ -81,7 +83,7 @@ export function registerLifecycle(ctx: PluginContext, deps: LifecycleDeps): void
     setImmediate(() => {
       // Per client, like a replay: not a session event (no seq, not in the log).
       if (!manager.get(s.id) || client.closed.aborted) return;
-      client.notify('session/update', { sessionId: s.id, update: { sessionUpdate: 'available_commands_update', availableCommands: AVAILABLE_COMMANDS.map((c) => ({ ...c })) } });
+      notifyClient(client, SessionUpdate, { sessionId: s.id, update: { sessionUpdate: 'available_commands_update', availableCommands: AVAILABLE_COMMANDS.map((c) => ({ ...c })) } });
     });
 
   /** load and resume: new roots and MCP servers replace the old ones; the session comes into use. */
@@ -121,7 +123,7 @@ export function registerLifecycle(ctx: PluginContext, deps: LifecycleDeps): void
   ctx.handle(SessionLoad, (p, call) => {
     const s = manager.require(p.sessionId);
     for (const update of historyUpdates(s.id, s.messages)) {
-      call.client.notify('session/update', { sessionId: s.id, update, _meta: { replay: true } });
+      notifyClient(call.client, SessionUpdate, { sessionId: s.id, update, _meta: { replay: true } });
     }
     return reattach(s, p, call.client);
   });

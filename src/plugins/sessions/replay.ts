@@ -1,5 +1,8 @@
 import type { ChatMessage } from '../providers/contract.js';
 
+/** An ACP SessionUpdate: its kind, and the fields of that kind. */
+export type AcpUpdate = { sessionUpdate: string } & Record<string, unknown>;
+
 /**
  * The ACP messageId of a stored message: the one its chunks carried live, or (for messages stored
  * before ids existed) one derived from the session and the message's place, the same every replay.
@@ -12,8 +15,8 @@ export function messageIdOf(sessionId: string, m: ChatMessage, index: number): s
  * The history as the ACP session/update notifications `session/load` replays: user and agent
  * chunks (with their messageId), thoughts, and each tool call with its final state.
  */
-export function historyUpdates(sessionId: string, messages: readonly ChatMessage[]): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+export function historyUpdates(sessionId: string, messages: readonly ChatMessage[]): AcpUpdate[] {
+  const out: AcpUpdate[] = [];
   const results = new Map<string, { content: string; isError?: boolean }>();
   for (const m of messages) if (m.role === 'tool') results.set(m.toolCallId, m);
   for (const [index, m] of messages.entries()) {
