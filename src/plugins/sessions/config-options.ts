@@ -12,6 +12,13 @@ type Option = z.infer<typeof ConfigOption>;
 const EFFORT_KINDS = new Set(['openai-compatible', 'anthropic']);
 /** The thought_level a session has until it picks one: the provider's own default. */
 const DEFAULT_THOUGHT_LEVEL = 'default';
+/** How long a provider's model list is kept (a failed listing too, so it is not retried per call). */
+const MODELS_TTL_MS = 10 * 60_000;
+/** Most listed models offered per profile. */
+const MAX_LISTED_MODELS = 50;
+
+/** Lists the models of a profile's provider (a real call), for the `model` option. */
+export type ModelLister = (profile: string, signal: AbortSignal) => Promise<string[]>;
 
 /**
  * ACP session config options: `mode` (the same value as `modes` / `session/set_mode`), `model`
@@ -20,10 +27,41 @@ const DEFAULT_THOUGHT_LEVEL = 'default';
  * a current value; none is boolean, so clients that do not advertise boolean options see them all.
  */
 export class SessionConfig {
+  private readonly listed = new Map<string, { at: number; models: string[] }>();
+  private readonly listing = new Set<string>();
+
   constructor(
     private readonly manager: SessionManager,
     private readonly profiles: ProfileService,
+    private readonly listModels?: ModelLister,
   ) {}
+
+  /**
+   * Asks the session's provider for its models (once per profile per 10 minutes, in the
+   * background); when the list arrives, the profile's sessions with clients get config_option_update.
+   */
+  private refreshModels(profile: string): void {
+    const cached = this.listed.get(profile);
+    if (!this.listModels || this.listing.has(profile) || (cached && Date.now() - cached.at < MODELS_TTL_MS)) return;
+    this.listing.add(profile);
+    void this.listModels(profile, AbortSignal.timeout(10_000))
+      .catch(() => [] as string[])
+      .then((models) => {
+        this.listing.delete(profile);
+        const before = JSON.stringify(this.listed.get(profile)?.models ?? []);
+        const list = [...new Set(models)].slice(0, MAX_LISTED_MODELS);
+        this.listed.set(profile, { at: Date.now(), models: list });
+        if (JSON.stringify(list) === before) return;
+        for (const s of this.manager.sessionsList()) {
+          if (s.meta.profile === profile && this.manager.clients(s.id).length > 0) this.announce(s);
+        }
+      });
+  }
+
+  /** The model a session runs: one it chose from the provider's list, else the profile's. */
+  modelOf(s: Session): string | undefined {
+    return s.meta.model ?? undefined;
+  }
 
   /** The provider kind behind a session's profile, or undefined when it does not resolve. */
   private kindOf(s: Session): string | undefined {
@@ -46,13 +84,21 @@ export class SessionConfig {
       },
     ];
     const names = this.profileNames(s);
+    this.refreshModels(s.meta.profile);
+    // Each profile (with its own model), then the other models its provider lists, as `profile/model`.
+    const own = this.ownModel(s.meta.profile);
+    const listed = (this.listed.get(s.meta.profile)?.models ?? []).filter((m) => m !== own);
+    if (s.meta.model && s.meta.model !== own && !listed.includes(s.meta.model)) listed.unshift(s.meta.model);
     out.push({
       type: 'select',
       id: 'model',
       name: 'Model',
       category: 'model',
-      currentValue: s.meta.profile,
-      options: names.map((name) => ({ value: name, name: this.modelLabel(name) })),
+      currentValue: s.meta.model && s.meta.model !== own ? `${s.meta.profile}/${s.meta.model}` : s.meta.profile,
+      options: [
+        ...names.map((name) => ({ value: name, name: this.modelLabel(name) })),
+        ...listed.map((m) => ({ value: `${s.meta.profile}/${m}`, name: `${m} (${s.meta.profile})` })),
+      ],
     });
     if (EFFORT_KINDS.has(this.kindOf(s) ?? '')) {
       out.push({
@@ -91,7 +137,12 @@ export class SessionConfig {
     }
     const at = new Date().toISOString();
     if (configId === 'mode') setMode(value);
-    else if (configId === 'model' && value !== s.meta.profile) s.record({ k: 'set', patch: { profile: value }, at });
+    else if (configId === 'model') {
+      // `profile` or `profile/model` (profile names have no "/", model ids may).
+      const cut = value.indexOf('/');
+      const [profile, model] = cut < 0 ? [value, undefined] : [value.slice(0, cut), value.slice(cut + 1)];
+      if (profile !== s.meta.profile || model !== s.meta.model) s.record({ k: 'set', patch: { profile, model: model ?? null }, at });
+    }
     else if (configId === 'thought_level' && value !== (s.meta.thoughtLevel ?? DEFAULT_THOUGHT_LEVEL)) {
       s.record({ k: 'set', patch: { thoughtLevel: value }, at });
     }
@@ -109,11 +160,16 @@ export class SessionConfig {
     return listed.includes(s.meta.profile) ? listed : [s.meta.profile, ...listed];
   }
 
-  private modelLabel(profile: string): string {
+  private ownModel(profile: string): string | undefined {
     try {
-      return `${profile} (${this.profiles.resolve(profile).model})`;
+      return this.profiles.resolve(profile).model;
     } catch {
-      return profile;
+      return undefined;
     }
+  }
+
+  private modelLabel(profile: string): string {
+    const model = this.ownModel(profile);
+    return model ? `${profile} (${model})` : profile;
   }
 }

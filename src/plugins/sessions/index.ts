@@ -2,6 +2,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
+import type { Disposable } from '../../host/disposable.js';
 import type { Plugin } from '../../host/plugin.js';
 import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
@@ -92,7 +93,14 @@ export const sessionsPlugin: Plugin = {
       if (!profiles.has(chosen)) throw RpcError.notFound(`profile "${chosen}"`, { profile: chosen });
       return chosen;
     };
-    const config = new SessionConfig(manager, profiles);
+    const config = new SessionConfig(manager, profiles, async (profile, signal) => {
+      const instance = providers.create(profiles.resolve(profile));
+      try {
+        return (await instance.listModels(signal)).models;
+      } finally {
+        await (instance as Partial<Disposable>).dispose?.();
+      }
+    });
     registerLifecycle(ctx, { manager, config, profileOf, pageSize: positive(env.SWITCHBOARD_SESSION_PAGE_SIZE, 100) });
 
     ctx.handle(SessionGet, ({ sessionId }) => viewOf(manager.require(sessionId)));
@@ -188,7 +196,8 @@ export const sessionsPlugin: Plugin = {
       try {
         const profile = profiles.resolve(s.meta.profile);
         const effort = config.effortOf(s, profile.kind);
-        const resolved = effort ? { ...profile, reasoningEffort: effort } : profile;
+        const model = config.modelOf(s);
+        const resolved = { ...profile, ...(model ? { model } : {}), ...(effort ? { reasoningEffort: effort } : {}) };
         const key = JSON.stringify(resolved);
         const provider = s.provider(key, () => ctx.container.createChildContainer(), () => ({
           instance: providers.create(resolved),

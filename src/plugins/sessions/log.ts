@@ -14,6 +14,8 @@ export interface SessionMeta {
   mcpServers: unknown[];
   /** ACP `additionalDirectories` (real paths): roots beside the workspace. */
   additionalDirectories?: string[];
+  /** A model the profile's provider lists, chosen through the `model` config option (else the profile's own). */
+  model?: string | null;
   /** The `thought_level` config option, where the provider supports reasoning effort. */
   thoughtLevel?: string;
   createdAt: string;
@@ -25,7 +27,7 @@ export type LogRecord =
   | { k: 'meta'; meta: SessionMeta }
   | { k: 'msg'; m: ChatMessage; at: string }
   | { k: 'ev'; e: SessionEvent }
-  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers' | 'profile' | 'additionalDirectories' | 'thoughtLevel'>>; at: string }
+  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers' | 'profile' | 'model' | 'additionalDirectories' | 'thoughtLevel'>>; at: string }
   | { k: 'clear'; at: string };
 
 export interface LoadedLog {

@@ -123,6 +123,36 @@ describe('sessions: the ACP lifecycle pieces', () => {
     expect((await fail(client.sendRequest('session/set_config_option', { sessionId: s.sessionId, configId: 'colour', value: 'red' })))?.message).to.match(/unknown config option/);
   });
 
+  it("model also offers the models the profile's provider lists, and a chosen one reaches the provider", async () => {
+    const lister = await startFakeOpenAI({ apiKey: 'sk-unit', models: ['fake-model', 'big-model', 'org/tiny:latest'] });
+    try {
+      await client.sendRequest('profiles/create', { name: 'lists', provider: 'openai-compatible', model: 'fake-model', baseUrl: lister.baseUrl, apiKey: 'sk-unit' });
+      const updates: any[] = [];
+      client.onNotification('session/update', (p: any) => void updates.push(p));
+      const s = await client.sendRequest<any>('session/new', { cwd: dir, profile: 'lists', mcpServers: [] });
+      // The list arrives in the background, then the session's clients hear of it.
+      for (let i = 0; i < 2000 && !updates.some((u) => u.sessionId === s.sessionId && u.update.sessionUpdate === 'config_option_update'); i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const update = updates.find((u) => u.sessionId === s.sessionId && u.update.sessionUpdate === 'config_option_update');
+      const model = update.update.configOptions.find((o: any) => o.id === 'model');
+      expect(model.currentValue).to.equal('lists');
+      expect(model.options.map((o: any) => o.value)).to.include.members(['lists', 'lists/big-model', 'lists/org/tiny:latest']);
+      expect(model.options.map((o: any) => o.value)).not.to.include('lists/fake-model');
+      await client.sendRequest('session/set_config_option', { sessionId: s.sessionId, configId: 'model', value: 'lists/org/tiny:latest' });
+      lister.enqueue({ type: 'text', chunks: ['ok'] });
+      await client.sendRequest('session/prompt', { sessionId: s.sessionId, prompt: [{ type: 'text', text: 'hi' }] });
+      expect(lister.requests.at(-1)!.body.model).to.equal('org/tiny:latest');
+      const view = await client.sendRequest<any>('session/set_config_option', { sessionId: s.sessionId, configId: 'model', value: 'lists' });
+      expect(view.configOptions.find((o: any) => o.id === 'model').currentValue).to.equal('lists');
+      lister.enqueue({ type: 'text', chunks: ['ok'] });
+      await client.sendRequest('session/prompt', { sessionId: s.sessionId, prompt: [{ type: 'text', text: 'hi' }] });
+      expect(lister.requests.at(-1)!.body.model).to.equal('fake-model');
+    } finally {
+      await lister.close();
+    }
+  });
+
   it('slash commands, titles and unsupported MCP server types', () => {
     expect(slashCommandOf([{ type: 'text', text: '/mode read-only' }])).to.deep.equal({ name: 'mode', input: 'read-only' });
     expect(slashCommandOf([{ type: 'text', text: '/unknown' }])).to.equal(undefined);
