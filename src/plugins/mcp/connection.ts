@@ -47,6 +47,8 @@ export class McpConnection implements Disposable {
   tools: Tool[] = [];
   restarts = 0;
   private client?: Client;
+  /** ACP additionalDirectories, offered as roots after the workspace; `setRoots` changes them live. */
+  private additionalRoots: readonly string[];
   private current?: Transport;
   private closing = false;
   private closed?: Promise<void>;
@@ -55,6 +57,14 @@ export class McpConnection implements Disposable {
 
   constructor(private readonly opts: ConnectionOptions) {
     this.transport = transportOf(opts.config);
+    this.additionalRoots = opts.additionalRoots ?? [];
+  }
+
+  /** New additional roots (a session resumed with other additionalDirectories): the server is told to list them again. */
+  setRoots(additionalRoots: readonly string[]): void {
+    if (JSON.stringify(additionalRoots) === JSON.stringify(this.additionalRoots)) return;
+    this.additionalRoots = [...additionalRoots];
+    void this.client?.sendRootsListChanged().catch((err: Error) => this.opts.logger.debug({ server: this.name, err: err.message }, 'roots/list_changed failed'));
   }
 
   get name(): string {
@@ -151,9 +161,8 @@ export class McpConnection implements Disposable {
         },
       },
     );
-    const roots = [this.opts.workspace, ...(this.opts.additionalRoots ?? [])].map((r) => path.resolve(r));
     client.setRequestHandler(sdk.ListRootsRequestSchema, () => ({
-      roots: roots.map((root) => ({ uri: pathToFileURL(root).href, name: path.basename(root) || root })),
+      roots: [this.opts.workspace, ...this.additionalRoots].map((r) => path.resolve(r)).map((root) => ({ uri: pathToFileURL(root).href, name: path.basename(root) || root })),
     }));
     this.current = transport;
     try {

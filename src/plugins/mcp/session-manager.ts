@@ -40,6 +40,7 @@ export class McpSessionManager implements Disposable {
     let servers = this.sessions.get(sessionId);
     const existing = servers?.get(name);
     if (existing && (existing.conn.state === 'connected' || existing.conn.state === 'connecting')) {
+      existing.conn.setRoots(additionalRoots);
       return snapshot(existing);
     }
     if (existing) await this.disconnect(sessionId, name, true);
