@@ -29,7 +29,7 @@ export function registerServeCommand(cli: CAC): void {
     .option('--port <port>', 'Port (default: 7433; 0 picks a free one)')
     .option('--allow-origin <origin>', 'A browser origin allowed to call the daemon (repeatable); also turns CORS on for it')
     .option('--max-body-bytes <n>', 'Largest JSON request body, in bytes (default: 1 MiB)')
-    .option('--ws-max-buffered-bytes <n>', 'Bytes queued to one WebSocket client before it is dropped as too slow (default: 8 MiB)')
+    .option('--ws-max-buffered-bytes <n>', 'Bytes queued to one WebSocket or /acp client before it is dropped as too slow (default: 8 MiB)')
     .action(async (flags: ServeFlags) => {
       const bindHost = flags.host ?? '127.0.0.1';
       const port = positiveInt('--port', flags.port, 7433, true);
@@ -70,6 +70,8 @@ export function registerServeCommand(cli: CAC): void {
         allowOrigins,
         maxBodyBytes,
         maxMessageBytes: app.config.maxMessageBytes,
+        // A client that stops reading is dropped at the same bound on every transport.
+        maxAcpBufferedBytes: maxWsBufferedBytes,
         upgrades: [ws, acpWs],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),

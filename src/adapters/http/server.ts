@@ -30,6 +30,8 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Largest POST /acp message (ACP Streamable HTTP); default `maxBodyBytes`. */
   maxMessageBytes?: number;
+  /** Unread output of one /acp HTTP connection before it is closed (default 8 MiB). */
+  maxAcpBufferedBytes?: number;
   /** Protocols served by upgrading a connection (the WebSocket adapter's `/ws`), after the same checks. */
   upgrades?: readonly UpgradeHandler[];
   heartbeatMs?: number;
@@ -59,7 +61,7 @@ export class HttpServer {
     this.guard = new RequestGuard({ token: opts.token, bindHost: opts.bindHost, allowOrigins: opts.allowOrigins ?? [] });
     this.routes = compileRoutes(host.methods());
     this.upgrades = opts.upgrades ?? [];
-    this.acpHttp = new AcpHttpAdapter({ host, logger: opts.logger.child({ transport: 'acp-http' }), maxBodyBytes: opts.maxMessageBytes ?? opts.maxBodyBytes ?? 1024 * 1024, heartbeatMs: opts.heartbeatMs });
+    this.acpHttp = new AcpHttpAdapter({ host, logger: opts.logger.child({ transport: 'acp-http' }), maxBodyBytes: opts.maxMessageBytes ?? opts.maxBodyBytes ?? 1024 * 1024, maxBufferedBytes: opts.maxAcpBufferedBytes, heartbeatMs: opts.heartbeatMs });
     this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
     this.statusSection = host.status.add('http', () => ({
       url: this.url,

@@ -29,7 +29,7 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
   before(async () => {
     fake = await startFakeOpenAI();
     workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-acp-'));
-    s = await spawnServe([], { SWITCHBOARD_SANDBOX: 'off' });
+    s = await spawnServe(['--ws-max-buffered-bytes', '262144'], { SWITCHBOARD_SANDBOX: 'off' });
     const res = await s.fetch('/profiles', {
       method: 'POST',
       body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.baseUrl, apiKey: 'sk-x', makeDefault: true }),
@@ -100,6 +100,19 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
     });
     expect(named).to.match(/^[0-9a-f-]{36}$/);
     expect((await s.fetch('/health')).status).to.equal(200);
+  });
+
+  it('closes a connection whose client never reads its stream once the unread output passes the limit', async () => {
+    const init = await post(INIT);
+    const id = init.headers.get('acp-connection-id')!;
+    let status = 202;
+    let sent = 0;
+    // host/methods answers tens of KB; with no GET attached they queue until the 256 KiB limit.
+    while (status === 202 && sent < 500) status = (await post({ jsonrpc: '2.0', id: ++sent, method: 'host/methods' }, { 'acp-connection-id': id })).status;
+    expect(status, 'the connection is gone').to.equal(404);
+    expect(sent).to.be.greaterThan(1);
+    expect(s.cli.stderr()).to.contain('ACP HTTP client not reading its streams: connection closed');
+    expect((await post(INIT)).status, 'others still connect').to.equal(200);
   });
 
   it('cancel withdraws a pending client fs/read_text_file with $/cancel_request over /acp HTTP', async () => {
