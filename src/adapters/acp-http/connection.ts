@@ -82,8 +82,10 @@ export class AcpHttpConnection {
     }
     const key = typeof message.method === 'string' ? idKey(message.id) : undefined;
     if (key) {
-      // The reference server answers session/load on the connection stream; the rest of a session's requests on its own.
-      this.routes.set(key, message.method === 'session/load' ? undefined : (headerSession ?? paramsSession));
+      // A session's requests are answered on its stream, session/load included (the SDK's own
+      // server answers that one on the connection stream): ACP wants the whole replay before the
+      // answer, and only one stream keeps that order.
+      this.routes.set(key, headerSession ?? paramsSession);
     }
     this.reader.acceptFrame(JSON.stringify(message));
     return { ok: true };

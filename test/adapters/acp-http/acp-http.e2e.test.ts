@@ -115,6 +115,25 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
     expect((await post(INIT)).status, 'others still connect').to.equal(200);
   });
 
+  it('reconnects as the RFD says: a new connection, initialize, then session/load replays the session', async () => {
+    const first = await client({ name: 'before' }).connectWith(createHttpStream(`${s.url}/acp`, { headers: auth() }), async (agent) => {
+      await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await agent.request('session/new', { cwd: workspace, mcpServers: [] });
+      fake.enqueue({ type: 'text', chunks: ['remembered'] });
+      await agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'remember this' }] });
+      return sessionId;
+    }); // leaving connectWith closes the stream: DELETE /acp
+    const replayed: any[] = [];
+    const app = client({ name: 'after' }).onNotification('session/update', (ctx) => void replayed.push(ctx.params));
+    await app.connectWith(createHttpStream(`${s.url}/acp`, { headers: auth() }), async (agent) => {
+      const init = await agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+      expect(init.agentCapabilities?.loadSession).to.equal(true);
+      await agent.request('session/load', { sessionId: first, cwd: workspace, mcpServers: [] });
+    });
+    const texts = replayed.filter((u) => u.sessionId === first && u._meta?.replay).map((u) => u.update.content?.text);
+    expect(texts).to.deep.equal(['remember this', 'remembered']);
+  });
+
   it('cancel withdraws a pending client fs/read_text_file with $/cancel_request over /acp HTTP', async () => {
     const reads: AbortSignal[] = [];
     const app = client({ name: 'fs-client' }).onRequest('fs/read_text_file', (ctx) => {
