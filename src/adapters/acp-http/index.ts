@@ -103,6 +103,12 @@ export class AcpHttpAdapter {
       }
       const c = this.open();
       const answer = await c.initialize(message);
+      if (answer.error) {
+        // A refused initialize opens nothing: no connection, the JSON-RPC error as the body.
+        await c.close();
+        sendJson(res, 400, answer, cors);
+        return;
+      }
       sendJson(res, 200, answer, { ...cors, [ACP_CONNECTION_HEADER]: c.id });
       return;
     }

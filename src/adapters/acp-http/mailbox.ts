@@ -49,6 +49,11 @@ export class Mailbox {
     res.flushHeaders();
     const onGone = () => this.detach(res);
     res.once('close', onGone);
+    // A client gone before this point never fires 'close' again: free the stream for the next GET.
+    if (res.destroyed) {
+      this.detach(res);
+      return true;
+    }
     if (this.opts.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.receiver === res && !res.destroyed && res.write(':\n\n'), this.opts.heartbeatMs);
       this.heartbeat.unref();

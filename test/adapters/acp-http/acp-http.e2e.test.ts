@@ -56,6 +56,14 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
     expect(((await orphan.json()) as any).error.message).to.match(/missing Acp-Connection-Id/);
     expect((await post({ jsonrpc: '2.0', id: 2, method: 'session/list' }, { 'acp-connection-id': 'no-such' })).status).to.equal(404);
 
+    // A malformed initialize is refused at once and opens no connection.
+    const badInit = await post({ id: 1, method: 'initialize', params: {} });
+    expect(badInit.status).to.equal(400);
+    expect(badInit.headers.get('acp-connection-id')).to.equal(null);
+    expect(((await badInit.json()) as any).error.message).to.match(/"jsonrpc" must be "2.0"/);
+    const badParams = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 'one' } });
+    expect(badParams.status).to.equal(400);
+    expect(((await badParams.json()) as any).error.code).to.equal(-32602);
     const init = await post(INIT);
     expect(init.status).to.equal(200);
     const id = init.headers.get('acp-connection-id')!;
@@ -111,7 +119,8 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
     while (status === 202 && sent < 500) status = (await post({ jsonrpc: '2.0', id: ++sent, method: 'host/methods' }, { 'acp-connection-id': id })).status;
     expect(status, 'the connection is gone').to.equal(404);
     expect(sent).to.be.greaterThan(1);
-    expect(s.cli.stderr()).to.contain('ACP HTTP client not reading its streams: connection closed');
+    // The log line is written asynchronously: wait for it.
+    await until(() => s.cli.stderr().includes('ACP HTTP client not reading its streams: connection closed'), 'the slow-client log line');
     expect((await post(INIT)).status, 'others still connect').to.equal(200);
   });
 
