@@ -34,9 +34,11 @@ async function lifecycle(open: () => Stream, fake: FakeProvider, workspace: stri
   const updates: any[] = [];
   let hold = false;
   const held: { signal: AbortSignal }[] = [];
+  const asked: any[] = [];
   const app = client({ name: 'lifecycle-e2e' })
     .onNotification('session/update', (ctx) => void updates.push(ctx.params))
     .onRequest('session/request_permission', (ctx) => {
+      asked.push(ctx.params);
       if (!hold) return { outcome: { outcome: 'selected', optionId: ctx.params.options.find((o) => o.kind === 'allow_once')!.optionId } };
       held.push(ctx);
       return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ outcome: { outcome: 'cancelled' } }), { once: true }));
@@ -75,6 +77,9 @@ async function lifecycle(open: () => Stream, fake: FakeProvider, workspace: stri
     expect(call).to.deep.include({ kind: 'execute', title: 'echo hi' });
     expect(call.rawInput).to.deep.equal({ command: 'echo   hi', cwd: realpathSync(workspace) });
     expect(of(sessionId, 'tool_call_update').at(-1).update.status).to.equal('completed');
+    // The permission request shows the call the same way.
+    expect(asked[0].toolCall).to.deep.include({ toolCallId: 'call_sh', kind: 'execute', title: 'echo hi' });
+    expect(asked[0].toolCall.rawInput).to.deep.equal({ command: 'echo   hi', cwd: realpathSync(workspace) });
     const chunks = of(sessionId, 'agent_message_chunk');
     expect(chunks.map((u) => u.update.content.text).join('')).to.equal('said hi');
     expect(new Set(chunks.map((u) => u.update.messageId)).size, 'one message, one id').to.equal(1);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { SessionService } from '../sessions/contract.js';
 import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/contract.js';
+import { acpCallFields } from '../tools/acp-fields.js';
 import { relativeSubject } from '../tools/confine.js';
 import type { GrantStore } from './grant-store.js';
 import { PATH_KINDS, decide, grantSubject, type CallFacts } from './policy.js';
@@ -115,7 +116,7 @@ function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
       // keep the tool's title
     }
   }
-  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', rawInput: call.args };
+  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', ...acpCallFields(call.tool.kind, call.args, call.workspace) };
 }
 
 function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {

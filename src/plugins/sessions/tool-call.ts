@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
@@ -12,6 +11,7 @@ import {
   type ToolRegistry,
   type ToolResult,
 } from '../tools/contract.js';
+import { acpCallFields } from '../tools/acp-fields.js';
 import type { SessionManager } from './manager.js';
 import type { Session } from './session.js';
 
@@ -39,20 +39,6 @@ export function capUpdateContent(content: readonly ToolCallContent[], cap = UPDA
   });
 }
 
-/** File tools name a path: editors follow along from the first tool_call. */
-const PATH_TOOL_KINDS = new Set(['read', 'edit', 'delete', 'move']);
-
-/** ACP fields of the first `tool_call` that depend on the arguments: rawInput and locations. */
-function announced(kind: string, args: unknown, workspace: string): { rawInput: unknown; locations?: { path: string }[] } {
-  const a = args as { command?: unknown; path?: unknown } | undefined;
-  if (typeof a !== 'object' || a === null) return { rawInput: args };
-  // Shell calls: the whole command and where it runs, as editors render an execute call.
-  if (kind === 'execute' && typeof a.command === 'string') return { rawInput: { ...a, cwd: workspace } };
-  if (PATH_TOOL_KINDS.has(kind) && typeof a.path === 'string' && a.path) {
-    return { rawInput: args, locations: [{ path: path.resolve(workspace, a.path) }] };
-  }
-  return { rawInput: args };
-}
 
 function textOf(content: readonly ToolCallContent[]): string {
   return content
@@ -91,7 +77,7 @@ export async function runToolCall(
   const { manager } = deps;
   const tool: ToolDefinition | undefined = deps.tools.get(call.name, s.id);
   const parsed = parseArgs(call.arguments);
-  const { rawInput, locations } = parsed.ok ? announced(tool?.kind ?? 'other', parsed.value, s.meta.workspace) : { rawInput: call.arguments, locations: undefined };
+  const { rawInput, locations } = parsed.ok ? acpCallFields(tool?.kind ?? 'other', parsed.value, s.meta.workspace) : { rawInput: call.arguments, locations: undefined };
   let title = tool?.title ?? call.name;
   if (tool?.describe && parsed.ok) {
     try {
