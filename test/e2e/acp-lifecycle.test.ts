@@ -106,8 +106,10 @@ async function lifecycle(open: () => Stream, fake: FakeProvider, workspace: stri
     const set: any = await agent.request('session/set_config_option', { sessionId, configId: 'mode', value: 'read-only' });
     expect(set.configOptions.find((o: any) => o.id === 'mode').currentValue).to.equal('read-only');
     await until(() => of(sessionId, 'current_mode_update').some((u) => u.update.currentModeId === 'read-only'), 'current_mode_update');
+    const mark = updates.length;
     await agent.request('session/set_mode', { sessionId, modeId: 'ask' });
-    await until(() => of(sessionId, 'config_option_update').some((u) => u.update.configOptions[0].currentValue === 'ask'), 'config_option_update after set_mode');
+    const after = () => updates.slice(mark).filter((u) => u.sessionId === sessionId && u.update.sessionUpdate === 'config_option_update');
+    await until(() => after().some((u) => u.update.configOptions[0].currentValue === 'ask'), 'config_option_update after set_mode');
     const bad = await agent.request('session/set_config_option', { sessionId, configId: 'mode', value: 'yolo' }).catch((e) => e);
     expect(bad.code).to.equal(-32602);
 
@@ -140,6 +142,9 @@ async function lifecycle(open: () => Stream, fake: FakeProvider, workspace: stri
     const replayed = updates.filter((u) => u._meta?.replay && u.sessionId === sessionId && u.update.sessionUpdate === 'agent_message_chunk');
     const liveIds = new Set(chunks.map((u) => u.update.messageId));
     expect(replayed.some((u) => liveIds.has(u.update.messageId)), 'replay keeps the live messageId').to.equal(true);
+    const replayedCall = updates.find((u) => u._meta?.replay && u.update.toolCallId === 'call_sh').update;
+    expect(replayedCall).to.deep.include({ kind: 'execute', title: 'echo hi', status: 'completed' });
+    expect(replayedCall.rawInput).to.deep.equal({ command: 'echo   hi', cwd: realpathSync(workspace) });
 
     // ACP delete: gone from the list.
     await agent.request('session/delete', { sessionId: other.sessionId });

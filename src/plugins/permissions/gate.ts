@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { SessionService } from '../sessions/contract.js';
 import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/contract.js';
-import { acpCallFields } from '../tools/acp-fields.js';
+import { describeCall } from '../tools/acp-fields.js';
 import { relativeSubject } from '../tools/confine.js';
 import type { GrantStore } from './grant-store.js';
 import { PATH_KINDS, decide, grantSubject, type CallFacts } from './policy.js';
@@ -107,16 +107,7 @@ export function factsOf(call: ToolCallRequest): CallFacts {
 }
 
 function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
-  let title = call.tool.title ?? call.tool.name;
-  const parsed = call.tool.parameters.safeParse(call.args);
-  if (parsed.success && call.tool.describe) {
-    try {
-      title = call.tool.describe(parsed.data);
-    } catch {
-      // keep the tool's title
-    }
-  }
-  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', ...acpCallFields(call.tool.kind, call.args, call.workspace) };
+  return { toolCallId: call.toolCallId, ...describeCall(call.tool, call.tool.name, call.args, call.workspace), status: 'pending' };
 }
 
 function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
+import { notifyClient } from '../../host/client-calls.js';
 import { RpcError } from '../../host/errors.js';
 import type { ProfileService } from '../profiles/contract.js';
 import { REASONING_EFFORTS, type ReasoningEffort } from '../providers/contract.js';
 import type { SessionManager } from './manager.js';
-import { SESSION_MODES, type ConfigOption } from './schemas.js';
+import { SESSION_MODES, SessionUpdate, type ConfigOption } from './schemas.js';
 import type { Session } from './session.js';
 
 type Option = z.infer<typeof ConfigOption>;
@@ -38,7 +39,7 @@ export class SessionConfig {
 
   /**
    * Asks the session's provider for its models (once per profile per 10 minutes, in the
-   * background); when the list arrives, the profile's sessions with clients get config_option_update.
+   * background); when what it offers changes, the clients of the profile's sessions get config_option_update.
    */
   private refreshModels(profile: string): void {
     const cached = this.listed.get(profile);
@@ -48,12 +49,18 @@ export class SessionConfig {
       .catch(() => [] as string[])
       .then((models) => {
         this.listing.delete(profile);
-        const before = JSON.stringify(this.listed.get(profile)?.models ?? []);
+        // Only a change in what is offered (models besides the profile's own) is announced.
+        const own = this.ownModel(profile);
+        const offered = (list: readonly string[]) => JSON.stringify(list.filter((m) => m !== own));
+        const before = offered(this.listed.get(profile)?.models ?? []);
         const list = [...new Set(models)].slice(0, MAX_LISTED_MODELS);
         this.listed.set(profile, { at: Date.now(), models: list });
-        if (JSON.stringify(list) === before) return;
+        if (offered(list) === before) return;
+        // What the provider offers is not a change of the session: told to its clients, not a session event (no seq, not logged).
         for (const s of this.manager.sessionsList()) {
-          if (s.meta.profile === profile && this.manager.clients(s.id).length > 0) this.announce(s);
+          if (s.meta.profile !== profile) continue;
+          const update = { sessionUpdate: 'config_option_update', configOptions: this.options(s) };
+          for (const c of this.manager.clients(s.id)) notifyClient(c, SessionUpdate, { sessionId: s.id, update });
         }
       });
   }

@@ -101,7 +101,7 @@ export const sessionsPlugin: Plugin = {
         await (instance as Partial<Disposable>).dispose?.();
       }
     });
-    registerLifecycle(ctx, { manager, config, profileOf, pageSize: positive(env.SWITCHBOARD_SESSION_PAGE_SIZE, 100) });
+    registerLifecycle(ctx, { manager, config, profileOf, tools, pageSize: positive(env.SWITCHBOARD_SESSION_PAGE_SIZE, 100) });
 
     ctx.handle(SessionGet, ({ sessionId }) => viewOf(manager.require(sessionId)));
 

@@ -3,6 +3,8 @@ import { notifyClient } from '../../host/client-calls.js';
 import { RpcError } from '../../host/errors.js';
 import type { PluginContext } from '../../host/plugin.js';
 import { partitionAcpServers, redactAcpServers } from '../mcp/acp-servers.js';
+import { describeCall } from '../tools/acp-fields.js';
+import type { ToolRegistry } from '../tools/contract.js';
 import { AVAILABLE_COMMANDS } from './commands.js';
 import type { SessionConfig } from './config-options.js';
 import type { SessionManager } from './manager.js';
@@ -27,6 +29,7 @@ export interface LifecycleDeps {
   profileOf(name: string | undefined): string;
   /** Sessions per `session/list` page. */
   pageSize: number;
+  tools: ToolRegistry;
 }
 
 export const modesOf = (s: Session) => ({ currentModeId: s.meta.mode, availableModes: SESSION_MODES.map((m) => ({ ...m })) });
@@ -122,7 +125,8 @@ export function registerLifecycle(ctx: PluginContext, deps: LifecycleDeps): void
 
   ctx.handle(SessionLoad, (p, call) => {
     const s = manager.require(p.sessionId);
-    for (const update of historyUpdates(s.id, s.messages)) {
+    const describe = (name: string, args: unknown) => describeCall(deps.tools.get(name, s.id), name, args, s.meta.workspace);
+    for (const update of historyUpdates(s.id, s.messages, describe)) {
       notifyClient(call.client, SessionUpdate, { sessionId: s.id, update, _meta: { replay: true } });
     }
     return reattach(s, p, call.client);

@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../providers/contract.js';
+import { capUpdateContent } from './tool-call.js';
 
 /** An ACP SessionUpdate: its kind, and the fields of that kind. */
 export type AcpUpdate = { sessionUpdate: string } & Record<string, unknown>;
@@ -15,7 +16,10 @@ export function messageIdOf(sessionId: string, m: ChatMessage, index: number): s
  * The history as the ACP session/update notifications `session/load` replays: user and agent
  * chunks (with their messageId), thoughts, and each tool call with its final state.
  */
-export function historyUpdates(sessionId: string, messages: readonly ChatMessage[]): AcpUpdate[] {
+/** How a replayed tool call is shown: what its tool says of these arguments (title, kind, rawInput, locations). */
+export type CallDescriber = (name: string, args: unknown) => { title: string; kind: string; rawInput: unknown; locations?: { path: string }[] } | undefined;
+
+export function historyUpdates(sessionId: string, messages: readonly ChatMessage[], describe?: CallDescriber): AcpUpdate[] {
   const out: AcpUpdate[] = [];
   const results = new Map<string, { content: string; isError?: boolean }>();
   for (const m of messages) if (m.role === 'tool') results.set(m.toolCallId, m);
@@ -35,14 +39,14 @@ export function historyUpdates(sessionId: string, messages: readonly ChatMessage
         } catch {
           /* keep the text */
         }
+        // Shown as it was live (when its tool is still there), its output capped like a live update.
+        const shown = describe?.(call.name, rawInput) ?? { title: call.name, kind: 'other', rawInput };
         out.push({
           sessionUpdate: 'tool_call',
           toolCallId: call.id,
-          title: call.name,
-          kind: 'other',
+          ...shown,
           status: !result ? 'failed' : result.isError ? 'failed' : 'completed',
-          rawInput,
-          ...(result ? { content: [{ type: 'content', content: { type: 'text', text: result.content } }] } : {}),
+          ...(result ? { content: capUpdateContent([{ type: 'content', content: { type: 'text', text: result.content } }]) } : {}),
         });
       }
     }

@@ -11,7 +11,7 @@ import {
   type ToolRegistry,
   type ToolResult,
 } from '../tools/contract.js';
-import { acpCallFields } from '../tools/acp-fields.js';
+import { describeCall } from '../tools/acp-fields.js';
 import type { SessionManager } from './manager.js';
 import type { Session } from './session.js';
 
@@ -77,15 +77,7 @@ export async function runToolCall(
   const { manager } = deps;
   const tool: ToolDefinition | undefined = deps.tools.get(call.name, s.id);
   const parsed = parseArgs(call.arguments);
-  const { rawInput, locations } = parsed.ok ? acpCallFields(tool?.kind ?? 'other', parsed.value, s.meta.workspace) : { rawInput: call.arguments, locations: undefined };
-  let title = tool?.title ?? call.name;
-  if (tool?.describe && parsed.ok) {
-    try {
-      title = tool.describe(parsed.value);
-    } catch {
-      /* a title is only cosmetic */
-    }
-  }
+  const shown = parsed.ok ? describeCall(tool, call.name, parsed.value, s.meta.workspace) : { title: tool?.title ?? call.name, kind: tool?.kind ?? 'other', rawInput: call.arguments };
   const update = (fields: Record<string, unknown>) => {
     const content = fields.content as ToolCallContent[] | undefined;
     manager.publish(s.id, {
@@ -95,7 +87,7 @@ export async function runToolCall(
   };
   manager.publish(s.id, {
     type: 'update',
-    update: { sessionUpdate: 'tool_call', toolCallId: call.id, title, kind: tool?.kind ?? 'other', status: 'pending', rawInput, ...(locations ? { locations } : {}) },
+    update: { sessionUpdate: 'tool_call', toolCallId: call.id, ...shown, status: 'pending' },
   });
   const fail = (text: string, cancelled = false): ToolOutcome => {
     update({ status: 'failed', content: textContent(text) });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ToolDefinition } from './contract.js';
 
 /** File tools name a path: editors follow along from the first tool_call. */
 const PATH_TOOL_KINDS = new Set(['read', 'edit', 'delete', 'move']);
@@ -17,4 +18,22 @@ export function acpCallFields(kind: string, args: unknown, workspace: string): {
     return { rawInput: args, locations: [{ path: path.resolve(workspace, a.path) }] };
   }
   return { rawInput: args };
+}
+
+/**
+ * How a tool call is shown, live, in its permission request and on replay: its tool's title for
+ * these arguments (`describe`, when they are valid), its kind, and the fields above.
+ */
+export function describeCall(tool: ToolDefinition | undefined, name: string, args: unknown, workspace: string) {
+  let title = tool?.title ?? name;
+  const parsed = tool?.describe ? tool.parameters.safeParse(args) : undefined;
+  if (tool?.describe && parsed?.success) {
+    try {
+      title = tool.describe(parsed.data);
+    } catch {
+      // a title is only cosmetic
+    }
+  }
+  const kind = tool?.kind ?? 'other';
+  return { title, kind, ...acpCallFields(kind, args, workspace) };
 }
