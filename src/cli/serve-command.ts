@@ -72,6 +72,7 @@ export function registerServeCommand(cli: CAC): void {
         maxMessageBytes: app.config.maxMessageBytes,
         // A client that stops reading is dropped at the same bound on every transport.
         maxAcpBufferedBytes: maxWsBufferedBytes,
+        acpIdleMs: positiveInt('SWITCHBOARD_ACP_IDLE_MS', process.env.SWITCHBOARD_ACP_IDLE_MS, 5 * 60_000),
         upgrades: [ws, acpWs],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),

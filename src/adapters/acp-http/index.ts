@@ -120,11 +120,11 @@ export class AcpHttpAdapter {
   }
 
   private get(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>, fail: (status: number, message: string, code?: number) => void): void {
+    const c = this.connectionOf(req, fail);
+    if (!c) return;
     if (!(req.headers.accept ?? '').toLowerCase().includes('text/event-stream')) {
       return fail(406, 'GET /acp opens an event stream: send Accept: text/event-stream (or upgrade to a WebSocket)');
     }
-    const c = this.connectionOf(req, fail);
-    if (!c) return;
     const sessionId = header(req, ACP_SESSION_HEADER);
     if (sessionId && sessionId.length > 200) return fail(400, `${ACP_SESSION_HEADER} is too long`);
     const attached = c.attach(res, sessionId, cors);

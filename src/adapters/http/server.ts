@@ -32,6 +32,8 @@ export interface HttpServerOptions {
   maxMessageBytes?: number;
   /** Unread output of one /acp HTTP connection before it is closed (default 8 MiB). */
   maxAcpBufferedBytes?: number;
+  /** An /acp HTTP connection with no reader and no request for this long is closed (default 5 min). */
+  acpIdleMs?: number;
   /** Protocols served by upgrading a connection (the WebSocket adapter's `/ws`), after the same checks. */
   upgrades?: readonly UpgradeHandler[];
   heartbeatMs?: number;
@@ -61,7 +63,7 @@ export class HttpServer {
     this.guard = new RequestGuard({ token: opts.token, bindHost: opts.bindHost, allowOrigins: opts.allowOrigins ?? [] });
     this.routes = compileRoutes(host.methods());
     this.upgrades = opts.upgrades ?? [];
-    this.acpHttp = new AcpHttpAdapter({ host, logger: opts.logger.child({ transport: 'acp-http' }), maxBodyBytes: opts.maxMessageBytes ?? opts.maxBodyBytes ?? 1024 * 1024, maxBufferedBytes: opts.maxAcpBufferedBytes, heartbeatMs: opts.heartbeatMs });
+    this.acpHttp = new AcpHttpAdapter({ host, logger: opts.logger.child({ transport: 'acp-http' }), maxBodyBytes: opts.maxMessageBytes ?? opts.maxBodyBytes ?? 1024 * 1024, maxBufferedBytes: opts.maxAcpBufferedBytes, idleMs: opts.acpIdleMs, heartbeatMs: opts.heartbeatMs });
     this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
     this.statusSection = host.status.add('http', () => ({
       url: this.url,

@@ -29,7 +29,7 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
   before(async () => {
     fake = await startFakeOpenAI();
     workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-acp-'));
-    s = await spawnServe(['--ws-max-buffered-bytes', '262144'], { SWITCHBOARD_SANDBOX: 'off' });
+    s = await spawnServe(['--ws-max-buffered-bytes', '262144'], { SWITCHBOARD_SANDBOX: 'off', SWITCHBOARD_ACP_IDLE_MS: '1500' });
     const res = await s.fetch('/profiles', {
       method: 'POST',
       body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.baseUrl, apiKey: 'sk-x', makeDefault: true }),
@@ -122,6 +122,22 @@ describe('switchboard serve (e2e): ACP over /acp', function () {
     // The log line is written asynchronously: wait for it.
     await until(() => s.cli.stderr().includes('ACP HTTP client not reading its streams: connection closed'), 'the slow-client log line');
     expect((await post(INIT)).status, 'others still connect').to.equal(200);
+  });
+
+  it('reaps a connection left with no reader and no request; one with its stream open stays', async () => {
+    const left = (await post(INIT)).headers.get('acp-connection-id')!;
+    const kept = (await post(INIT)).headers.get('acp-connection-id')!;
+    const stream = await fetch(`${s.url}/acp`, { headers: { ...auth(), 'acp-connection-id': kept, accept: 'text/event-stream' } });
+    expect(stream.status).to.equal(200);
+    let status = 202;
+    for (let i = 0; i < 400 && status === 202; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      // A GET without Accept names the connection without touching it: 406 while it lives, 404 once reaped.
+      status = (await fetch(`${s.url}/acp`, { headers: { ...auth(), 'acp-connection-id': left, accept: 'application/json' } })).status === 404 ? 404 : 202;
+    }
+    expect(status, 'the abandoned connection was reaped').to.equal(404);
+    expect((await post({ jsonrpc: '2.0', method: 'session/cancel', params: { sessionId: 'x' } }, { 'acp-connection-id': kept, 'acp-session-id': 'x' })).status).to.equal(202);
+    await stream.body!.cancel();
   });
 
   it('reconnects as the RFD says: a new connection, initialize, then session/load replays the session', async () => {
