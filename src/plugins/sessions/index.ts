@@ -64,7 +64,7 @@ export const sessionsPlugin: Plugin = {
     let gate: PermissionGate | undefined;
     ctx.onReady(() => {
       gate = ctx.optional(PermissionGateToken);
-      if (!gate) ctx.logger.warn('no permissions plugin: tool calls run without approval');
+      if (!gate) ctx.logger.error('no permissions plugin: every tool call is refused (the gate fails closed)');
     });
     // The permissions plugin publishes its prompts on its own event; they join the session's stream.
     ctx.subscriptions.add(

@@ -5,6 +5,7 @@ import type { PluginContext } from '../../host/plugin.js';
 import { partitionAcpServers, redactAcpServers } from '../mcp/acp-servers.js';
 import { describeCall } from '../tools/acp-fields.js';
 import type { ToolRegistry } from '../tools/contract.js';
+import { workspaceWarnings } from '../tools/fence.js';
 import { AVAILABLE_COMMANDS } from './commands.js';
 import type { SessionConfig } from './config-options.js';
 import type { SessionManager } from './manager.js';
@@ -119,8 +120,20 @@ export function registerLifecycle(ctx: PluginContext, deps: LifecycleDeps): void
     manager.attach(s, call.client);
     ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');
     if (skipped.length) ctx.logger.warn({ sessionId: s.id, skipped }, 'ACP mcpServers of an unsupported type skipped');
+    // Every root is a fence: one that is the whole disk or a home folder deserves a word.
+    const warnings = [
+      ...workspaceWarnings(s.meta.workspace, ctx.config.home, ctx.config.env.HOME),
+      ...(s.meta.additionalDirectories ?? []).flatMap((d) => workspaceWarnings(d, ctx.config.home, ctx.config.env.HOME).map((w) => `additionalDirectories ${d}: ${w}`)),
+    ];
+    if (warnings.length > 0) ctx.logger.warn({ sessionId: s.id, workspace: s.meta.workspace, warnings }, 'wide workspace');
     announceCommands(s, call.client);
-    return { ...viewOf(s), modes: modesOf(s), configOptions: config.options(s), ...(skipped.length ? { _meta: { warnings: skipped } } : {}) };
+    return {
+      ...viewOf(s),
+      modes: modesOf(s),
+      configOptions: config.options(s),
+      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(skipped.length ? { _meta: { warnings: skipped } } : {}),
+    };
   });
 
   ctx.handle(SessionLoad, (p, call) => {

@@ -82,7 +82,12 @@ export const SessionNew = defineMethod({
     title: z.string().max(200).optional(),
     _meta: Meta,
   }).optional(),
-  result: SessionView.extend({ modes: ModeState, configOptions: ConfigOptions, _meta: Meta }),
+  result: SessionView.extend({
+    modes: ModeState,
+    configOptions: ConfigOptions,
+    warnings: z.array(z.string()).optional().describe('what to know about the workspace: the file-system root or a home folder is a very wide fence'),
+    _meta: Meta,
+  }),
   rest: { verb: 'POST', path: '/sessions', status: 201 },
 });
 

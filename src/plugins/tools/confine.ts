@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 
@@ -6,8 +6,13 @@ import { ErrorCodes, RpcError } from '../../host/errors.js';
 export interface ConfinedPath {
   /** Absolute real path (symlinks resolved; for a file not yet created, its real parent + name). */
   abs: string;
-  /** Relative to the workspace, `/`-separated; `.` for the workspace itself. */
+  /** Relative to the workspace, `/`-separated; `.` for the workspace itself (absolute in an additional root). */
   rel: string;
+}
+
+/** A confined path and the real path of the root that holds it: the workspace or an additional root. */
+export interface RootedPath extends ConfinedPath {
+  root: string;
 }
 
 const MAX_LINK_DEPTH = 40;
@@ -19,18 +24,24 @@ const MAX_LINK_DEPTH = 40;
  * whether the operation then runs here or on the ACP client.
  */
 export async function confine(workspace: string, input: string, additionalRoots: readonly string[] = []): Promise<ConfinedPath> {
+  const { abs, rel } = await confineRooted(workspace, input, additionalRoots);
+  return { abs, rel };
+}
+
+/** `confine`, also saying which root the path was confined to (the fence checks descriptors against it). */
+export async function confineRooted(workspace: string, input: string, additionalRoots: readonly string[] = []): Promise<RootedPath> {
   // An absolute path inside an additional root (ACP additionalDirectories) is fenced by that root.
   if (typeof input === 'string' && path.isAbsolute(input)) {
     const other = additionalRoots.find((r) => isInside(r, path.resolve(input)));
     if (other) {
       const inRoot = await confineTo(other, input);
-      return { abs: inRoot.abs, rel: inRoot.abs };
+      return { ...inRoot, rel: inRoot.abs };
     }
   }
   return confineTo(workspace, input);
 }
 
-async function confineTo(workspace: string, input: string): Promise<ConfinedPath> {
+async function confineTo(workspace: string, input: string): Promise<RootedPath> {
   if (typeof input !== 'string' || input.length === 0) throw RpcError.invalidParams('a path is required');
   if (input.includes('\0')) throw RpcError.invalidParams('the path contains a NUL character');
   const root = await fs.realpath(workspace).catch(() => {
@@ -44,13 +55,7 @@ async function confineTo(workspace: string, input: string): Promise<ConfinedPath
   const real = await realpathLoose(isInside(root, lexical) ? lexical : path.resolve(workspace, input), 0);
   if (!isInside(root, real)) throw outside(input, workspace, `it resolves through a symlink to ${real}`);
   const rel = path.relative(root, real).split(path.sep).join('/');
-  return { abs: real, rel: rel === '' ? '.' : rel };
-}
-
-/** The root a confined path lies in: an additional root that holds it, else the workspace. */
-export async function rootOf(workspace: string, additionalRoots: readonly string[] = [], abs: string): Promise<ConfinedPath> {
-  const other = additionalRoots.find((r) => isInside(r, abs));
-  return confineTo(other ?? workspace, '.');
+  return { abs: real, rel: rel === '' ? '.' : rel, root };
 }
 
 /** Whether `p` (absolute, normalized) is `root` or below it. */
@@ -65,6 +70,41 @@ export function relativeSubject(workspace: string, input: string): { rel: string
   const inside = isInside(workspace, abs);
   const rel = inside ? path.relative(workspace, abs).split(path.sep).join('/') || '.' : abs;
   return { rel, inside };
+}
+
+/**
+ * Where a path really leads (symlinks resolved, for paths that may not exist yet), relative to
+ * the workspace when it stays inside, absolute otherwise. Synchronous: the permission gate
+ * decides in one step. Undefined when it cannot be resolved (a loop).
+ */
+export function realSubject(workspace: string, input: string): { rel: string; inside: boolean } | undefined {
+  try {
+    const root = realpathSync(workspace);
+    const real = realpathLooseSync(path.resolve(root, input), 0);
+    const inside = isInside(root, real);
+    return { rel: inside ? path.relative(root, real).split(path.sep).join('/') || '.' : real, inside };
+  } catch {
+    return undefined;
+  }
+}
+
+function realpathLooseSync(p: string, depth: number): string {
+  if (depth > MAX_LINK_DEPTH) throw new Error('too many levels of symbolic links');
+  try {
+    return realpathSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isSymbolicLink()) return realpathLooseSync(path.resolve(path.dirname(p), readlinkSync(p)), depth + 1);
+  const parent = path.dirname(p);
+  if (parent === p) return p;
+  return path.join(realpathLooseSync(parent, depth), path.basename(p));
 }
 
 /**
