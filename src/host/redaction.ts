@@ -31,7 +31,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(
 // Free text: `key=value`, `key: value`, `"key":"value"` for secret-looking names (the value may
 // carry an auth scheme), bare bearer/basic credentials, and provider key shapes (`sk-…`).
 const KEY_VALUE =
-  /\b(api[_-]?key|x-api-key|(?:access|auth|refresh|bearer)?[_-]?token|authorization|password|passwd|secret|client[_-]?secret|x-ghost-key)(["']?\s*[:=]\s*["']?)((?:Bearer|Basic)\s+[^\s"'&,;[][^\s"'&,;]*|[^\s"'&,;[][^\s"'&,;]{2,})/gi;
+  /\b(api[_-]?key|x-api-key|(?:access|auth|refresh|bearer)?[_-]?token|authorization|password|passwd|secret|client[_-]?secret|x-ghost-key)(["']?\s*[:=]\s*["']?)((?:Bearer|Basic)\s+[^\s"'&,;[\\][^\s"'&,;\\]*|[^\s"'&,;[\\][^\s"'&,;\\]{2,})/gi;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const KEY_SHAPES = /\b(?:sk-ant|sk|key)-[A-Za-z0-9_-]{8,}/g;
 /** One cheap test first: most lines mention none of these and skip the three replaces. */

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientPeer } from '../../host/client.js';
+import type { Disposable } from '../../host/disposable.js';
+import { LineQueue } from './line-queue.js';
+import { matches, type LineFilter, type LogFeed } from './log-feed.js';
+import { LogDroppedEvent, LogLineEvent, type LogLine } from './schemas.js';
+
+interface Subscription {
+  id: string;
+  peer: ClientPeer;
+  filter: LineFilter;
+  queue: LineQueue<LogLine>;
+  release: Disposable[];
+}
+
+export interface SubscriptionLimits {
+  /** Lines held for a client that is not reading, unless it asks for another bound. */
+  maxQueue: number;
+  /** Bytes the transport may hold for the client before its queue holds back. */
+  highWater: number;
+}
+
+/**
+ * The live subscriptions of every connection: each has its filter and its bounded queue, and
+ * ends with `logs/unsubscribe` or when its connection closes. Only the connection that made a
+ * subscription can end it.
+ */
+export class LogSubscriptions implements Disposable {
+  private readonly byId = new Map<string, Subscription>();
+  private droppedTotal = 0;
+
+  constructor(
+    private readonly feed: LogFeed,
+    private readonly limits: SubscriptionLimits,
+  ) {}
+
+  add(peer: ClientPeer, filter: LineFilter, maxQueue?: number): string {
+    const id = randomUUID();
+    const queue = new LineQueue<LogLine>({
+      max: maxQueue ?? this.limits.maxQueue,
+      flow: peer.flow,
+      highWater: this.limits.highWater,
+      held: true,
+      send: (line) => peer.notify(LogLineEvent.name, { subscriptionId: id, ...line }),
+      dropped: (count) => {
+        this.droppedTotal += count;
+        peer.notify(LogDroppedEvent.name, { subscriptionId: id, count });
+      },
+    });
+    const sub: Subscription = { id, peer, filter, queue, release: [] };
+    sub.release.push(this.feed.listen((line) => matches(filter, line) && queue.push(line)));
+    const onClose = () => this.remove(peer, id);
+    peer.closed.addEventListener('abort', onClose, { once: true });
+    sub.release.push({ dispose: () => peer.closed.removeEventListener('abort', onClose) });
+    this.byId.set(id, sub);
+    // The subscribe answer goes out first: lines wait for the next turn of the loop.
+    const timer = setImmediate(() => queue.release());
+    sub.release.push({ dispose: () => clearImmediate(timer) });
+    if (peer.closed.aborted) this.remove(peer, id);
+    return id;
+  }
+
+  /** Ends a subscription of this peer; false if it has none by that id. */
+  remove(peer: ClientPeer, id: string): boolean {
+    const sub = this.byId.get(id);
+    if (!sub || sub.peer.id !== peer.id) return false;
+    this.byId.delete(id);
+    for (const r of sub.release.reverse()) void r.dispose();
+    sub.queue.dispose();
+    return true;
+  }
+
+  stats(): { subscriptions: number; queued: number; peakQueued: number; sent: number; dropped: number } {
+    let queued = 0;
+    let peakQueued = 0;
+    let sent = 0;
+    for (const s of this.byId.values()) {
+      queued += s.queue.queued;
+      peakQueued = Math.max(peakQueued, s.queue.stats.peakQueued);
+      sent += s.queue.stats.sent;
+    }
+    return { subscriptions: this.byId.size, queued, peakQueued, sent, dropped: this.droppedTotal };
+  }
+
+  dispose(): void {
+    for (const sub of [...this.byId.values()]) this.remove(sub.peer, sub.id);
+  }
+}
