@@ -27,7 +27,8 @@ export interface SubscriptionLimits {
  */
 export class LogSubscriptions implements Disposable {
   private readonly byId = new Map<string, Subscription>();
-  private droppedTotal = 0;
+  /** Dropped by subscriptions that have ended (live ones count in their queue's stats). */
+  private droppedEnded = 0;
 
   constructor(
     private readonly feed: LogFeed,
@@ -42,10 +43,7 @@ export class LogSubscriptions implements Disposable {
       highWater: this.limits.highWater,
       held: true,
       send: (line) => peer.notify(LogLineEvent.name, { subscriptionId: id, ...line }),
-      dropped: (count) => {
-        this.droppedTotal += count;
-        peer.notify(LogDroppedEvent.name, { subscriptionId: id, count });
-      },
+      dropped: (count) => peer.notify(LogDroppedEvent.name, { subscriptionId: id, count }),
     });
     const sub: Subscription = { id, peer, filter, queue, release: [] };
     sub.release.push(this.feed.listen((line) => matches(filter, line) && queue.push(line)));
@@ -66,6 +64,7 @@ export class LogSubscriptions implements Disposable {
     if (!sub || sub.peer.id !== peer.id) return false;
     this.byId.delete(id);
     for (const r of sub.release.reverse()) void r.dispose();
+    this.droppedEnded += sub.queue.stats.dropped;
     sub.queue.dispose();
     return true;
   }
@@ -74,12 +73,14 @@ export class LogSubscriptions implements Disposable {
     let queued = 0;
     let peakQueued = 0;
     let sent = 0;
+    let dropped = this.droppedEnded;
     for (const s of this.byId.values()) {
       queued += s.queue.queued;
       peakQueued = Math.max(peakQueued, s.queue.stats.peakQueued);
       sent += s.queue.stats.sent;
+      dropped += s.queue.stats.dropped;
     }
-    return { subscriptions: this.byId.size, queued, peakQueued, sent, dropped: this.droppedTotal };
+    return { subscriptions: this.byId.size, queued, peakQueued, sent, dropped };
   }
 
   dispose(): void {
