@@ -36,6 +36,17 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const KEY_SHAPES = /\b(?:sk-ant|sk|key)-[A-Za-z0-9_-]{8,}/g;
 /** One cheap test first: most lines mention none of these and skip the three replaces. */
 const MAYBE_SECRET = /key|token|secret|passw|authoriz|bearer|basic|sk-/i;
+/** The same, plus the secret keys that are not secret-looking words (`headers`, `env`). */
+const MAYBE_SECRET_OR_KEY = /key|token|secret|passw|authoriz|bearer|basic|sk-|"(?:headers|env)"/i;
+
+/**
+ * False when no rule here could change the text (one scan): the common line leaves as it came.
+ * True means "look closer" (redactText, and the key walk for JSON), not that a secret is there.
+ */
+export function mayHoldSecrets(text: string, literals: readonly string[] = []): boolean {
+  for (const lit of literals) if (lit.length >= 8 && text.includes(lit)) return true;
+  return MAYBE_SECRET_OR_KEY.test(text);
+}
 
 /** Redacts secrets in free text; `literals` are exact secret values the daemon knows (its token). */
 export function redactText(text: string, literals: readonly string[] = []): string {

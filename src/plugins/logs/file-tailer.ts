@@ -10,7 +10,7 @@ export type TailState = 'waiting' | 'tailing' | 'vanished' | 'error';
 
 export interface TailerOptions {
   file: string;
-  maxLineBytes: number;
+  maxLine: number;
   /** Lines read back from the end of a file that exists at start. */
   initialLines: number;
   watchers: DirWatchers;
@@ -65,7 +65,7 @@ export class FileTailer implements Disposable {
   private disposed = false;
 
   constructor(private readonly opts: TailerOptions) {
-    this.splitter = new LineSplitter(opts.maxLineBytes);
+    this.splitter = new LineSplitter(opts.maxLine);
     this.dir = path.dirname(opts.file);
     this.name = path.basename(opts.file);
   }

@@ -28,7 +28,7 @@ export const logsPlugin: Plugin = {
     const feed = new LogFeed({
       sources: logSources(ctx.config, ctx.logger),
       logger: ctx.logger,
-      maxLineBytes: positive(env.SWITCHBOARD_LOGS_MAX_LINE_BYTES, 64 * 1024),
+      maxLine: positive(env.SWITCHBOARD_LOGS_MAX_LINE, 64 * 1024),
       keepLines: positive(env.SWITCHBOARD_LOGS_KEEP_LINES, 1000),
       replayLines: positive(env.SWITCHBOARD_LOGS_REPLAY_LINES, 10_000),
       pollMs: positive(env.SWITCHBOARD_LOGS_POLL_MS, 1000),

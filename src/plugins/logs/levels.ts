@@ -3,8 +3,12 @@ export const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fat
 export type LevelName = keyof typeof LEVELS;
 export const LEVEL_NAMES = Object.keys(LEVELS) as LevelName[];
 
+const BY_NUMBER: Record<number, LevelName> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
 /** The name of a level number: the highest named level at or below it (pino's custom levels fall in between). */
 export function levelName(n: number): LevelName {
+  const exact = BY_NUMBER[n];
+  if (exact) return exact;
   let out: LevelName = 'trace';
   for (const name of LEVEL_NAMES) if (n >= LEVELS[name]) out = name;
   return out;

@@ -1,4 +1,4 @@
-import { mayHoldSecretKeys, redactObject, redactText } from '../../host/redaction.js';
+import { mayHoldSecretKeys, mayHoldSecrets, redactObject, redactText } from '../../host/redaction.js';
 import { levelFromField, levelFromText, levelName, LEVELS } from './levels.js';
 import type { LogLine } from './schemas.js';
 
@@ -16,7 +16,7 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 function sanitize(text: string): string {
-  let out = text.endsWith('\r') ? text.slice(0, -1) : text;
+  let out = text;
   if (out.includes('\u001b')) out = out.replace(ANSI, '');
   CONTROL.lastIndex = 0;
   return CONTROL.test(out) ? out.replace(CONTROL, '\uFFFD') : out;
@@ -31,6 +31,33 @@ function timeOf(value: unknown, fallback: number): number {
   return fallback;
 }
 
+const PINO_HEAD = /^\{"level":(\d{1,3}),"time":(\d{10,16}),/;
+const MSG_KEY = ',"msg":"';
+
+/**
+ * pino writes every line the same way: `{"level":N,"time":T,` first, `"msg":"…"}` last, and
+ * JSON escaping means `,"msg":"` cannot occur inside a string. Reading those three fields
+ * straight from the text costs a fraction of a full JSON.parse, which only lines that may hold
+ * a secret key (and other JSON shapes) need.
+ */
+function pinoFields(text: string): { level: number; time: number; msg: string } | undefined {
+  const head = PINO_HEAD.exec(text);
+  if (!head || !text.endsWith('"}')) return undefined;
+  const at = text.lastIndexOf(MSG_KEY);
+  if (at < head[0].length - 1) return undefined;
+  const level = Number(head[1]);
+  const time = Number(head[2]);
+  const inner = text.slice(at + MSG_KEY.length, -2);
+  // No escapes and no quote inside: the text is the message as it stands.
+  if (!inner.includes('\\') && !inner.includes('"')) return { level, time, msg: inner };
+  try {
+    const msg: unknown = JSON.parse(`"${inner}"`);
+    return typeof msg === 'string' ? { level, time, msg } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function jsonObject(text: string): Record<string, unknown> | undefined {
   if (text.charCodeAt(0) !== 0x7b /* { */) return undefined;
   try {
@@ -42,17 +69,30 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Parses one line, once: sanitises it, redacts secrets with the daemon's rules (text rules,
- * then secret keys at any depth of a JSON line), and takes level, time and message from a
- * pino-style JSON line or reads the level from a plain line's words.
+ * Parses one line, once: takes level, time and message from a pino-style JSON line or reads the
+ * level from a plain line's words, and redacts secrets with the daemon's rules (text rules,
+ * then secret keys at any depth of a JSON line). A line that parses as JSON holds no raw
+ * control characters, so only plain lines need sanitising.
  */
 export function parseLine(raw: RawLine, file: string, seq: number, now: number, literals: readonly string[]): LogLine {
-  let text = redactText(sanitize(raw.text), literals);
-  let obj = raw.clipped ? undefined : jsonObject(text);
-  if (obj && mayHoldSecretKeys(text)) {
-    obj = redactObject(obj) as Record<string, unknown>;
-    text = JSON.stringify(obj);
+  let text = raw.text.endsWith('\r') ? raw.text.slice(0, -1) : raw.text;
+  const fast = raw.clipped ? undefined : pinoFields(text);
+  if (fast && !mayHoldSecrets(text, literals)) {
+    return { seq, file, time: fast.time, level: fast.level, levelName: levelName(fast.level), msg: fast.msg, text, isError: fast.level >= LEVELS.error, json: true };
   }
+  let obj = raw.clipped ? undefined : jsonObject(text);
+  if (obj) {
+    const redacted = redactText(text, literals);
+    if (redacted !== text) {
+      text = redacted;
+      obj = jsonObject(text);
+    }
+    if (obj && mayHoldSecretKeys(text)) {
+      obj = redactObject(obj) as Record<string, unknown>;
+      text = JSON.stringify(obj);
+    }
+  }
+  if (!obj) text = redactText(sanitize(text), literals);
   let level: number;
   let msg: string;
   let time = now;
@@ -65,8 +105,8 @@ export function parseLine(raw: RawLine, file: string, seq: number, now: number, 
     msg = text;
     level = levelFromText(text);
   }
-  const isError = level >= LEVELS.error || (obj !== undefined && levelFromText(msg) >= LEVELS.error);
-  const line: LogLine = { seq, file, time, level, levelName: levelName(level), msg, text, isError, json: obj !== undefined };
+  // A JSON line says its level; a plain line's words were just read for it.
+  const line: LogLine = { seq, file, time, level, levelName: levelName(level), msg, text, isError: level >= LEVELS.error, json: obj !== undefined };
   if (raw.clipped) line.clipped = true;
   return line;
 }

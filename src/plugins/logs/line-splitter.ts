@@ -1,64 +1,60 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { RawLine } from './line-parser.js';
 
-const NL = 0x0a;
-
 /**
- * Cuts bytes into lines. A line longer than `maxLineBytes` (a 10 MB line, a binary file with no
- * newline) is emitted once, cut at the limit and marked clipped, and the rest of it is skipped
- * up to its newline: memory stays bounded by the limit whatever the file holds. The caller may
- * reuse the buffers it pushes; nothing here keeps a reference to them.
+ * Cuts a byte stream into lines. Each chunk is decoded once (a character split across two reads
+ * is kept for the next) and lines are sliced out of the text, which is what a bare read loop
+ * costs. A line longer than `maxLine` characters (a 10 MB line, a binary file with no newline)
+ * is emitted once, cut at the limit and marked clipped, and the rest of it is skipped up to its
+ * newline: memory stays bounded by the limit whatever the file holds. The caller may reuse the
+ * buffers it pushes.
  */
 export class LineSplitter {
-  private carry: Buffer[] = [];
-  private carryBytes = 0;
+  private decoder = new StringDecoder('utf8');
+  private carry = '';
   private skipping = false;
 
-  constructor(private readonly maxLineBytes: number) {}
-
-  /** Bytes of an unfinished line held until its newline arrives. */
-  get pendingBytes(): number {
-    return this.carryBytes;
-  }
+  constructor(private readonly maxLine: number) {}
 
   push(chunk: Buffer, out: RawLine[]): void {
+    const text = this.decoder.write(chunk);
     let start = 0;
-    for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       if (this.skipping) this.skipping = false;
-      else this.emit(chunk.subarray(start, nl), out);
+      else this.emit(text.slice(start, nl), out);
       start = nl + 1;
     }
-    if (start >= chunk.length || this.skipping) return;
-    const rest = chunk.subarray(start);
-    if (this.carryBytes + rest.length > this.maxLineBytes) {
+    if (start >= text.length || this.skipping) return;
+    const rest = start === 0 ? text : text.slice(start);
+    if (this.carry.length + rest.length > this.maxLine) {
       this.emit(rest, out);
       this.skipping = true;
       return;
     }
-    this.carry.push(Buffer.from(rest));
-    this.carryBytes += rest.length;
+    this.carry += rest;
   }
 
   /** The unfinished line, as a line of its own (the file was rotated away or is gone). */
   flush(out: RawLine[]): void {
-    if (this.carryBytes > 0) this.emit(Buffer.alloc(0), out);
+    const tail = this.decoder.end();
+    if (this.carry.length > 0 || tail.length > 0) this.emit(tail, out);
     this.reset();
   }
 
   /** Forgets any unfinished line (the file was truncated: its start is gone). */
   reset(): void {
-    this.carry = [];
-    this.carryBytes = 0;
+    this.decoder = new StringDecoder('utf8');
+    this.carry = '';
     this.skipping = false;
   }
 
-  private emit(piece: Buffer, out: RawLine[]): void {
-    let bytes = piece;
-    if (this.carryBytes > 0) {
-      bytes = Buffer.concat([...this.carry, piece]);
-      this.carry = [];
-      this.carryBytes = 0;
+  private emit(piece: string, out: RawLine[]): void {
+    let line = piece;
+    if (this.carry.length > 0) {
+      line = this.carry + piece;
+      this.carry = '';
     }
-    const clipped = bytes.length > this.maxLineBytes;
-    out.push({ text: (clipped ? bytes.subarray(0, this.maxLineBytes) : bytes).toString('utf8'), clipped });
+    const clipped = line.length > this.maxLine;
+    out.push({ text: clipped ? line.slice(0, this.maxLine) : line, clipped });
   }
 }

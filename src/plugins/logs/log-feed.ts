@@ -18,8 +18,8 @@ export interface LogSource {
 export interface LogFeedOptions {
   sources: readonly LogSource[];
   logger: Logger;
-  /** Longer lines are clipped to this many bytes. */
-  maxLineBytes: number;
+  /** Longer lines are clipped to this many characters. */
+  maxLine: number;
   /** Recent lines kept per file (`logs/tail`; read back from each file's end at start). */
   keepLines: number;
   /** Recent lines kept across files, by seq: how far back a stream can resume. */
@@ -68,7 +68,7 @@ export class LogFeed implements Disposable {
     for (const source of opts.sources) {
       const tailer = new FileTailer({
         file: source.path,
-        maxLineBytes: opts.maxLineBytes,
+        maxLine: opts.maxLine,
         initialLines: opts.keepLines,
         watchers: this.watchers,
         onLines: (lines, initial) => this.accept(source, lines, initial),

@@ -20,7 +20,7 @@ export class FeedUnderTest {
     this.feed = new LogFeed({
       sources,
       logger: pino({ level: 'silent' }),
-      maxLineBytes: 64 * 1024,
+      maxLine: 64 * 1024,
       keepLines: 100,
       replayLines: 1000,
       pollMs: 200,

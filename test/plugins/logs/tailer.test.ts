@@ -122,7 +122,7 @@ describe('logs: tailing files (rotation, truncation, late files, huge files)', f
   it('clips a 10 MB line and the lines of a binary file, and goes on', async () => {
     const file = path.join(tmp.dir, 'bin.log');
     writeFileSync(file, '');
-    t = new FeedUnderTest([source('bin.log')], { maxLineBytes: 4096 });
+    t = new FeedUnderTest([source('bin.log')], { maxLine: 4096 });
     await t.feed.start();
     appendFileSync(file, 'x'.repeat(10 * 1024 * 1024) + '\nafter the long line\n');
     await t.until(() => t!.texts().includes('after the long line'));
