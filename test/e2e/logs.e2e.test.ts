@@ -75,10 +75,16 @@ describe('logs (e2e over the real binary)', function () {
       const body = (await res.json()) as { lines: { json: boolean; file: string; msg: string }[] };
       expect(body.lines).to.have.length(5);
       expect(body.lines.every((l) => l.json && l.file === 'switchboard')).to.equal(true);
-      const files = (await (await wsClient(s)).call('logs/files')).result.files;
-      const ownStatus = files.find((f: { name: string }) => f.name === 'switchboard');
+      // The tailer follows the rename (its check runs on the watch event, or the 1 s poll).
+      const c = await wsClient(s);
+      let ownStatus: { rotations: number } | undefined;
+      for (;;) {
+        ownStatus = (await c.call('logs/files')).result.files.find((f: { name: string }) => f.name === 'switchboard');
+        if (ownStatus!.rotations >= 1) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(ownStatus).to.include({ own: true, state: 'tailing', path: own });
-      expect(ownStatus.rotations).to.be.at.least(1);
+      c.ws.terminate();
     });
 
     it('REST: a file outside the list is 403; the token never leaves in a line', async () => {

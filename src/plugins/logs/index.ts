@@ -1,10 +1,25 @@
+import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
+import { defineMethod } from '../../host/method.js';
 import type { Plugin } from '../../host/plugin.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
+import { z } from 'zod';
 import { compileGrep } from './grep.js';
 import { levelNumber } from './levels.js';
-import { LogFeed } from './log-feed.js';
-import { LogsEvents, LogsFiles, LogsMethods, LogsSubscribe, LogsTail, LogsUnsubscribe } from './schemas.js';
+import { LogFeed, matches, type LineFilter } from './log-feed.js';
+import {
+  LogDroppedNotification,
+  LogFeedEvent,
+  LogLine,
+  LogLineNotification,
+  LogsClientMethods,
+  LogsFiles,
+  LogsMethods,
+  LogsStreamParams,
+  LogsSubscribe,
+  LogsTail,
+  LogsUnsubscribe,
+  logStream,
+} from './schemas.js';
 import { knownSecrets, logSources } from './sources.js';
 import { LogSubscriptions } from './subscriptions.js';
 
@@ -13,65 +28,124 @@ const positive = (v: string | undefined, fallback: number) => {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
 
+type FilterParams = { files?: string[]; minLevel?: z.infer<typeof LogsStreamParams>['minLevel']; grep?: string };
+
+/** One filter for subscriptions and streams; names outside the tailed list are forbidden. */
+function filterFor(feed: LogFeed, p: FilterParams): LineFilter & { names: string[] } {
+  const names = p.files ? [...new Set(p.files.map((f) => feed.source(f).name))] : feed.files().map((f) => f.name);
+  return {
+    names,
+    files: p.files ? new Set(names) : undefined,
+    minLevel: levelNumber(p.minLevel),
+    grep: p.grep === undefined ? undefined : compileGrep(p.grep),
+  };
+}
+
 /**
  * Live logs, in-process: the daemon's own rotating log and the files named in config.json,
- * followed through rotation and truncation, each line parsed and redacted once, and streamed
- * to subscribers over any transport through bounded queues.
+ * followed through rotation and truncation, each line parsed and redacted once, streamed to
+ * subscribers over stdio and WebSocket through bounded queues, and over SSE (`GET /logs/stream`)
+ * as a declared stream with Last-Event-ID resume.
  */
-export const logsPlugin: Plugin = {
-  name: 'logs',
-  description: "in-process tail of the daemon's own log and config.json logs.files; bounded per-subscriber queues",
-  methods: LogsMethods,
-  events: LogsEvents,
-  async activate(ctx) {
-    const env = ctx.config.env;
-    const feed = new LogFeed({
-      sources: logSources(ctx.config, ctx.logger),
-      logger: ctx.logger,
-      maxLine: positive(env.SWITCHBOARD_LOGS_MAX_LINE, 64 * 1024),
-      keepLines: positive(env.SWITCHBOARD_LOGS_KEEP_LINES, 1000),
-      replayLines: positive(env.SWITCHBOARD_LOGS_REPLAY_LINES, 10_000),
-      pollMs: positive(env.SWITCHBOARD_LOGS_POLL_MS, 1000),
-      literals: knownSecrets(ctx.config.home),
-    });
-    ctx.subscriptions.add(feed);
-    await feed.start();
-    const subs = ctx.subscriptions.add(
-      new LogSubscriptions(feed, { maxQueue: positive(env.SWITCHBOARD_LOGS_QUEUE, 1000), highWater: 64 * 1024 }),
-    );
+function createLogsPlugin(): Plugin {
+  // The feed of the active plugin: the stream's `select` runs in the HTTP bridge, outside a call.
+  let feed: LogFeed | undefined;
+  const activeFeed = (): LogFeed => {
+    if (!feed) throw new RpcError(ErrorCodes.Unavailable, 'the logs plugin is not running');
+    return feed;
+  };
 
-    if (ctx.container.isRegistered(StatusRegistryToken, true)) {
-      ctx.subscriptions.add(
-        ctx.container.resolve(StatusRegistryToken).add('logs', () => ({
-          files: feed.files().map(({ name, state, size, rotations, truncations, error }) => ({ name, state, size, rotations, truncations, ...(error ? { error } : {}) })),
-          lastSeq: feed.lastSeq,
-          watchers: feed.watchers.open,
-          ...subs.stats(),
-        })),
+  const LogsStream = defineMethod({
+    name: 'logs/stream',
+    description:
+      'What GET /logs/stream (SSE, `event: line`, `id:` the seq) replays before going live: the kept lines after `after`, filtered like logs/subscribe. Gone (-32009) when `after` is no longer kept (or is from before a restart).',
+    params: LogsStreamParams,
+    result: z.object({ events: z.array(LogLine), lastSeq: z.number().int() }),
+    rest: {
+      verb: 'GET',
+      path: '/logs/stream',
+      stream: logStream((raw) => {
+        const parsed = LogsStreamParams.safeParse(raw);
+        // Bad params are the method's to explain: it is dispatched with the same ones.
+        if (!parsed.success) return () => false;
+        const filter = filterFor(activeFeed(), parsed.data);
+        return (line) => matches(filter, line);
+      }),
+    },
+  });
+
+  return {
+    name: 'logs',
+    description: "in-process tail of the daemon's own log and config.json logs.files; bounded per-subscriber queues",
+    methods: [...LogsMethods, LogsStream],
+    events: [LogFeedEvent],
+    clientMethods: LogsClientMethods,
+    async activate(ctx) {
+      const env = ctx.config.env;
+      const tail = new LogFeed({
+        sources: logSources(ctx.config, ctx.logger),
+        logger: ctx.logger,
+        maxLine: positive(env.SWITCHBOARD_LOGS_MAX_LINE, 64 * 1024),
+        keepLines: positive(env.SWITCHBOARD_LOGS_KEEP_LINES, 1000),
+        replayLines: positive(env.SWITCHBOARD_LOGS_REPLAY_LINES, 10_000),
+        pollMs: positive(env.SWITCHBOARD_LOGS_POLL_MS, 1000),
+        literals: knownSecrets(ctx.config.home),
+      });
+      ctx.subscriptions.add(tail);
+      await tail.start();
+      feed = tail;
+      ctx.subscriptions.defer(() => void (feed = undefined));
+      const subs = ctx.subscriptions.add(
+        new LogSubscriptions(tail, {
+          maxQueue: positive(env.SWITCHBOARD_LOGS_QUEUE, 1000),
+          highWater: 64 * 1024,
+          line: (peer, params) => notifyClient(peer, LogLineNotification, params),
+          dropped: (peer, params) => notifyClient(peer, LogDroppedNotification, params),
+        }),
       );
-    }
+      // Every new line once on the bus, for the SSE streams open now (none: one map lookup).
+      ctx.subscriptions.add(tail.listen((line) => ctx.events.emit(LogFeedEvent, line)));
 
-    ctx.handle(LogsFiles, () => ({ files: feed.files() }));
+      ctx.status.add('logs', () => ({
+        files: tail.files().map(({ name, state, size, rotations, truncations, error }) => ({ name, state, size, rotations, truncations, ...(error ? { error } : {}) })),
+        lastSeq: tail.lastSeq,
+        watchers: tail.watchers.open,
+        ...subs.stats(),
+      }));
 
-    ctx.handle(LogsTail, ({ file, lines, minLevel }) => ({
-      lines: feed.tail(file, lines, levelNumber(minLevel)),
-      lastSeq: feed.lastSeq,
-    }));
+      ctx.handle(LogsFiles, () => ({ files: tail.files() }));
 
-    ctx.handle(LogsSubscribe, ({ files, minLevel, grep, maxQueue }, call) => {
-      if (!call.client.canRequest && call.client.transport === 'http') {
-        throw new RpcError(ErrorCodes.InvalidRequest, 'a REST call cannot hold a subscription: use GET /logs/stream (SSE), or logs/subscribe over WebSocket or stdio');
-      }
-      const names = files ? [...new Set(files.map((f) => feed.source(f).name))] : feed.files().map((f) => f.name);
-      const filter = {
-        files: files ? new Set(names) : undefined,
-        minLevel: levelNumber(minLevel),
-        grep: grep === undefined ? undefined : compileGrep(grep),
-      };
-      const subscriptionId = subs.add(call.client, filter, maxQueue);
-      return { subscriptionId, files: names, lastSeq: feed.lastSeq };
-    });
+      ctx.handle(LogsTail, ({ file, lines, minLevel }) => ({
+        lines: tail.tail(file, lines, levelNumber(minLevel)),
+        lastSeq: tail.lastSeq,
+      }));
 
-    ctx.handle(LogsUnsubscribe, ({ subscriptionId }, call) => ({ unsubscribed: subs.remove(call.client, subscriptionId) }));
-  },
-};
+      ctx.handle(LogsSubscribe, (params, call) => {
+        if (!call.client.canRequest && call.client.transport === 'http') {
+          throw new RpcError(ErrorCodes.InvalidRequest, 'a REST call cannot hold a subscription: use GET /logs/stream (SSE), or logs/subscribe over WebSocket or stdio');
+        }
+        const { names, ...filter } = filterFor(tail, params);
+        const subscriptionId = subs.add(call.client, filter, params.maxQueue);
+        return { subscriptionId, files: names, lastSeq: tail.lastSeq };
+      });
+
+      ctx.handle(LogsUnsubscribe, ({ subscriptionId }, call) => ({ unsubscribed: subs.remove(call.client, subscriptionId) }));
+
+      ctx.handle(LogsStream, (params) => {
+        const filter = filterFor(tail, params);
+        if (params.after === undefined) return { events: [], lastSeq: tail.lastSeq };
+        const { lines, gone, oldest } = tail.since(params.after);
+        if (gone) {
+          throw new RpcError(ErrorCodes.Gone, `lines after seq ${params.after} are no longer kept (the daemon keeps the last ${env.SWITCHBOARD_LOGS_REPLAY_LINES ?? 10_000}); streaming live from here`, {
+            after: params.after,
+            oldest,
+            lastSeq: tail.lastSeq,
+          });
+        }
+        return { events: lines.filter((l) => matches(filter, l)), lastSeq: tail.lastSeq };
+      });
+    },
+  };
+}
+
+export const logsPlugin: Plugin = createLogsPlugin();

@@ -115,16 +115,19 @@ export class LogFeed implements Disposable {
     return lines.slice(-count);
   }
 
-  /** Kept lines after `after` (seq), and whether some of them were already evicted. */
-  since(after: number): { lines: LogLine[]; gone: boolean } {
-    const oldest = this.replay.at(0);
-    const gone = oldest !== undefined ? after < oldest.seq - 1 : after < this.seq;
+  /**
+   * Kept lines after `after` (seq). `gone` when some were already evicted, or when `after` is
+   * beyond the last seq (a resume point from before a restart: seqs start again at each start).
+   */
+  since(after: number): { lines: LogLine[]; gone: boolean; oldest?: number } {
+    const oldest = this.replay.at(0)?.seq;
+    const gone = after > this.seq || (oldest !== undefined ? after < oldest - 1 : after < this.seq);
     const lines: LogLine[] = [];
     for (let i = 0; i < this.replay.size; i++) {
       const l = this.replay.at(i)!;
       if (l.seq > after) lines.push(l);
     }
-    return { lines, gone };
+    return { lines, gone, ...(oldest === undefined ? {} : { oldest }) };
   }
 
   /** Hears every new line (not the start-up tail) until disposed. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, defineMethod, NoParams } from '../../host/method.js';
+import { defineClientNotification, defineEvent, defineMethod, defineStream, NoParams } from '../../host/method.js';
 import { MAX_GREP_LENGTH } from './grep.js';
 import { LEVEL_NAMES, type LevelName } from './levels.js';
 
@@ -61,18 +61,19 @@ export const LogsTail = defineMethod({
   rest: { verb: 'GET', path: '/logs/tail' },
 });
 
+const Filter = z.object({
+  files: z.array(FileName).min(1).max(64).optional().describe('names or paths from logs/files; all when left out'),
+  minLevel: MinLevel.optional(),
+  grep: z.string().min(1).max(MAX_GREP_LENGTH).optional().describe('substring, or an RE2 pattern (linear time; (?i) for case-insensitive)'),
+});
+
 export const LogsSubscribe = defineMethod({
   name: 'logs/subscribe',
   description:
     'Streams new lines as logs/line notifications until logs/unsubscribe or the connection closes. A client that stops reading gets logs/dropped {count} and then the newest lines.',
-  params: z
-    .object({
-      files: z.array(FileName).min(1).max(64).optional().describe('names or paths from logs/files; all when left out'),
-      minLevel: MinLevel.optional(),
-      grep: z.string().min(1).max(MAX_GREP_LENGTH).optional().describe('substring, or an RE2 pattern (linear time; (?i) for case-insensitive)'),
-      maxQueue: z.number().int().min(10).max(100_000).optional().describe('lines held for a client that is not reading (default 1000)'),
-    })
-    .default({}),
+  params: Filter.extend({
+    maxQueue: z.number().int().min(10).max(100_000).optional().describe('lines held for a client that is not reading (default 1000)'),
+  }).default({}),
   result: z.object({ subscriptionId: z.string(), files: z.array(z.string()), lastSeq: z.number().int() }),
 });
 
@@ -83,17 +84,36 @@ export const LogsUnsubscribe = defineMethod({
   result: z.object({ unsubscribed: z.boolean() }),
 });
 
-export const LogLineEvent = defineEvent({
+export const LogLineNotification = defineClientNotification({
   name: 'logs/line',
-  description: 'One new log line of a subscription (notification).',
-  payload: LogLine.extend({ subscriptionId: z.string() }),
+  description: 'One new line of a logs/subscribe subscription.',
+  params: LogLine.extend({ subscriptionId: z.string() }),
 });
 
-export const LogDroppedEvent = defineEvent({
+export const LogDroppedNotification = defineClientNotification({
   name: 'logs/dropped',
-  description: 'Lines the subscription dropped because the client was not reading; the newest lines follow.',
-  payload: z.object({ subscriptionId: z.string(), count: z.number().int().min(1) }),
+  description: 'Lines a subscription dropped because the client was not reading; the newest lines follow.',
+  params: z.object({ subscriptionId: z.string(), count: z.number().int().min(1) }),
 });
+
+/** Every new line, once, on the in-process bus: what GET /logs/stream serves. */
+export const LogFeedEvent = defineEvent({
+  name: 'logs/feed',
+  description: 'Every new line of every tailed log, in seq order (in-process bus; GET /logs/stream serves it).',
+  payload: LogLine,
+});
+
+export const LogsStreamParams = Filter.extend({
+  after: z.number().int().min(0).optional().describe('resume after this seq (the SSE Last-Event-ID)'),
+}).default({});
+
+/**
+ * `GET /logs/stream`: SSE of LogFeedEvent, selected by the same filter as logs/subscribe
+ * (`select` builds it once per stream), `event: line`, `id:` the seq.
+ */
+export function logStream(select: (params: Record<string, unknown>) => (line: LogLine) => boolean) {
+  return defineStream({ event: LogFeedEvent, select, name: () => 'line', seq: (l) => l.seq });
+}
 
 export const LogsMethods = [LogsFiles, LogsTail, LogsSubscribe, LogsUnsubscribe];
-export const LogsEvents = [LogLineEvent, LogDroppedEvent];
+export const LogsClientMethods = [LogLineNotification, LogDroppedNotification];

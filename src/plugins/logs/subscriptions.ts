@@ -3,7 +3,7 @@ import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
 import { LineQueue } from './line-queue.js';
 import { matches, type LineFilter, type LogFeed } from './log-feed.js';
-import { LogDroppedEvent, LogLineEvent, type LogLine } from './schemas.js';
+import type { LogLine } from './schemas.js';
 
 interface Subscription {
   id: string;
@@ -18,6 +18,9 @@ export interface SubscriptionLimits {
   maxQueue: number;
   /** Bytes the transport may hold for the client before its queue holds back. */
   highWater: number;
+  /** Sends one line / one dropped marker to a client (the declared notifications). */
+  line(peer: ClientPeer, params: LogLine & { subscriptionId: string }): void;
+  dropped(peer: ClientPeer, params: { subscriptionId: string; count: number }): void;
 }
 
 /**
@@ -42,8 +45,8 @@ export class LogSubscriptions implements Disposable {
       flow: peer.flow,
       highWater: this.limits.highWater,
       held: true,
-      send: (line) => peer.notify(LogLineEvent.name, { subscriptionId: id, ...line }),
-      dropped: (count) => peer.notify(LogDroppedEvent.name, { subscriptionId: id, count }),
+      send: (line) => this.limits.line(peer, { subscriptionId: id, ...line }),
+      dropped: (count) => this.limits.dropped(peer, { subscriptionId: id, count }),
     });
     const sub: Subscription = { id, peer, filter, queue, release: [] };
     sub.release.push(this.feed.listen((line) => matches(filter, line) && queue.push(line)));
