@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } fro
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { spawnServe, type Served } from '../support/spawn-serve.js';
+import { openSse } from '../support/sse-client.js';
 import { lspStyleClient } from '../support/stdio-client.js';
 import { tempHome } from '../support/temp-home.js';
 
@@ -52,7 +53,7 @@ describe('logs (e2e over the real binary)', function () {
     let burst: string;
     before(async () => {
       s = await spawnServe([], { SWITCHBOARD_LOG_ROTATE_SIZE: '16K', SWITCHBOARD_LOG_ROTATE_FILES: '2' }, (home) => {
-        writeFileSync(path.join(home, 'config.json'), JSON.stringify({ logs: { files: ['burst.log', 'secrets.log'] } }));
+        writeFileSync(path.join(home, 'config.json'), JSON.stringify({ logs: { files: ['burst.log', 'secrets.log', 'sse.log'] } }));
         writeFileSync(path.join(home, 'burst.log'), '');
       });
       burst = path.join(s.home, 'burst.log');
@@ -103,6 +104,41 @@ describe('logs (e2e over the real binary)', function () {
       const tail = (await (await s.fetch('/logs/tail?file=secrets.log')).json()) as { lines: { text: string }[] };
       expect(JSON.stringify(tail)).not.to.include(s.token);
       c.ws.terminate();
+    });
+
+    it('GET /logs/stream: SSE of new lines filtered by level and grep; Last-Event-ID resumes; an evicted or foreign resume point is an explicit error', async () => {
+      const sse = path.join(s.home, 'sse.log');
+      const auth = { authorization: `Bearer ${s.token}` };
+      const url = `${s.url}/logs/stream?files=sse.log&minLevel=warn&grep=${encodeURIComponent('(?i)disk|db')}`;
+      const live = await openSse(url, { headers: auth });
+      expect(live.status).to.equal(200);
+      await live.until(() => live.comments.includes('live'));
+      appendFileSync(sse, 'INFO db fine\nWARN disk 91%\nERROR db down\nERROR other thing\n');
+      const got = await live.until((e) => e.length >= 2);
+      expect(got.map((e) => [e.event, e.data.text])).to.deep.equal([
+        ['line', 'WARN disk 91%'],
+        ['line', 'ERROR db down'],
+      ]);
+      const firstId = got[0].id!;
+      expect(Number(got[1].id)).to.be.above(Number(firstId));
+      live.close();
+      // Missed while away: resumed from the last id seen, nothing twice, nothing lost.
+      appendFileSync(sse, 'ERROR db gone while away\n');
+      const resumed = await openSse(url, { headers: { ...auth, 'last-event-id': firstId } });
+      const again = await resumed.until((e) => e.length >= 2);
+      expect(again.map((e) => e.data.text)).to.deep.equal(['ERROR db down', 'ERROR db gone while away']);
+      resumed.close();
+      // A resume point from before a restart (beyond any seq given out): an error event, then live.
+      const foreign = await openSse(url, { headers: { ...auth, 'last-event-id': '99999999' } });
+      await foreign.until((e) => e.some((x) => x.event === 'error'));
+      expect(foreign.events[0].data.code).to.equal(-32009);
+      appendFileSync(sse, 'ERROR db after the error\n');
+      await foreign.until((e) => e.some((x) => x.data.text === 'ERROR db after the error'));
+      foreign.close();
+      const forbidden = await s.fetch('/logs/stream?files=/etc/passwd');
+      expect(forbidden.status).to.equal(403);
+      const badGrep = await s.fetch(`/logs/stream?grep=${encodeURIComponent('(?=x)')}`);
+      expect(badGrep.status).to.equal(400);
     });
 
     it('a 10,000 lines/s burst reaches two clients whole and in order while a third never reads', async () => {
