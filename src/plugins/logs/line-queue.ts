@@ -1,10 +1,12 @@
 import type { PeerFlow } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
-import { Ring } from './ring.js';
+import { Ring, type RingWeight } from './ring.js';
 
 export interface LineQueueOptions<T> {
   /** Items held for a client that is not reading; past it the oldest go. */
   max: number;
+  /** And at most this weight of them (characters of text), however few. */
+  weight?: RingWeight<T>;
   /** The transport's view of the client; absent: every item goes out at once. */
   flow?: PeerFlow;
   /** Bytes the transport may hold for the client before we hold back instead. */
@@ -32,7 +34,7 @@ export class LineQueue<T> implements Disposable {
   readonly stats = { sent: 0, dropped: 0, peakQueued: 0 };
 
   constructor(private readonly opts: LineQueueOptions<T>) {
-    this.ring = new Ring<T>(opts.max);
+    this.ring = new Ring<T>(opts.max, opts.weight);
     this.held = opts.held ?? false;
   }
 
@@ -52,10 +54,9 @@ export class LineQueue<T> implements Disposable {
       this.sendOne(item);
       return;
     }
-    if (this.ring.push(item) !== undefined) {
-      this.droppedSinceSent++;
-      this.stats.dropped++;
-    }
+    const evicted = this.ring.push(item);
+    this.droppedSinceSent += evicted;
+    this.stats.dropped += evicted;
     if (this.ring.size > this.stats.peakQueued) this.stats.peakQueued = this.ring.size;
     if (!this.waiting && !this.held) this.pump();
   }

@@ -4,7 +4,10 @@ import { ErrorCodes, RpcError } from '../../host/errors.js';
 import { DirWatchers } from './dir-watchers.js';
 import { FileTailer, type TailerStatus } from './file-tailer.js';
 import { parseLine, type LogLine, type RawLine } from './line-parser.js';
-import { Ring } from './ring.js';
+import { Ring, type RingWeight } from './ring.js';
+
+/** Lines weigh their text: the rings hold at most this many characters, whatever the count. */
+export const lineWeight = (max: number): RingWeight<LogLine> => ({ of: (l) => l.text.length + 64, max });
 
 /** One tailed file: the daemon's own log or one named in config.json. */
 export interface LogSource {
@@ -64,7 +67,7 @@ export class LogFeed implements Disposable {
   private disposed = false;
 
   constructor(private readonly opts: LogFeedOptions) {
-    this.replay = new Ring(opts.replayLines);
+    this.replay = new Ring(opts.replayLines, lineWeight(32 * 1024 * 1024));
     for (const source of opts.sources) {
       const tailer = new FileTailer({
         file: source.path,
@@ -74,7 +77,7 @@ export class LogFeed implements Disposable {
         onLines: (lines, initial) => this.accept(source, lines, initial),
         onChange: (what, detail) => opts.logger.info({ file: source.name, path: source.path, detail }, `tailed log ${what}`),
       });
-      this.tailed.set(source.name, { source, tailer, recent: new Ring(opts.keepLines) });
+      this.tailed.set(source.name, { source, tailer, recent: new Ring(opts.keepLines, lineWeight(8 * 1024 * 1024)) });
     }
   }
 

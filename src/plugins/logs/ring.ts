@@ -1,10 +1,24 @@
-/** A fixed-capacity FIFO: pushing onto a full ring evicts (and returns) the oldest item. */
+/** How much an item weighs, and the most a ring may hold (e.g. characters of text). */
+export interface RingWeight<T> {
+  of(item: T): number;
+  max: number;
+}
+
+/**
+ * A fixed-capacity FIFO: pushing onto a full ring evicts the oldest items (and counts them).
+ * With a weight, it also evicts while the items together weigh more than `max`: 1000 lines of
+ * 64 Ki characters each would otherwise be a lot of memory for "1000 lines".
+ */
 export class Ring<T> {
   private items: (T | undefined)[];
   private head = 0;
   private count = 0;
+  private weight = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly weigh?: RingWeight<T>,
+  ) {
     this.items = new Array<T | undefined>(Math.max(1, capacity));
   }
 
@@ -12,24 +26,31 @@ export class Ring<T> {
     return this.count;
   }
 
-  push(item: T): T | undefined {
-    const cap = this.items.length;
-    if (this.count < cap) {
-      this.items[(this.head + this.count++) % cap] = item;
-      return undefined;
+  /** Adds an item; returns how many old ones were evicted to make room. */
+  push(item: T): number {
+    let evicted = 0;
+    if (this.count === this.items.length) {
+      this.shift();
+      evicted++;
     }
-    const evicted = this.items[this.head];
-    this.items[this.head] = item;
-    this.head = (this.head + 1) % cap;
+    this.items[(this.head + this.count++) % this.items.length] = item;
+    if (this.weigh) {
+      this.weight += this.weigh.of(item);
+      while (this.weight > this.weigh.max && this.count > 1) {
+        this.shift();
+        evicted++;
+      }
+    }
     return evicted;
   }
 
   shift(): T | undefined {
     if (this.count === 0) return undefined;
-    const item = this.items[this.head];
+    const item = this.items[this.head] as T;
     this.items[this.head] = undefined;
     this.head = (this.head + 1) % this.items.length;
     this.count--;
+    if (this.weigh) this.weight -= this.weigh.of(item);
     return item;
   }
 
@@ -42,6 +63,7 @@ export class Ring<T> {
     this.items.fill(undefined);
     this.head = 0;
     this.count = 0;
+    this.weight = 0;
   }
 
   /** Oldest first. */

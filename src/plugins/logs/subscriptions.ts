@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
 import { LineQueue } from './line-queue.js';
-import { matches, type LineFilter, type LogFeed } from './log-feed.js';
+import { lineWeight, matches, type LineFilter, type LogFeed } from './log-feed.js';
 import type { LogLine } from './schemas.js';
 
 interface Subscription {
@@ -42,6 +42,8 @@ export class LogSubscriptions implements Disposable {
     const id = randomUUID();
     const queue = new LineQueue<LogLine>({
       max: maxQueue ?? this.limits.maxQueue,
+      // However many lines it may hold, a queue of long (clipped) lines stays within 16 Mi characters.
+      weight: lineWeight(16 * 1024 * 1024),
       flow: peer.flow,
       highWater: this.limits.highWater,
       held: true,

@@ -134,6 +134,17 @@ describe('logs: redaction, grep and bounded queues', () => {
       expect(out.at(-1)).to.equal(11);
     });
 
+    it('bounds what it holds by weight too: a few huge lines cannot fill memory', () => {
+      const out: unknown[] = [];
+      const t = stalledFlow();
+      t.fill(1000);
+      const q = new LineQueue<string>({ max: 1000, weight: { of: (s) => s.length, max: 10_000 }, highWater: 100, flow: t.flow, send: (x) => out.push(x.length), dropped: (c) => out.push({ dropped: c }) });
+      for (let i = 0; i < 50; i++) q.push('x'.repeat(4000));
+      expect(q.queued).to.equal(2);
+      t.drain();
+      expect(out).to.deep.equal([{ dropped: 48 }, 4000, 4000]);
+    });
+
     it('holds everything until released (the subscribe answer goes first)', () => {
       const out: number[] = [];
       const q = new LineQueue<number>({ max: 10, highWater: 100, held: true, send: (n) => out.push(n), dropped: () => {} });
