@@ -31,31 +31,54 @@ function timeOf(value: unknown, fallback: number): number {
   return fallback;
 }
 
-const PINO_HEAD = /^\{"level":(\d{1,3}),"time":(\d{10,16}),/;
+const PINO_LEVEL = '{"level":';
+const PINO_TIME = ',"time":';
 const MSG_KEY = ',"msg":"';
+
+/** The decimal number at `from` (up to 16 digits), and where it ends; -1 when there is none. */
+function digitsAt(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && end - from <= 16) {
+    const c = text.charCodeAt(end);
+    if (c < 48 || c > 57) break;
+    end++;
+  }
+  return end > from && end - from <= 16 ? end : -1;
+}
+
+/** Filled by pinoFields: one reused record, so the hot path allocates only the line itself. */
+const fields = { level: 0, time: 0, msg: '' };
 
 /**
  * pino writes every line the same way: `{"level":N,"time":T,` first, `"msg":"…"}` last, and
  * JSON escaping means `,"msg":"` cannot occur inside a string. Reading those three fields
  * straight from the text costs a fraction of a full JSON.parse, which only lines that may hold
- * a secret key (and other JSON shapes) need.
+ * a secret key (and other JSON shapes) need. Fills `fields` and says whether it could.
  */
-function pinoFields(text: string): { level: number; time: number; msg: string } | undefined {
-  const head = PINO_HEAD.exec(text);
-  if (!head || !text.endsWith('"}')) return undefined;
+function pinoFields(text: string): boolean {
+  if (!text.startsWith(PINO_LEVEL) || !text.endsWith('"}')) return false;
+  const levelEnd = digitsAt(text, PINO_LEVEL.length);
+  if (levelEnd === -1 || !text.startsWith(PINO_TIME, levelEnd)) return false;
+  const timeEnd = digitsAt(text, levelEnd + PINO_TIME.length);
+  if (timeEnd === -1 || text.charCodeAt(timeEnd) !== 0x2c /* , */) return false;
   const at = text.lastIndexOf(MSG_KEY);
-  if (at < head[0].length - 1) return undefined;
-  const level = Number(head[1]);
-  const time = Number(head[2]);
+  if (at < timeEnd) return false;
   const inner = text.slice(at + MSG_KEY.length, -2);
-  // No escapes and no quote inside: the text is the message as it stands.
-  if (!inner.includes('\\') && !inner.includes('"')) return { level, time, msg: inner };
-  try {
-    const msg: unknown = JSON.parse(`"${inner}"`);
-    return typeof msg === 'string' ? { level, time, msg } : undefined;
-  } catch {
-    return undefined;
+  let msg = inner;
+  // Escapes or a quote inside: let JSON read the string (and refuse what is not one).
+  if (inner.includes('\\') || inner.includes('"')) {
+    try {
+      const parsed: unknown = JSON.parse(`"${inner}"`);
+      if (typeof parsed !== 'string') return false;
+      msg = parsed;
+    } catch {
+      return false;
+    }
   }
+  fields.level = Number(text.slice(PINO_LEVEL.length, levelEnd));
+  fields.time = Number(text.slice(levelEnd + PINO_TIME.length, timeEnd));
+  fields.msg = msg;
+  return true;
 }
 
 function jsonObject(text: string): Record<string, unknown> | undefined {
@@ -76,9 +99,8 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
  */
 export function parseLine(raw: RawLine, file: string, seq: number, now: number, literals: readonly string[]): LogLine {
   let text = raw.text.endsWith('\r') ? raw.text.slice(0, -1) : raw.text;
-  const fast = raw.clipped ? undefined : pinoFields(text);
-  if (fast && !mayHoldSecrets(text, literals)) {
-    return { seq, file, time: fast.time, level: fast.level, levelName: levelName(fast.level), msg: fast.msg, text, isError: fast.level >= LEVELS.error, json: true };
+  if (!raw.clipped && pinoFields(text) && !mayHoldSecrets(text, literals)) {
+    return { seq, file, time: fields.time, level: fields.level, levelName: levelName(fields.level), msg: fields.msg, text, isError: fields.level >= LEVELS.error, json: true };
   }
   let obj = raw.clipped ? undefined : jsonObject(text);
   if (obj) {

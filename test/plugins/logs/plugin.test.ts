@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { ErrorCodes } from '../../../src/host/errors.js';
@@ -127,5 +127,23 @@ describe('logs plugin: methods over a connection', function () {
     await served.dispose();
     const status = await h.connect().client.sendRequest<any>('host/status');
     expect(status.logs.subscriptions).to.equal(before.subscriptions - 1);
+  });
+
+  it('stopping the host closes every watcher, file and subscription of the plugin', async () => {
+    const other = tempDir('sb-logs-stop-');
+    writeFileSync(path.join(other.dir, 'config.json'), JSON.stringify({ logs: { files: ['a.log', 'sub/b.log'] } }));
+    writeFileSync(path.join(other.dir, 'a.log'), 'a\n');
+    const watches = () => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+    const before = { watches: watches(), fds: readdirSync('/proc/self/fd').length };
+    const host = await createTestHost({ home: other.dir, env: { ...process.env, SWITCHBOARD_HOME: other.dir } });
+    const { client } = host.connect();
+    await client.sendRequest('logs/subscribe', {});
+    expect((await client.sendRequest<any>('host/status')).logs.watchers).to.be.at.least(1);
+    expect(watches()).to.be.above(before.watches);
+    await host.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(watches()).to.equal(before.watches);
+    expect(readdirSync('/proc/self/fd').length).to.equal(before.fds);
+    other.remove();
   });
 });
