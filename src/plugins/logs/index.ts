@@ -1,15 +1,14 @@
 import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
-import { defineMethod } from '../../host/method.js';
+import type { ParamsOf } from '../../host/method.js';
 import type { Plugin } from '../../host/plugin.js';
-import { z } from 'zod';
 import { compileGrep } from './grep.js';
 import { levelNumber } from './levels.js';
 import { LogFeed, matches, type LineFilter } from './log-feed.js';
 import {
+  defineLogsStream,
   LogDroppedNotification,
   LogFeedEvent,
-  LogLine,
   LogLineNotification,
   LogsClientMethods,
   LogsFiles,
@@ -18,7 +17,6 @@ import {
   LogsSubscribe,
   LogsTail,
   LogsUnsubscribe,
-  logStream,
 } from './schemas.js';
 import { knownSecrets, logSources } from './sources.js';
 import { LogSubscriptions } from './subscriptions.js';
@@ -28,7 +26,7 @@ const positive = (v: string | undefined, fallback: number) => {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
 
-type FilterParams = { files?: string[]; minLevel?: z.infer<typeof LogsStreamParams>['minLevel']; grep?: string };
+type FilterParams = Pick<ParamsOf<ReturnType<typeof defineLogsStream>>, 'files' | 'minLevel' | 'grep'>;
 
 /** One filter for subscriptions and streams; names outside the tailed list are forbidden. */
 function filterFor(feed: LogFeed, p: FilterParams): LineFilter & { names: string[] } {
@@ -55,23 +53,12 @@ function createLogsPlugin(): Plugin {
     return feed;
   };
 
-  const LogsStream = defineMethod({
-    name: 'logs/stream',
-    description:
-      'What GET /logs/stream (SSE, `event: line`, `id:` the seq) replays before going live: the kept lines after `after`, filtered like logs/subscribe. Gone (-32009) when `after` is no longer kept (or is from before a restart).',
-    params: LogsStreamParams,
-    result: z.object({ events: z.array(LogLine), lastSeq: z.number().int() }),
-    rest: {
-      verb: 'GET',
-      path: '/logs/stream',
-      stream: logStream((raw) => {
-        const parsed = LogsStreamParams.safeParse(raw);
-        // Bad params are the method's to explain: it is dispatched with the same ones.
-        if (!parsed.success) return () => false;
-        const filter = filterFor(activeFeed(), parsed.data);
-        return (line) => matches(filter, line);
-      }),
-    },
+  const LogsStream = defineLogsStream((raw) => {
+    const parsed = LogsStreamParams.safeParse(raw);
+    // Bad params are the method's to explain: it is dispatched with the same ones.
+    if (!parsed.success) return () => false;
+    const filter = filterFor(activeFeed(), parsed.data);
+    return (line) => matches(filter, line);
   });
 
   return {

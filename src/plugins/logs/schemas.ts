@@ -108,11 +108,23 @@ export const LogsStreamParams = Filter.extend({
 }).default({});
 
 /**
- * `GET /logs/stream`: SSE of LogFeedEvent, selected by the same filter as logs/subscribe
- * (`select` builds it once per stream), `event: line`, `id:` the seq.
+ * `logs/stream` and its route `GET /logs/stream`: SSE of LogFeedEvent, selected by the same
+ * filter as logs/subscribe (`select`, built once per stream by the plugin, which knows the
+ * tailed files), `event: line`, `id:` the seq. The method answers the replay before going live.
  */
-export function logStream(select: (params: Record<string, unknown>) => (line: LogLine) => boolean) {
-  return defineStream({ event: LogFeedEvent, select, name: () => 'line', seq: (l) => l.seq });
+export function defineLogsStream(select: (params: Record<string, unknown>) => (line: LogLine) => boolean) {
+  return defineMethod({
+    name: 'logs/stream',
+    description:
+      'What GET /logs/stream (SSE, `event: line`, `id:` the seq) replays before going live: the kept lines after `after`, filtered like logs/subscribe. Gone (-32009) when `after` is no longer kept (or is from before a restart).',
+    params: LogsStreamParams,
+    result: z.object({ events: z.array(LogLine), lastSeq: z.number().int() }),
+    rest: {
+      verb: 'GET',
+      path: '/logs/stream',
+      stream: defineStream({ event: LogFeedEvent, select, name: () => 'line', seq: (l) => l.seq }),
+    },
+  });
 }
 
 export const LogsMethods = [LogsFiles, LogsTail, LogsSubscribe, LogsUnsubscribe];

@@ -169,6 +169,21 @@ describe('logs: tailing files (rotation, truncation, late files, huge files)', f
     expect(ansi).to.include({ text: 'ERROR colourful failure', isError: true });
   });
 
+  it('keeps a bounded replay: since() resumes within it, and says gone outside it', async () => {
+    const file = path.join(tmp.dir, 'r.log');
+    writeFileSync(file, '');
+    t = new FeedUnderTest([source('r.log')], { replayLines: 5 });
+    await t.feed.start();
+    appendFileSync(file, numbered('l', 1, 8));
+    await t.untilCount(8);
+    expect(t.feed.since(5)).to.deep.include({ gone: false, oldest: 4 });
+    expect(t.feed.since(5).lines.map((l) => l.text)).to.deep.equal(['l 6', 'l 7', 'l 8']);
+    expect(t.feed.since(3).gone).to.equal(false, 'the line after 3 is still kept');
+    expect(t.feed.since(2).gone).to.equal(true, 'line 3 was evicted');
+    expect(t.feed.since(99).gone).to.equal(true, 'a seq from before a restart');
+    expect(t.feed.since(8)).to.deep.include({ gone: false, lines: [] });
+  });
+
   it('shutdown closes every watcher and file', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
     const fds = readdirSync('/proc/self/fd').length;
