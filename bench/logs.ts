@@ -1,7 +1,8 @@
 /**
  * Issue 14 benchmark: log lines from append to subscriber, three ways in the same run, each fed
  * by the same writer process (bench/support/log-writer.ts, pino-style JSON lines):
- *   bare    a bare `fs.watch` + read loop that only splits lines (the ceiling);
+ *   bare    a bare `fs.watch` + read loop that only splits lines (the ceiling), with readSync
+ *           (blocks the event loop while it reads) and with the callback fs.read (as the plugin);
  *   feed    the logs plugin's LogFeed in-process (tail, parse, redact, fan out);
  *   ws      the real `switchboard serve` daemon to a WebSocket client (logs/subscribe).
  * Throughput: lines/s for a burst written as fast as the writer can. Latency: p50/p99 from the
@@ -11,7 +12,7 @@
  *   npm run build && node dist/bench/logs.js [burstLines=200000] [latencyLines=1000]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, read, readFileSync, readSync, rmSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,41 +34,61 @@ interface Reader {
   stop(): Promise<void>;
 }
 
-/** The ceiling: watch the folder, read from the last position to the end, split on newlines. */
-function bareReader(): Reader {
-  let stop = () => {};
-  return {
-    async start(file, sink) {
-      const fd = openSync(file, 'r');
-      const buf = Buffer.allocUnsafe(256 * 1024);
-      let pos = 0;
-      let carry = '';
-      let reading = false;
-      let again = false;
-      const read = () => {
-        if (reading) return void (again = true);
-        reading = true;
-        do {
-          again = false;
-          for (let n = readSync(fd, buf, 0, buf.length, pos); n > 0; n = readSync(fd, buf, 0, buf.length, pos)) {
-            pos += n;
-            const text = carry + buf.toString('utf8', 0, n);
-            let start = 0;
-            for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-              sink(text.slice(start, nl));
-              start = nl + 1;
-            }
-            carry = text.slice(start);
+/**
+ * The ceiling: watch the folder, read from the last position to the end, split on newlines.
+ * `sync` reads with readSync (fastest, but blocks the event loop while it reads, which the
+ * plugin must not); otherwise with the callback fs.read, as the plugin does.
+ */
+function bareReader(sync: boolean): () => Reader {
+  return () => {
+    let stop = () => {};
+    return {
+      async start(file, sink) {
+        const fd = openSync(file, 'r');
+        const buf = Buffer.allocUnsafe(256 * 1024);
+        let pos = 0;
+        let carry = '';
+        let reading = false;
+        let again = false;
+        const lines = (n: number) => {
+          pos += n;
+          const text = carry + buf.toString('utf8', 0, n);
+          let start = 0;
+          for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+            sink(text.slice(start, nl));
+            start = nl + 1;
           }
-        } while (again);
-        reading = false;
-      };
-      const w = watch(path.dirname(file), (_e, name) => name === path.basename(file) && read());
-      stop = () => (w.close(), closeSync(fd));
-    },
-    async stop() {
-      stop();
-    },
+          carry = text.slice(start);
+        };
+        const readAsync = () => {
+          read(fd, buf, 0, buf.length, pos, (err, n) => {
+            if (err || n === 0) {
+              reading = false;
+              if (again) kick();
+              return;
+            }
+            lines(n);
+            readAsync();
+          });
+        };
+        const kick = () => {
+          if (reading) return void (again = true);
+          reading = true;
+          again = false;
+          if (!sync) return readAsync();
+          do {
+            again = false;
+            for (let n = readSync(fd, buf, 0, buf.length, pos); n > 0; n = readSync(fd, buf, 0, buf.length, pos)) lines(n);
+          } while (again);
+          reading = false;
+        };
+        const w = watch(path.dirname(file), (_e, name) => name === path.basename(file) && kick());
+        stop = () => (w.close(), closeSync(fd));
+      },
+      async stop() {
+        stop();
+      },
+    };
   };
 }
 
@@ -177,19 +198,21 @@ async function latency(make: () => Reader, label: string): Promise<{ p50: number
   return { p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)] };
 }
 
-const readers: [string, () => Reader][] = [
-  ['bare fs.watch + read', bareReader],
-  ['LogFeed in-process', feedReader],
-  ['switchboard serve → ws', wsReader],
+const readers: [string, string, () => Reader][] = [
+  ['sync', 'bare fs.watch + readSync', bareReader(true)],
+  ['async', 'bare fs.watch + fs.read', bareReader(false)],
+  ['feed', 'LogFeed in-process', feedReader],
+  ['ws', 'switchboard serve → ws', wsReader],
 ];
-console.log(`log lines from append to subscriber (${fmt(burstLines)} lines burst, ${fmt(latencyLines)} paced lines)`);
-let bareRate = 0;
-for (const [label, make] of readers) {
-  const { rate, dropped } = await burst(make, label.split(' ')[0]);
-  if (!bareRate) bareRate = rate;
-  const lat = await latency(make, label.split(' ')[0]);
+console.log(`log lines from append to subscriber (${fmt(burstLines)} lines burst, ${fmt(latencyLines)} paced lines, one writer process)`);
+const rates: Record<string, number> = {};
+for (const [key, label, make] of readers) {
+  const { rate, dropped } = await burst(make, key);
+  rates[key] = rate;
+  const vs = key === 'sync' ? '' : `(${fmt(rate / rates.sync, 2)}× readSync, ${fmt(rate / (rates.async ?? rate), 2)}× fs.read)`;
+  const lat = await latency(make, key);
   console.log(
-    `  ${label.padEnd(24)} ${fmt(rate).padStart(10)} lines/s  (${fmt(rate / bareRate, 2)}× bare)   latency p50 ${fmt(lat.p50, 2)} ms, p99 ${fmt(lat.p99, 2)} ms${dropped ? `   (${fmt(dropped)} dropped for the slow reader)` : ''}`,
+    `  ${label.padEnd(26)} ${fmt(rate).padStart(10)} lines/s ${vs.padEnd(32)} latency p50 ${fmt(lat.p50, 2)} ms, p99 ${fmt(lat.p99, 2)} ms${dropped ? `   (${fmt(dropped)} dropped for the slow reader)` : ''}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });
