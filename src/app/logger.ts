@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
-import { CENSOR, REDACT_PATHS } from '../host/redaction.js';
+import { REDACT_PATHS } from '../host/redaction.js';
+import { REDACTED, scrubSecrets } from '../host/secrets.js';
 
 export { REDACT_PATHS };
 
@@ -16,7 +17,9 @@ function pinoOptions(level: LevelWithSilent | undefined) {
   return {
     name: 'switchboard',
     level: level ?? 'info',
-    redact: { paths: REDACT_PATHS, censor: CENSOR },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // By value too: a secret logged under another name, or inside a message, is still blanked.
+    hooks: { streamWrite: (line: string) => scrubSecrets(line) },
     base: { pid: process.pid },
   };
 }

@@ -1,11 +1,10 @@
-/**
- * The daemon's secret rules, in one place: the paths pino blanks in every log line it writes,
- * and the same rules applied to text the daemon did not write itself (lines of a tailed log
- * file). Pure functions, no I/O.
- */
+import { REDACTED, scrubSecrets } from './secrets.js';
 
-/** What a redacted value reads as, everywhere. */
-export const CENSOR = '[redacted]';
+/**
+ * The daemon's secret rules by shape: the paths pino blanks in every log line it writes, and
+ * the same rules applied to text the daemon did not write itself (lines of a tailed log file),
+ * on top of redaction by value (secrets.ts: every secret this process knows). No I/O.
+ */
 
 /**
  * Paths pino blanks in every log line, wherever a secret can sit in what we log: profiles,
@@ -45,18 +44,22 @@ const MAYBE_SECRET_OR_KEY = /key|token|secret|passw|authoriz|bearer|basic|sk-|"(
  */
 export function mayHoldSecrets(text: string, literals: readonly string[] = []): boolean {
   for (const lit of literals) if (lit.length >= 8 && text.includes(lit)) return true;
+  if (scrubSecrets(text) !== text) return true;
   return MAYBE_SECRET_OR_KEY.test(text);
 }
 
-/** Redacts secrets in free text; `literals` are exact secret values the daemon knows (its token). */
+/**
+ * Redacts secrets in free text: every secret this process knows (by value), `literals` (exact
+ * values known otherwise, e.g. the token of the daemon that owns the home), then the shapes.
+ */
 export function redactText(text: string, literals: readonly string[] = []): string {
-  let out = text;
-  for (const lit of literals) if (lit.length >= 8 && out.includes(lit)) out = out.split(lit).join(CENSOR);
+  let out = scrubSecrets(text);
+  for (const lit of literals) if (lit.length >= 8 && out.includes(lit)) out = out.split(lit).join(REDACTED);
   if (!MAYBE_SECRET.test(out)) return out;
   return out
-    .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${CENSOR}`)
-    .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${CENSOR}`)
-    .replace(KEY_SHAPES, CENSOR);
+    .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`)
+    .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(KEY_SHAPES, REDACTED);
 }
 
 const MAYBE_SECRET_KEY = new RegExp(`"(?:${[...SECRET_KEYS].map((k) => k.replace(/[-]/g, '\\-')).join('|')})"\\s*:`, 'i');
@@ -75,7 +78,7 @@ export function redactObject(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactObject(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEYS.has(k.toLowerCase()) ? CENSOR : redactObject(v, depth + 1);
+    out[k] = SECRET_KEYS.has(k.toLowerCase()) ? REDACTED : redactObject(v, depth + 1);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { PeerFlow } from '../../../src/host/client.js';
 import { ErrorCodes } from '../../../src/host/errors.js';
-import { CENSOR, redactText } from '../../../src/host/redaction.js';
+import { redactText } from '../../../src/host/redaction.js';
+import { REDACTED as CENSOR, registerSecret } from '../../../src/host/secrets.js';
 import { compileGrep } from '../../../src/plugins/logs/grep.js';
 import { LineQueue } from '../../../src/plugins/logs/line-queue.js';
 import { parseLine } from '../../../src/plugins/logs/line-parser.js';
@@ -50,6 +51,15 @@ describe('logs: redaction, grep and bounded queues', () => {
         expect(out, text).to.include(CENSOR);
       }
       expect(redactText('max_tokens=5 and 200 tokens used')).to.equal('max_tokens=5 and 200 tokens used');
+    });
+
+    it('blanks every secret the process knows by value (a profile key echoed by an agent)', () => {
+      registerSecret('zq-known-secret-4242');
+      const plain = parse('agent says: using zq-known-secret-4242 for the call');
+      expect(plain.text).to.equal(`agent says: using ${CENSOR} for the call`);
+      const pinoLine = parse(JSON.stringify({ level: 30, time: 1700000000000, msg: 'key zq-known-secret-4242' }));
+      expect(pinoLine.msg).to.equal(`key ${CENSOR}`);
+      expect(pinoLine.text).not.to.include('zq-known-secret-4242');
     });
 
     it('a redacted JSON line stays JSON', () => {
