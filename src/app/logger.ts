@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import type { RotatingFileStream } from 'rotating-file-stream';
 import { REDACT_PATHS } from '../host/redaction.js';
 import { REDACTED, scrubSecrets } from '../host/secrets.js';
 
@@ -62,6 +63,8 @@ export function createAppLogger(opts: LoggerOptions & { rotating?: RotatingLogOp
   }
   const { file, size, files } = opts.rotating;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Loaded only by `serve`: stdio and mcp start without it.
+  const { createStream } = createRequire(import.meta.url)('rotating-file-stream') as typeof import('rotating-file-stream');
   const rotating: RotatingFileStream = createStream((index: number | Date | null) => (index ? `${path.basename(file)}.${String(index)}` : path.basename(file)), {
     path: path.dirname(file),
     size,

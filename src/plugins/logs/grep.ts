@@ -1,5 +1,10 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import { RpcError } from '../../host/errors.js';
+
+// Loaded on the first pattern (re2js is 260 KB of JavaScript): start-up does not pay for it.
+let re2: typeof import('re2js') | undefined;
+const loadRe2 = () => (re2 ??= createRequire(import.meta.url)('re2js') as typeof import('re2js'));
 
 /** Longest grep pattern accepted. */
 export const MAX_GREP_LENGTH = 512;
@@ -16,7 +21,7 @@ export function compileGrep(pattern: string): (text: string) => boolean {
   if (!META.test(pattern)) return (text) => text.includes(pattern);
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = loadRe2().RE2JS.compile(pattern);
   } catch (err) {
     throw RpcError.invalidParams(`grep is not a pattern RE2 accepts (${(err as Error).message}); plain text matches as a substring`, {
       grep: pattern,
