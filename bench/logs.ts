@@ -9,7 +9,7 @@
  * write to the line's arrival, one line per write every 2 ms. Goals: ≥ 0.8× bare, < 5 ms.
  * Asserts nothing.
  *
- *   npm run build && node dist/bench/logs.js [burstLines=200000] [latencyLines=1000]
+ *   npm run build && node dist/bench/logs.js [burstLines=200000] [latencyLines=1000] [only=sync,async,feed,ws]
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, read, readFileSync, readSync, rmSync, watch, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { BIN, ROOT, fmt, startServer } from './support/measure.js';
 
 const burstLines = Number(process.argv[2] ?? 200_000);
 const latencyLines = Number(process.argv[3] ?? 1000);
+const only = new Set((process.argv[4] ?? 'sync,async,feed,ws').split(','));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-logs-'));
 const now = () => performance.timeOrigin + performance.now();
 const WRITER = path.join(ROOT, 'dist', 'bench', 'support', 'log-writer.js');
@@ -160,18 +161,18 @@ async function burst(make: () => Reader, label: string): Promise<{ rate: number;
   let dropped = 0;
   let first = 0;
   let last = 0;
-  const all = new Promise<void>((resolve) =>
-    reader.start(file, (text, lost = 0) => {
-      if (got === 0) first = tOf(text);
-      dropped += lost;
-      got += text === undefined ? lost : 1;
-      if (got === burstLines) {
-        last = now();
-        resolve();
-      }
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 200));
+  let resolve!: () => void;
+  const all = new Promise<void>((r) => (resolve = r));
+  // Started (the daemon listening and subscribed) before the first line is written.
+  await reader.start(file, (text, lost = 0) => {
+    if (got === 0) first = tOf(text);
+    dropped += lost;
+    got += text === undefined ? lost : 1;
+    if (got >= burstLines && !last) {
+      last = now();
+      resolve();
+    }
+  });
   await runWriter(file, burstLines, 200, 0);
   await all;
   await reader.stop();
@@ -183,14 +184,14 @@ async function latency(make: () => Reader, label: string): Promise<{ p50: number
   writeFileSync(file, '');
   const reader = make();
   const samples: number[] = [];
-  const all = new Promise<void>((resolve) =>
-    reader.start(file, (text) => {
-      if (text === undefined) return;
-      samples.push(now() - tOf(text));
-      if (samples.length === latencyLines) resolve();
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 200));
+  let resolve!: () => void;
+  const all = new Promise<void>((r) => (resolve = r));
+  await reader.start(file, (text) => {
+    if (text === undefined) return;
+    samples.push(now() - tOf(text));
+    // Paced lines never overflow a queue: every one arrives.
+    if (samples.length === latencyLines) resolve();
+  });
   await runWriter(file, latencyLines, 1, 2);
   await all;
   await reader.stop();
@@ -207,9 +208,10 @@ const readers: [string, string, () => Reader][] = [
 console.log(`log lines from append to subscriber (${fmt(burstLines)} lines burst, ${fmt(latencyLines)} paced lines, one writer process)`);
 const rates: Record<string, number> = {};
 for (const [key, label, make] of readers) {
+  if (!only.has(key)) continue;
   const { rate, dropped } = await burst(make, key);
   rates[key] = rate;
-  const vs = key === 'sync' ? '' : `(${fmt(rate / rates.sync, 2)}× readSync, ${fmt(rate / (rates.async ?? rate), 2)}× fs.read)`;
+  const vs = key === 'sync' || !rates.sync ? '' : `(${fmt(rate / rates.sync, 2)}× readSync, ${fmt(rate / (rates.async ?? rate), 2)}× fs.read)`;
   const lat = await latency(make, key);
   console.log(
     `  ${label.padEnd(26)} ${fmt(rate).padStart(10)} lines/s ${vs.padEnd(32)} latency p50 ${fmt(lat.p50, 2)} ms, p99 ${fmt(lat.p99, 2)} ms${dropped ? `   (${fmt(dropped)} dropped for the slow reader)` : ''}`,
