@@ -1,5 +1,6 @@
 import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
+import { logsPlugin } from './logs/index.js';
 import { mcpPlugin } from './mcp/index.js';
 import { permissionsPlugin } from './permissions/index.js';
 import { toolsPlugin } from './tools/index.js';
@@ -14,5 +15,5 @@ import { openaiCompatPlugin } from './openai-compat/index.js';
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, apiProxyPlugin, openaiCompatPlugin];
+  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, logsPlugin, apiProxyPlugin, openaiCompatPlugin];
 }
