@@ -10,10 +10,10 @@ import { AcpHttpAdapter } from '../acp-http/index.js';
 import type { UpgradeHandler } from '../upgrade.js';
 import { buildOpenApi } from './openapi.js';
 import { serveRawEndpoint } from './raw-endpoints.js';
-import { readJsonBody, sendError, sendJson } from './respond.js';
+import { BASE_HEADERS, readJsonBody, sendError, sendJson } from './respond.js';
 import { restPeer } from './rest-peer.js';
 import { compileRoutes, matchRoute, paramsFromQuery, type CompiledRoute } from './routes.js';
-import { RequestGuard } from './security.js';
+import { RequestGuard, tokenMatches } from './security.js';
 import { serveEventTail, serveTurnStream, type StreamContext } from './sse-routes.js';
 import type { SseWriter } from './sse-writer.js';
 import { STATIC_DIR, serveStatic } from './static-files.js';
@@ -112,6 +112,9 @@ export class HttpServer {
       this.guard.checkOrigin(req);
       cors = this.guard.corsHeaders(req);
       if (url.pathname === '/health' && (verb === 'GET' || verb === 'HEAD')) return sendJson(res, 200, { status: 'ok' }, cors);
+      // The old page-gate link (`/?key=<token>`): once to the fragment form, which never reaches a
+      // server or a log. Only the path is ever logged, so the key in this query is not either.
+      if (url.pathname === '/' && verb === 'GET' && url.searchParams.has('key')) return this.redirectKey(res, url.searchParams.get('key') ?? '', cors);
       const match = matchRoute(this.routes, verb, url.pathname);
       if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD')) {
         return;
@@ -138,6 +141,13 @@ export class HttpServer {
       const close: Record<string, string> = rpc.code === ErrorCodes.PayloadTooLarge ? { connection: 'close' } : {};
       sendError(res, rpc, { ...cors, ...close });
     }
+  }
+
+  private redirectKey(res: ServerResponse, key: string, cors: Record<string, string>): void {
+    if (!tokenMatches(key, this.opts.token)) {
+      throw new RpcError(ErrorCodes.Unauthorized, 'unauthorized: the key in this link is not the daemon\'s token; open the URL printed at start (or $SWITCHBOARD_HOME/token)');
+    }
+    res.writeHead(302, { ...BASE_HEADERS, ...cors, location: `/#token=${encodeURIComponent(key)}`, 'content-length': 0 }).end();
   }
 
   /** Path params, query and JSON body become the method's params; the dispatcher validates them. */
