@@ -195,6 +195,7 @@ export class HttpServer {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path !== '/ws') throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use /ws`);
       this.guard.checkToken(req, true);
+      this.guard.checkSubprotocols(req);
       if (this.shutdownCtl.signal.aborted) throw new RpcError(ErrorCodes.Unavailable, 'the daemon is shutting down');
       this.ws.upgrade(req, socket, head);
     } catch (err) {

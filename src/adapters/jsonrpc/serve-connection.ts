@@ -47,7 +47,7 @@ export function serveConnection(
       reader.listen((m) => {
         const method = (m as { method?: unknown }).method;
         if (typeof method === 'string' && !method.startsWith('$/')) received++;
-        cb(method === '$/cancel_request' ? asLspCancel(m) : m);
+        cb(method === '$/cancel_request' && !('id' in m) ? asLspCancel(m) : m);
       }),
   });
   const connection = createMessageConnection(
@@ -165,8 +165,9 @@ export function frameErrorResponse(err: FrameError): object {
  * `$/cancelRequest` with `{id}`. Both must abort the handler's signal, so one becomes the other.
  */
 function asLspCancel(m: Message): Message {
-  const params = (m as { params?: { requestId?: unknown } }).params;
-  return { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: params?.requestId } } as Message;
+  // The envelope check let it through only with a string or number requestId.
+  const params = (m as unknown as { params: { requestId: string | number } }).params;
+  return { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: params.requestId } } as Message;
 }
 
 /**

@@ -46,11 +46,11 @@ export class WsAdapter {
       maxPayload: opts.maxMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
-      // Browsers require the server to pick one of the protocols they offered; never echo the token entry when another is there.
+      // Browsers require the server to pick one of the protocols they offered, if it picks any;
+      // the token entry is never picked: the 101 answer would echo the token.
       handleProtocols: (offered) => {
         if (offered.has(WS_SUBPROTOCOL)) return WS_SUBPROTOCOL;
-        const other = [...offered].find((p) => !p.startsWith(WS_TOKEN_PROTOCOL_PREFIX));
-        return other ?? [...offered][0] ?? false;
+        return [...offered].find((p) => !p.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) ?? false;
       },
     });
   }
@@ -95,7 +95,15 @@ export class WsAdapter {
       }
       ws.send(text);
     };
-    const reader = new FrameMessageReader((err) => send(frameErrorResponse(err)));
+    const reader = new FrameMessageReader({
+      onFrameError: (err) => send(frameErrorResponse(err)),
+      onDropped: (reason) => log.warn({ reason }, 'message dropped'),
+      // A defect met while handling this client's message closes this client, never the daemon.
+      onHandlerError: (err) => {
+        log.error({ err }, 'handling a message threw; closing that connection');
+        ws.close(1011, 'internal error while handling a message; reconnect');
+      },
+    });
     const writer = new FrameMessageWriter((m) => send(m));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
