@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { statSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { ErrorCodes } from '../../src/host/errors.js';
 import { spawnCli, type SpawnedCli } from '../support/spawn-cli.js';
@@ -75,7 +76,8 @@ describe('hostile frames never stop the daemon (e2e)', function () {
       expect(answer, frame).to.deep.equal({ jsonrpc: '2.0', id: i, result: { pong: true } });
     }
     expect(cli.child.exitCode).to.equal(null);
-    expect(cli.stderr()).to.contain('needs params.id');
+    // The log is written asynchronously: wait for the line rather than race it.
+    while (!cli.stderr().includes('needs params.id')) await new Promise((r) => setTimeout(r, 20));
     expect(cli.stderr()).not.to.contain('TypeError');
   });
 
@@ -108,6 +110,16 @@ describe('hostile frames never stop the daemon (e2e)', function () {
     expect((await reader.answerTo(4)).result).to.deep.equal({ pong: true });
     expect((await reader.answerTo(3)).error.code).to.equal(ErrorCodes.PayloadTooLarge);
     expect(cli.child.exitCode).to.equal(null);
+  });
+
+  it('--log-file is created with mode 0600', async () => {
+    const logFile = `${home.dir}/logs/own.log`;
+    const cli = stdio(['--log-file', logFile]);
+    const lines = new LineReader(cli.child.stdout);
+    cli.child.stdin.end(ping(1) + '\n');
+    expect((await lines.nextJson()).id).to.equal(1);
+    await cli.exited;
+    expect(statSync(logFile).mode & 0o777).to.equal(0o600);
   });
 
   describe('over /ws', () => {
