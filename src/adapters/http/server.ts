@@ -31,6 +31,8 @@ export interface HttpServerOptions {
   /** Bytes queued to one WebSocket client before it is dropped (default 8 MiB). */
   maxWsBufferedBytes?: number;
   heartbeatMs?: number;
+  /** An SSE event larger than this is replaced by a `truncated` event (default 64 MiB). */
+  sseMaxEventBytes?: number;
   staticDir?: string;
 }
 
@@ -61,7 +63,7 @@ export class HttpServer {
       maxMessageBytes: opts.maxMessageBytes,
       maxBufferedBytes: opts.maxWsBufferedBytes ?? 8 * 1024 * 1024,
     });
-    this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
+    this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs, maxEventBytes: opts.sseMaxEventBytes }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
     const scope = host.createChildContainer();
     if (scope.isRegistered(HttpMountsToken, true)) this.mounts = scope.resolve(HttpMountsToken);
     if (scope.isRegistered(StatusRegistryToken, true)) {
