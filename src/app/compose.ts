@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { container as rootContainer } from 'tsyringe';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { HostConfig } from '../host/config.js';
@@ -7,7 +8,7 @@ import type { Plugin } from '../host/plugin.js';
 import { Tokens } from '../host/tokens.js';
 import { HttpMountRegistry, HttpMountsToken } from '../adapters/http/mounts.js';
 import { builtinPlugins } from '../plugins/builtin.js';
-import { loadCustomPlugins } from './custom-plugins.js';
+import { failedPlugin, loadCustomPlugins } from './custom-plugins.js';
 import { packageVersion, resolveHome } from './home.js';
 import { createLogger } from './logger.js';
 
@@ -51,8 +52,14 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   container.registerInstance(HttpMountsToken, new HttpMountRegistry());
   const host = new Host(config, logger, container);
 
-  for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? []), ...(await loadCustomPlugins(config.home))]) {
-    host.register(plugin);
+  for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? [])]) host.register(plugin);
+  for (const plugin of await loadCustomPlugins(config.home)) {
+    try {
+      host.register(plugin);
+    } catch (err) {
+      // A custom plugin whose name or methods clash is listed as failed; the daemon starts.
+      host.register(failedPlugin(`${plugin.name}#${randomUUID().slice(0, 8)}`, (err as Error).message));
+    }
   }
   await host.start();
   logger.debug({ home: config.home, plugins: host.plugins().map((p) => `${p.name}:${p.state}`) }, 'host started');

@@ -46,7 +46,11 @@ export class Host implements HostView {
   register(plugin: Plugin): void {
     if (this.started) throw new Error(`cannot register plugin "${plugin.name}" after start`);
     if (this.slots.has(plugin.name)) throw new Error(`duplicate plugin name "${plugin.name}"`);
-    for (const m of plugin.methods ?? []) this.dispatcher.declare(m, plugin.name);
+    const methods = plugin.methods ?? [];
+    // All or nothing: a plugin refused for a clash leaves none of its methods declared.
+    const clash = methods.find((m) => this.dispatcher.has(m.name));
+    if (clash) throw new Error(`duplicate method "${clash.name}": declared by plugin "${this.dispatcher.ownerOf(clash.name)}" and by "${plugin.name}"`);
+    for (const m of methods) this.dispatcher.declare(m, plugin.name);
     this.declaredEvents.push(...(plugin.events ?? []));
     this.slots.set(plugin.name, {
       plugin,
