@@ -24,6 +24,12 @@ export class FrameMessageReader extends AbstractMessageReader {
   private callback?: DataCallback;
   private readonly early: string[] = [];
   private readonly events: FrameReaderEvents;
+  /**
+   * Ids of requests handed on and not answered yet, as vscode-jsonrpc keys them (`1` and `"1"`
+   * alike): it queues by id, so a second request with an id in flight would silently replace
+   * the first, which then never gets an answer.
+   */
+  private readonly inflight = new Set<string>();
 
   constructor(events: FrameReaderEvents | ((err: FrameError) => void)) {
     super();
@@ -42,9 +48,28 @@ export class FrameMessageReader extends AbstractMessageReader {
       return;
     }
     const checked = checkEnvelope(text);
-    if (checked.ok) this.deliver(checked.message);
+    if (checked.ok) {
+      const id = (checked.message as { id?: unknown; method?: unknown }).id;
+      if ((typeof id === 'string' || typeof id === 'number') && 'method' in checked.message) {
+        if (this.inflight.has(String(id))) {
+          this.events.onFrameError({
+            id,
+            code: ErrorCodes.InvalidRequest,
+            message: `id ${JSON.stringify(id)} is already used by a request still in flight; give each request its own id`,
+          });
+          return;
+        }
+        this.inflight.add(String(id));
+      }
+      this.deliver(checked.message);
+    }
     else if ('error' in checked) this.events.onFrameError(checked.error);
     else this.events.onDropped?.(checked.drop);
+  }
+
+  /** The answer to a request went out (the writer says so): its id may be used again. */
+  answered(id: string | number | null): void {
+    if (id !== null) this.inflight.delete(String(id));
   }
 
   rejectFrame(err: FrameError): void {
@@ -61,6 +86,7 @@ export class FrameMessageReader extends AbstractMessageReader {
     } catch (err) {
       const id = (message as { id?: unknown }).id;
       if (typeof id === 'string' || typeof id === 'number') {
+        this.answered(id);
         this.events.onFrameError({ id, code: ErrorCodes.InternalError, message: 'internal error: the message could not be handled; see the daemon log' });
       }
       this.events.onHandlerError?.(err);

@@ -104,7 +104,7 @@ export class WsAdapter {
         ws.close(1011, 'internal error while handling a message; reconnect');
       },
     });
-    const writer = new FrameMessageWriter((m) => send(m));
+    const writer = new FrameMessageWriter((m) => send(m), (id) => reader.answered(id));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         reader.rejectFrame({ id: null, code: ErrorCodes.InvalidRequest, message: 'binary frames are not supported: send each JSON-RPC message as one text frame' });
