@@ -77,7 +77,7 @@ export class HttpServer {
     }
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server.on('clientError', (err, socket) => answerClientError(err as NodeJS.ErrnoException, socket));
   }
 
   /** Listens and resolves with the bound URL (port 0 picks a free port). */
@@ -231,4 +231,20 @@ export class HttpServer {
     clearTimeout(force);
     this.disposeStatus?.();
   }
+}
+
+/**
+ * A request Node's HTTP parser refused (an unknown method, a bad header, a lying length): it is
+ * answered 400 (431 for headers too large) in the one error shape, then the socket is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({ error: { code: ErrorCodes.InvalidRequest, message: `malformed HTTP request (${err.code ?? 'parse error'})` } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
