@@ -6,7 +6,6 @@ import type { HostConfig } from '../host/config.js';
 import { Host } from '../host/host.js';
 import type { Plugin } from '../host/plugin.js';
 import { Tokens } from '../host/tokens.js';
-import { HttpMountRegistry, HttpMountsToken } from '../adapters/http/mounts.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 import { failedPlugin, loadCustomPlugins } from './custom-plugins.js';
 import { packageVersion, resolveHome } from './home.js';
@@ -49,7 +48,6 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const container = rootContainer.createChildContainer();
   container.registerInstance(Tokens.Config, config);
   container.registerInstance(Tokens.Logger, logger);
-  container.registerInstance(HttpMountsToken, new HttpMountRegistry());
   const host = new Host(config, logger, container);
 
   for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? [])]) host.register(plugin);

@@ -1,6 +1,5 @@
 import type { Plugin } from '../../host/plugin.js';
 import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
 import { ProfileServiceToken, type ProfileService } from './contract.js';
 import {
@@ -22,16 +21,14 @@ export const profilesPlugin: Plugin = {
   name: 'profiles',
   description: 'provider profiles (profiles.json), secrets redacted, ${env:NAME} keys',
   dependsOn: ['providers'],
+  provides: [ProfileServiceToken],
+  requires: [ProviderFactoryToken],
   methods: [ProfilesList, ProfilesGet, ProfilesCreate, ProfilesUpdate, ProfilesDelete, ProfilesTest, ProfilesReady],
   activate(ctx) {
     const store = new ProfileStore(ctx.config.home, ctx.config.env);
     for (const problem of store.problems()) ctx.logger.warn({ file: store.file, ...problem }, 'profiles.json entry not loaded');
-    if (ctx.container.isRegistered(StatusRegistryToken, true)) {
-      ctx.subscriptions.add(
-        ctx.container.resolve(StatusRegistryToken).add('profiles', () => ({ file: store.file, loaded: fresh().list().length, problems: store.problems() })),
-      );
-    }
-    const factory = ctx.container.resolve(ProviderFactoryToken);
+    ctx.status.add('profiles', () => ({ file: store.file, loaded: fresh().list().length, problems: store.problems() }));
+    const factory = ctx.require(ProviderFactoryToken);
     const fresh = () => {
       store.refresh((message) => ctx.logger.warn({ message }, 'profiles.json changed but cannot be read; keeping the profiles loaded before'));
       return store;
@@ -56,7 +53,7 @@ export const profilesPlugin: Plugin = {
         return { dispose: () => void listeners.delete(listener) };
       },
     };
-    ctx.container.registerInstance(ProfileServiceToken, service);
+    ctx.provide(ProfileServiceToken, service);
 
     ctx.handle(ProfilesList, () => ({ default: fresh().defaultName(), profiles: store.list().map(view), problems: store.problems() }));
     ctx.handle(ProfilesGet, ({ name }) => view(fresh().get(name)));
