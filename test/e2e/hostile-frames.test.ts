@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { ErrorCodes } from '../../src/host/errors.js';
+import { AnswerParser } from '../support/fuzz-driver.js';
 import { spawnCli, type SpawnedCli } from '../support/spawn-cli.js';
 import { spawnServe, type Served } from '../support/spawn-serve.js';
 import { LineReader } from '../support/stdio-client.js';
@@ -19,32 +20,19 @@ const KILLERS = [
 
 const ping = (id: number | string) => JSON.stringify({ jsonrpc: '2.0', id, method: 'host/ping' });
 
-/** Reads Content-Length framed answers from a stream. */
-class FrameReader {
-  private buf = Buffer.alloc(0);
-  private waiters: (() => void)[] = [];
-  readonly messages: any[] = [];
-  constructor(stream: NodeJS.ReadableStream) {
-    stream.on('data', (chunk: Buffer) => {
-      this.buf = Buffer.concat([this.buf, chunk]);
+/** Content-Length framed answers of a stream, by id. */
+function frameReader(stream: NodeJS.ReadableStream) {
+  const parser = new AnswerParser('content-length');
+  stream.on('data', (c: Buffer) => parser.push(c));
+  return {
+    async answerTo(id: unknown): Promise<any> {
       for (;;) {
-        const end = this.buf.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        const length = Number(/Content-Length: (\d+)/.exec(this.buf.subarray(0, end).toString())?.[1]);
-        if (this.buf.length < end + 4 + length) return;
-        this.messages.push(JSON.parse(this.buf.subarray(end + 4, end + 4 + length).toString()));
-        this.buf = this.buf.subarray(end + 4 + length);
-        for (const w of this.waiters.splice(0)) w();
+        const found = parser.received.find((m) => m.id === id);
+        if (found) return found;
+        await parser.next();
       }
-    });
-  }
-  async answerTo(id: unknown): Promise<any> {
-    for (;;) {
-      const found = this.messages.find((m) => m.id === id);
-      if (found) return found;
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
+    },
+  };
 }
 
 describe('hostile frames never stop the daemon (e2e)', function () {
@@ -95,7 +83,7 @@ describe('hostile frames never stop the daemon (e2e)', function () {
 
   it('stdio Content-Length: a length over the limit is answered -32004 and the next header is served', async () => {
     const cli = stdio(['--max-message-bytes', '4096']);
-    const reader = new FrameReader(cli.child.stdout);
+    const reader = frameReader(cli.child.stdout);
     const frame = (body: string, length = Buffer.byteLength(body)) => `Content-Length: ${length}\r\n\r\n${body}`;
     cli.child.stdin.write(frame('{"jsonrpc":"2.0","id":1,"method":"host/ping"}', 99999999999999999999 as number));
     cli.child.stdin.write(frame(ping(2)));

@@ -46,8 +46,15 @@ export function serveConnection(
     listen: (cb: (m: Message) => void) =>
       reader.listen((m) => {
         const method = (m as { method?: unknown }).method;
-        if (typeof method === 'string' && !method.startsWith('$/')) received++;
-        cb(method === '$/cancel_request' && !('id' in m) ? asLspCancel(m) : m);
+        const counts = typeof method === 'string' && !method.startsWith('$/');
+        if (counts) received++;
+        try {
+          cb(method === '$/cancel_request' && !('id' in m) ? asLspCancel(m) : m);
+        } catch (err) {
+          // Never queued: `idle` must not wait for it (stdin closing would wait forever).
+          if (counts) received--;
+          throw err;
+        }
       }),
   });
   const connection = createMessageConnection(
