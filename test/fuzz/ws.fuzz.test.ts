@@ -53,7 +53,9 @@ describe('fuzz: hostile frames against the real `switchboard serve` over /ws', f
   let s: Served;
   let untouched: () => void;
   before(async () => {
-    s = await spawnServe(['--log-level', 'warn'], {}, (home) => (untouched = seedStoredSession(home)));
+    // A roomy send queue: this suite is about hostile frames, not slow readers (ws.e2e tests those),
+    // and a loaded machine may read two 5 MB answers slowly.
+    s = await spawnServe(['--log-level', 'warn', '--ws-max-buffered-bytes', String(64 * 1024 * 1024)], {}, (home) => (untouched = seedStoredSession(home)));
   });
   after(async () => {
     if (s) await s.stop();

@@ -67,6 +67,7 @@ const paramsText = fc.oneof(
 
 /** Known methods with params that are certainly wrong (a required field of the wrong type). */
 const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(anyJson, { maxLength: 2 }), fc.dictionary(fc.string(), anyJson, { maxKeys: 2 }));
+const notNumber = fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.array(anyJson, { maxLength: 2 }), fc.dictionary(fc.string(), anyJson, { maxKeys: 2 }));
 const wrongParams: fc.Arbitrary<{ method: string; params: unknown }> = fc.oneof(
   fc
     .tuple(fc.constantFrom('session/prompt', 'session/get', 'session/delete', 'session/history', 'session/clear', 'session/load', 'session/fork', 'session/events', 'permissions/get', 'mcp/session_status'), notString)
@@ -74,7 +75,7 @@ const wrongParams: fc.Arbitrary<{ method: string; params: unknown }> = fc.oneof(
   fc.constantFrom('session/set_mode', 'permissions/set_mode').map((method) => ({ method, params: { sessionId: STORED_SESSION_ID, modeId: 'no-such-mode', mode: 'no-such-mode' } })),
   fc.tuple(fc.constantFrom('profiles/get', 'profiles/delete', 'profiles/test', 'profiles/update'), notString).map(([method, name]) => ({ method, params: { name } })),
   notString.map((config) => ({ method: 'mcp/servers/add', params: { name: 'x', config } })),
-  notString.map((protocolVersion) => ({ method: 'initialize', params: { protocolVersion } })),
+  notNumber.map((protocolVersion) => ({ method: 'initialize', params: { protocolVersion } })),
   fc.constantFrom('host/ping', 'host/status', 'session/new', 'profiles/create').map((method) => ({ method, params: [1, 2] })),
   fc.constantFrom('session/new', 'profiles/create', 'session/prompt').map((method) => ({ method, params: 'a string' })),
 );

@@ -87,8 +87,9 @@ export class WsAdapter implements UpgradeHandler {
       const text = JSON.stringify(message);
       const backlog = ws.bufferedAmount;
       const queued = backlog + text.length;
-      // One large answer to a client that keeps up is fine; a backlog that keeps growing is not.
-      if (backlog > 0 && queued > max) return drop();
+      // What the client has not read yet, this message not counted: large answers to a client
+      // that keeps up are fine, however big; a backlog that stays over the limit is not.
+      if (backlog > max) return drop();
       if (queued > this.counters.peakQueuedBytes) this.counters.peakQueuedBytes = queued;
       // Frames sent before the next check phase leave in one write (a burst of updates or of
       // answers costs one syscall). Measured: higher throughput than flushing on nextTick.
