@@ -1,6 +1,5 @@
 import type { CAC } from 'cac';
 import { isLoopbackHost, newToken, writeTokenFile } from '../adapters/http/security.js';
-import { DEFAULT_SSE_MAX_EVENT_BYTES } from '../adapters/http/sse-writer.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
 
 interface ServeFlags extends CommonFlags {
@@ -58,7 +57,11 @@ export function registerServeCommand(cli: CAC): void {
         upgrades: [ws],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
-        sseMaxEventBytes: positiveInt('SWITCHBOARD_SSE_MAX_EVENT_BYTES', process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES, DEFAULT_SSE_MAX_EVENT_BYTES),
+        // Unset: the writer's default (64 MiB).
+        sseMaxEventBytes:
+          process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES === undefined
+            ? undefined
+            : positiveInt('SWITCHBOARD_SSE_MAX_EVENT_BYTES', process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES, 0),
       });
       let url: string;
       try {
