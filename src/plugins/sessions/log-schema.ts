@@ -54,9 +54,10 @@ const Patch = z
   .loose();
 
 export const LogRecordSchema: z.ZodType<LogRecord> = z.discriminatedUnion('k', [
-  z.object({ k: z.literal('meta'), meta: SessionMetaSchema }),
+  // `secrets` names the side file that holds the mcpServers values the log shows redacted.
+  z.object({ k: z.literal('meta'), meta: SessionMetaSchema, secrets: z.string().optional() }),
   z.object({ k: z.literal('msg'), m: ChatMessageSchema, at: z.string() }),
   z.object({ k: z.literal('ev'), e: SessionEventPayload.refine((e) => e.seq > 0, { message: 'seq must be positive', path: ['seq'] }) }),
-  z.object({ k: z.literal('set'), patch: Patch, at: z.string() }),
+  z.object({ k: z.literal('set'), patch: Patch, at: z.string(), secrets: z.string().optional() }),
   z.object({ k: z.literal('clear'), at: z.string() }),
 ]);
