@@ -5,17 +5,11 @@ import { AbstractMessageWriter, type Message } from 'vscode-jsonrpc/node';
  * resolves when the bytes are handed over; the transport owns backpressure.
  */
 export class FrameMessageWriter extends AbstractMessageWriter {
-  constructor(
-    private readonly send: (message: Message) => void | Promise<void>,
-    /** Told the id of every response written (the reader frees it for reuse). */
-    private readonly onResponse?: (id: string | number | null) => void,
-  ) {
+  constructor(private readonly send: (message: Message) => void | Promise<void>) {
     super();
   }
 
   async write(message: Message): Promise<void> {
-    const m = message as { id?: string | number | null; method?: unknown };
-    if (this.onResponse && 'id' in m && m.method === undefined) this.onResponse(m.id ?? null);
     try {
       await this.send(message);
     } catch (err) {

@@ -16,6 +16,7 @@ import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { Host } from '../../host/host.js';
 import { Tokens } from '../../host/tokens.js';
 import type { FrameError } from './envelope.js';
+import { FrameMessageReader } from './frame-reader.js';
 
 export interface ServedConnection {
   readonly peer: ClientPeer;
@@ -57,9 +58,17 @@ export function serveConnection(
         }
       }),
   });
+  // Each answer written frees its id for reuse (the frame reader refuses an id still in flight).
+  const answering: MessageWriter = Object.assign(Object.create(writer) as MessageWriter, {
+    write: (m: Message) => {
+      const r = m as { id?: string | number | null; method?: unknown };
+      if (reader instanceof FrameMessageReader && 'id' in r && r.method === undefined) reader.answered(r.id ?? null);
+      return writer.write(m);
+    },
+  });
   const connection = createMessageConnection(
     counting,
-    writer,
+    answering,
     {
       error: (m) => log.error(m),
       warn: (m) => log.warn(m),

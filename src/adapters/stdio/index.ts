@@ -58,7 +58,7 @@ export function serveStdio(opts: StdioOptions): ServedConnection & { framing(): 
     // The one client of stdio cannot reconnect: it was answered, and the daemon carries on.
     onHandlerError: (err) => opts.logger.error({ err }, 'handling a message threw; answered it and carried on'),
   });
-  const writer = new FrameMessageWriter((message: Message) => send(message), (id) => reader.answered(id));
+  const writer = new FrameMessageWriter((message: Message) => send(message));
   const sink = { frame: (text: string) => reader.acceptFrame(text), error: (err: Parameters<typeof reader.rejectFrame>[0]) => reader.rejectFrame(err) };
 
   const onData = (chunk: Buffer) => {
