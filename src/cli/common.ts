@@ -61,10 +61,22 @@ export function stopOnSignalOr(app: App, until: Promise<unknown>, beforeStop?: (
     }
     process.exit(0);
   };
+  guardProcess(app);
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // Only a signal may cut a stop short: the client closing because we are stopping must not.
   void until.then(() => (stopping ? undefined : stop('client closed')));
+}
+
+/**
+ * The last line of defence: a promise nobody awaited, or an 'error' event nobody listened to,
+ * in one plugin or one connection's code must not end the daemon and every other client with
+ * it. Each is logged (the log scrubs secrets) and the process serves on; the code paths that
+ * produce them are bugs to fix, which is why they log at error, not debug.
+ */
+function guardProcess(app: App): void {
+  process.on('unhandledRejection', (reason) => app.logger.error({ err: reason }, 'unhandled rejection (kept running)'));
+  process.on('uncaughtException', (err) => app.logger.error({ err }, 'uncaught exception (kept running)'));
 }
 
 export type CommandRegistrar = (cli: CAC) => void;

@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const INSPECTOR = path.join(ROOT, 'node_modules', '.bin', 'mcp-inspector');
 
 describe('switchboard mcp (the host tools as an MCP server on stdio)', function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let home: { dir: string; remove(): void };
   let workspace: string;
 
@@ -32,7 +32,7 @@ describe('switchboard mcp (the host tools as an MCP server on stdio)', function 
 
   /** The MCP Inspector's headless CLI, as a real client of `switchboard mcp`. */
   async function inspector(mode: string, ...method: string[]): Promise<any> {
-    const { stdout } = await run(INSPECTOR, ['--cli', '-e', `SWITCHBOARD_HOME=${home.dir}`, process.execPath, BIN, 'mcp', '--workspace', workspace, '--mode', mode, ...method], { timeout: 20_000 });
+    const { stdout } = await run(INSPECTOR, ['--cli', '-e', `SWITCHBOARD_HOME=${home.dir}`, process.execPath, BIN, 'mcp', '--workspace', workspace, '--mode', mode, ...method], { timeout: 60_000 });
     return JSON.parse(stdout);
   }
 
