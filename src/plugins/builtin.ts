@@ -6,11 +6,12 @@ import { toolsPlugin } from './tools/index.js';
 import { providersPlugin } from './providers/index.js';
 import { profilesPlugin } from './profiles/index.js';
 import { sessionsPlugin } from './sessions/index.js';
+import { voicePlugin } from './voice/index.js';
 
 /**
  * The built-in plugins, in registration order (the host re-orders them by dependency).
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin];
+  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, voicePlugin];
 }
