@@ -126,8 +126,9 @@ export async function startOpenAiAudioServer(opts: { apiKey?: string; throttle?:
         res.write(streamingWavHeader(rate));
         const step = 2048;
         for (let at = 0; at < pcm.length && !res.destroyed; at += step) {
+          // Early close after the first chunk has really left, so the client sees a cut stream.
+          if (faults.closeEarly) return void res.write(pcm.subarray(at, at + step), () => setTimeout(() => req.socket.destroy(), 20));
           res.write(pcm.subarray(at, at + step));
-          if (faults.closeEarly) return void req.socket.destroy();
           if (faults.stall) return;
           if (opts.throttle) await new Promise((r) => setTimeout(r, ((step / 2 / rate) * 1000) / opts.throttle!));
         }

@@ -37,7 +37,7 @@ export class OpenAiEngine implements VoiceEngine {
     this.base = url.replace(/\/+$/, '').replace(/\/v1$/, '');
   }
 
-  private async call(path: string, init: { method: 'GET' | 'POST'; body?: Dispatcher.DispatchOptions['body'] | FormData; headers?: Record<string, string> }, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  private async call(path: string, init: { method: 'GET' | 'POST'; body?: Dispatcher.DispatchOptions['body'] | import('undici').FormData; headers?: Record<string, string> }, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const { Agent, request } = await loadUndici();
     // bodyTimeout is the time between two body chunks and headersTimeout the wait for the
     // first answer: both are exactly "the server went silent".
@@ -105,6 +105,8 @@ export class OpenAiEngine implements VoiceEngine {
 
   async transcribe(input: AudioInput, opts: { language?: string }, signal: AbortSignal): Promise<SttResult> {
     const file = toUploadFile(input);
+    // undici's own FormData: the global one belongs to Node's bundled copy, which it cannot encode.
+    const { FormData } = await loadUndici();
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.mimeType }), file.filename);
     form.append('model', this.opts.model ?? 'whisper-1');
