@@ -80,7 +80,8 @@ export async function speakTurn(
       const { events } = await ctx.call(SessionEvents, { sessionId, after: Math.max(0, info.lastSeq - REPLAY_WINDOW) }, call);
       const start = events.map((e) => e.type).lastIndexOf('turn_started');
       for (const e of start >= 0 ? events.slice(start) : []) take(e);
-    } else lastSeq = info.lastSeq;
+    }
+    // Not running: the next turn_started (perhaps already among the pending events) is ours.
     joined = true;
     for (const e of pending) take(e);
 

@@ -14,7 +14,13 @@ export interface AudioNote {
 }
 
 /** Collects voice/audio notifications; `waitFor(n)` resolves when n have arrived. */
-export function collectAudio(client: MessageConnection): { notes: AudioNote[]; waitFor(n: number, streamId?: string): Promise<AudioNote>; pcm(streamId?: string): Buffer; clear(): void } {
+export function collectAudio(client: MessageConnection): {
+  notes: AudioNote[];
+  waitFor(n: number, streamId?: string): Promise<AudioNote>;
+  until(pred: (notes: AudioNote[]) => boolean): Promise<void>;
+  pcm(streamId?: string): Buffer;
+  clear(): void;
+} {
   const notes: AudioNote[] = [];
   let waiters: (() => void)[] = [];
   client.onNotification('voice/audio', (p: Omit<AudioNote, 'at'>) => {
@@ -29,6 +35,11 @@ export function collectAudio(client: MessageConnection): { notes: AudioNote[]; w
     waitFor: (n, id) =>
       new Promise((resolve) => {
         const test = () => (of(id).length >= n ? resolve(of(id)[n - 1]!) : waiters.push(test));
+        test();
+      }),
+    until: (pred) =>
+      new Promise((resolve) => {
+        const test = () => (pred(notes) ? resolve() : waiters.push(test));
         test();
       }),
     pcm: (id) => Buffer.concat(of(id).map((n) => Buffer.from(n.data, 'base64'))),
