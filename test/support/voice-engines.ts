@@ -14,7 +14,7 @@ export interface Pcm {
   channels: number;
 }
 
-const BINARIES: Record<string, string> = { flite: 'flite', 'espeak-ng': 'espeak-ng', pocketsphinx_continuous: 'pocketsphinx', ffmpeg: 'ffmpeg', sox: 'sox' };
+const BINARIES: Record<string, string> = { flite: 'flite', 'espeak-ng': 'espeak-ng', pocketsphinx_continuous: 'pocketsphinx', ffmpeg: 'ffmpeg' };
 
 /** The Debian packages whose programs are missing (pocketsphinx-en-us is checked by its model folder). */
 export function missingEngines(): string[] {
