@@ -40,6 +40,8 @@ const audioCache = new Map<string, { format: Pcm; pcm: Buffer }>();
 
 export interface ConnectionLog {
   events: string[];
+  /** The data of each event received, beside `events`. */
+  data: Record<string, unknown>[];
   closed: boolean;
   /** ms since the server started, when the client closed its side. */
   closedAt?: number;
@@ -54,6 +56,8 @@ export interface WyomingTestServer {
   waitForClose(n: number): Promise<ConnectionLog>;
   /** Resolves when connection n has received an event of `type`. */
   waitForEvent(n: number, type: string): Promise<void>;
+  /** Resolves with the number (1-based) of the first connection after the first `after` that receives `type`. */
+  waitForAny(type: string, after: number): Promise<number>;
   /** ms timestamps (since start) of each audio-chunk sent, and of the end of synthesis. */
   readonly timeline: { firstChunkAt?: number; synthesisDoneAt?: number }[];
   close(): Promise<void>;
@@ -92,7 +96,7 @@ export async function startWyomingServer(opts: WyomingServerOptions = {}): Promi
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     sockets.add(socket);
-    const log: ConnectionLog = { events: [], closed: false };
+    const log: ConnectionLog = { events: [], data: [], closed: false };
     connections.push(log);
     changed();
     socket.on('close', () => {
@@ -122,6 +126,7 @@ export async function startWyomingServer(opts: WyomingServerOptions = {}): Promi
         const ev: Ev = { type: pending.type, data, payload };
         pending = undefined;
         log.events.push(ev.type);
+        log.data.push(ev.data);
         changed();
         session.handle(ev);
       }
@@ -141,6 +146,11 @@ export async function startWyomingServer(opts: WyomingServerOptions = {}): Promi
     connections,
     timeline,
     waitForClose: (n) => until(() => (connections[n - 1]?.closed ? connections[n - 1] : undefined)),
+    waitForAny: (type, after) =>
+      until(() => {
+        const i = connections.findIndex((c, i) => i >= after && c.events.includes(type));
+        return i >= 0 ? i + 1 : undefined;
+      }),
     waitForEvent: (n, type) => until(() => (connections[n - 1]?.events.includes(type) ? true : undefined)).then(() => undefined),
     close: () =>
       new Promise<void>((r) => {

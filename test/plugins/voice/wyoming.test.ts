@@ -3,6 +3,7 @@ import { statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancellationTokenSource, type MessageConnection, type ResponseError } from 'vscode-jsonrpc/node';
 import { ErrorCodes } from '../../../src/host/errors.js';
+import { matchLanguage } from '../../../src/plugins/voice/wyoming/engine.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
 import { enginesOrSkip, fliteSpeak, wordOverlap } from '../../support/voice-engines.js';
 import { startWyomingServer, type WyomingTestServer } from '../../support/wyoming-server.js';
@@ -196,6 +197,30 @@ describe('voice over Wyoming (real flite and pocketsphinx)', function () {
       expect(streaming.timeline.at(-1)?.synthesisDoneAt, 'cut before the end').to.equal(undefined);
     });
 
+    it('STT: cancel closes upstream at once; an early close and a silent server are precise errors', async () => {
+      await use(oneShot.url, oneShot.url, { timeouts: { stallMs: 20_000 } });
+      oneShot.faults = { stall: true };
+      const source = new CancellationTokenSource();
+      const silence = wavOf(Buffer.alloc(16000), { rate: 16000, width: 2, channels: 1 }).toString('base64');
+      const before = oneShot.connections.length;
+      const p = fail(client.sendRequest('voice/stt', { audio: silence }, source.token));
+      // The transcription connection has all the audio and waits: cancel now.
+      const conn = await oneShot.waitForAny('audio-stop', before);
+      source.cancel();
+      await oneShot.waitForClose(conn);
+      expect((await p)?.code).to.equal(ErrorCodes.RequestCancelled);
+      oneShot.faults = { closeEarly: true };
+      const early = await fail(client.sendRequest('voice/stt', { audio: silence }));
+      expect(early?.code).to.equal(ErrorCodes.UpstreamError);
+      expect(early?.message).to.include('closed the connection before sending the transcript');
+      oneShot.faults = { silent: true };
+      const s = await client.sendRequest<any>('voice/status');
+      expect(s.stt).to.include({ reachable: false });
+      expect(s.stt.error).to.deep.include({ code: ErrorCodes.Timeout });
+      expect(s.stt.error.message).to.include('sent nothing for 3 s').and.include('info');
+      await use(oneShot.url, oneShot.url, { timeouts: null });
+    });
+
     it('voice/stop stops a stream by id and closes upstream', async () => {
       await use(oneShot.url, streaming.url);
       const p = fail(client.sendRequest('voice/tts', { text: 'Stop me if you can. I am still talking here.', streamId: 'st-1' }));
@@ -232,6 +257,17 @@ describe('voice over Wyoming (real flite and pocketsphinx)', function () {
       expect(oneShot.connections.length, 'nothing sent upstream').to.equal(n);
       await use(oneShot.url, oneShot.url, { maxAudioBytes: null, maxTextChars: null });
     });
+  });
+
+  it('asks for the language in the server\'s spelling (en-us → en_US, de-DE stays, en → en)', async () => {
+    expect(matchLanguage('en-us', ['en_US', 'de_DE'])).to.equal('en_US');
+    expect(matchLanguage('en_GB', ['en', 'fr'])).to.equal('en');
+    expect(matchLanguage('en', ['en_US'])).to.equal('en_US');
+    expect(matchLanguage('de-DE', [])).to.equal('de-DE');
+    await client.sendRequest('voice/config/update', { stt: { url: oneShot.url, language: 'EN-us' } });
+    await client.sendRequest('voice/stt', { audio: wavOf(Buffer.alloc(3200), { rate: 16000, width: 2, channels: 1 }).toString('base64') });
+    const c = oneShot.connections.findLast((x) => x.events.includes('transcribe'))!;
+    expect(c.data[c.events.indexOf('transcribe')]).to.deep.equal({ language: 'en_US' });
   });
 
   it('voice/config/*: CRUD in voice.json (0600), keys redacted, [redacted] sent back keeps the key', async () => {

@@ -8,6 +8,19 @@ import type { WyomingInfo } from './info.js';
 
 /** How long a server's `info` is trusted before it is asked again. */
 const INFO_TTL_MS = 60_000;
+/** voice/status waits at most this long for `info`: a status page must not hang for a stall timeout. */
+const PROBE_STALL_MS = 3000;
+
+/**
+ * The language to ask for, in the server's spelling: `en_US` and `en-us` match `en-US`, and a
+ * server that lists only `en` gets `en` for `en_US` (language codes vary between servers).
+ */
+export function matchLanguage(wanted: string | undefined, offered: readonly string[]): string | undefined {
+  if (!wanted || offered.length === 0) return wanted;
+  const norm = (l: string) => l.toLowerCase().replace('_', '-');
+  const w = norm(wanted);
+  return offered.find((l) => norm(l) === w) ?? offered.find((l) => norm(l) === w.split('-')[0]) ?? offered.find((l) => norm(l).split('-')[0] === w.split('-')[0]) ?? wanted;
+}
 
 /** A Wyoming server (`tcp://host:port`): wyoming-faster-whisper, wyoming-piper, … */
 export class WyomingEngine implements VoiceEngine {
@@ -35,8 +48,8 @@ export class WyomingEngine implements VoiceEngine {
   async probe(signal: AbortSignal): Promise<ServerOffer> {
     const started = performance.now();
     try {
-      this.info = undefined;
-      const info = await this.describe(signal);
+      const info = await describe({ ...this.target, stallTimeoutMs: Math.min(this.target.stallTimeoutMs, PROBE_STALL_MS) }, signal);
+      this.info = { at: Date.now(), value: info };
       return {
         protocol: 'wyoming',
         reachable: true,
@@ -53,7 +66,9 @@ export class WyomingEngine implements VoiceEngine {
 
   async transcribe(input: AudioInput, opts: { language?: string }, signal: AbortSignal) {
     const pcm = await toAsrPcm(input, signal, this.opts.ffmpeg);
-    return transcribe(this.target, pcm, { language: opts.language, model: this.opts.model }, signal);
+    const info = await this.describe(signal);
+    const language = matchLanguage(opts.language, [...new Set(info.asr.flatMap((p) => p.models.flatMap((m) => m.languages)))]);
+    return transcribe(this.target, pcm, { language, model: this.opts.model }, signal);
   }
 
   async *synthesize(sentences: readonly string[], opts: { voice?: VoiceChoice }, signal: AbortSignal): AsyncIterable<TtsPiece> {
