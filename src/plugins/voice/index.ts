@@ -1,6 +1,7 @@
+import type { ClientPeer } from '../../host/client.js';
+import { notifyClient } from '../../host/client-calls.js';
 import type { Plugin } from '../../host/plugin.js';
 import { RpcError } from '../../host/errors.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { redactFile } from './config-schema.js';
 import { wavHeader } from './audio/wav.js';
 import { speakTurn } from './speak.js';
@@ -16,6 +17,7 @@ import {
   VoiceStt,
   VoiceTts,
 } from './schemas.js';
+import { sttHandler, ttsHandler } from './rest.js';
 import { VoiceService, decodeBase64 } from './service.js';
 import { AudioNormalizer, type AudioOut } from './tts-stream.js';
 
@@ -28,14 +30,16 @@ export const voicePlugin: Plugin = {
   name: 'voice',
   description: 'speech to text and text to speech through Wyoming or OpenAI-compatible voice servers; voice/speak follows a turn',
   methods: VoiceMethods,
-  events: [VoiceAudio],
+  clientMethods: [VoiceAudio],
   activate(ctx) {
     const service = new VoiceService(ctx.config.home, ctx.config.env, ctx.logger);
     ctx.subscriptions.add(service);
 
-    if (ctx.container.isRegistered(StatusRegistryToken, true)) {
-      ctx.subscriptions.add(ctx.container.resolve(StatusRegistryToken).add('voice', () => service.statusSection()));
-    }
+    ctx.status.add('voice', () => service.statusSection());
+    // The adapter's own body cap stays far above voice.json's maxAudioBytes (which can change
+    // while the daemon runs); the handler enforces that one as the body streams in.
+    ctx.endpoints.add({ path: '/api/stt', methods: ['POST'], description: 'audio (raw body with its Content-Type, or multipart `file`) → {text} through the STT voice server', maxBodyBytes: 1024 * 1024 * 1024, handle: sttHandler(service) });
+    ctx.endpoints.add({ path: '/api/tts', methods: ['POST'], description: '{text, voice?} → audio/wav streamed while it is synthesized', handle: ttsHandler(service) });
 
     const configView = () => {
       const file = service.store.current();
@@ -72,9 +76,9 @@ export const voicePlugin: Plugin = {
     });
 
     /** Sends one chunk as a voice/audio notification (with a WAV header first, if asked). */
-    const notifier = (call: { client: { notify(m: string, p: unknown): void } }, streamId: string, wav: boolean, sessionId?: string) => (a: AudioOut) => {
+    const notifier = (call: { client: ClientPeer }, streamId: string, wav: boolean, sessionId?: string) => (a: AudioOut) => {
       const data = wav && a.index === 0 ? Buffer.concat([wavHeader(a.format), a.pcm]) : a.pcm;
-      call.client.notify(VoiceAudio.name, {
+      notifyClient(call.client, VoiceAudio, {
         streamId,
         ...(sessionId ? { sessionId } : {}),
         index: a.index,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NoParams, defineEvent, defineMethod } from '../../host/method.js';
+import { NoParams, defineClientNotification, defineMethod } from '../../host/method.js';
 import { SttConfig, TtsConfig, VoiceFile } from './config-schema.js';
 
 const Format = z.object({ rate: z.number().int(), width: z.number().int(), channels: z.number().int() });
@@ -120,11 +120,11 @@ export const VoiceConfigDelete = defineMethod({
   rest: { verb: 'DELETE', path: '/voice/config/{role}' },
 });
 
-export const VoiceAudio = defineEvent({
+export const VoiceAudio = defineClientNotification({
   name: 'voice/audio',
   description:
     'A piece of synthesized audio (voice/tts, voice/speak): `index` counts chunks of the stream from 0, `sentence` the sentence it belongs to; `data` is base64 PCM in `format` (with format wav the first chunk starts with the WAV header).',
-  payload: z.object({
+  params: z.object({
     streamId: z.string(),
     sessionId: z.string().optional(),
     index: z.number().int(),
