@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
-import { ErrorCodes, RpcError, httpStatusFor, toRpcError } from '../../host/errors.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
 import { wavHeader } from './audio/wav.js';
 import { tooLarge } from './errors.js';
 import type { VoiceService } from './service.js';
@@ -11,12 +11,9 @@ import { AudioNormalizer } from './tts-stream.js';
  * `POST /api/stt` and `POST /api/tts` as web-standard handlers: a Request in (with the client's
  * AbortSignal: a client that goes away cancels the upstream request), a Response out. They hold
  * no logic beyond reading the body; the service does the work, as for voice/stt and voice/tts.
+ * Errors are thrown: the HTTP adapter answers every RpcError in the one JSON error shape (and a
+ * 413 with `connection: close`, since the rest of that body is left unread).
  */
-
-function errorResponse(err: unknown): Response {
-  const e = toRpcError(err);
-  return Response.json({ error: e.toJSON() }, { status: httpStatusFor(e.code) });
-}
 
 /** Reads a body into memory, refusing it (413) as soon as it passes `limit`, not after. */
 async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer> {
@@ -84,29 +81,25 @@ const num = (v: string | null | undefined) => (v === null || v === undefined || 
 
 export function sttHandler(service: VoiceService) {
   return async (req: Request): Promise<Response> => {
-    try {
-      const limit = service.store.limits().maxAudioBytes;
-      const declared = Number(req.headers.get('content-length') ?? NaN);
-      if (declared > limit + 64 * 1024) throw tooLarge('the audio', declared, limit, 'bytes');
-      const url = new URL(req.url);
-      const type = req.headers.get('content-type') ?? undefined;
-      let audio: Buffer;
-      let mimeType = type;
-      let language = url.searchParams.get('language') ?? undefined;
-      if (type?.toLowerCase().startsWith('multipart/form-data')) {
-        const m = await readMultipart(req, limit);
-        audio = m.file;
-        mimeType = m.mimeType;
-        language = m.fields.language || language;
-      } else audio = await readCapped(req.body, limit);
-      const q = url.searchParams;
-      const format = q.has('rate') ? { rate: num(q.get('rate')), width: num(q.get('width')), channels: num(q.get('channels')) } : undefined;
-      const clean = format && (Object.fromEntries(Object.entries(format).filter(([, v]) => v !== undefined)) as { rate?: number });
-      const result = await service.transcribe(audio, { mimeType, format: clean, language }, req.signal);
-      return Response.json(result);
-    } catch (err) {
-      return errorResponse(err);
-    }
+    const limit = service.store.limits().maxAudioBytes;
+    const declared = Number(req.headers.get('content-length') ?? NaN);
+    if (declared > limit + 64 * 1024) throw tooLarge('the audio', declared, limit, 'bytes');
+    const url = new URL(req.url);
+    const type = req.headers.get('content-type') ?? undefined;
+    let audio: Buffer;
+    let mimeType = type;
+    let language = url.searchParams.get('language') ?? undefined;
+    if (type?.toLowerCase().startsWith('multipart/form-data')) {
+      const m = await readMultipart(req, limit);
+      audio = m.file;
+      mimeType = m.mimeType;
+      language = m.fields.language || language;
+    } else audio = await readCapped(req.body, limit);
+    const q = url.searchParams;
+    const format = q.has('rate') ? { rate: num(q.get('rate')), width: num(q.get('width')), channels: num(q.get('channels')) } : undefined;
+    const clean = format && (Object.fromEntries(Object.entries(format).filter(([, v]) => v !== undefined)) as { rate?: number });
+    const result = await service.transcribe(audio, { mimeType, format: clean, language }, req.signal);
+    return Response.json(result);
   };
 }
 
@@ -175,7 +168,7 @@ export function ttsHandler(service: VoiceService) {
       return new Response(body, { status: 200, headers: { 'content-type': 'audio/wav', 'cache-control': 'no-store', 'x-audio-format': `${first.format.rate}/${first.format.width * 8}/${first.format.channels}` } });
     } catch (err) {
       stream?.dispose();
-      return errorResponse(stream?.stopped ? RpcError.cancelled('stopped by voice/stop') : err);
+      throw stream?.stopped ? RpcError.cancelled('stopped by voice/stop') : err;
     }
   };
 }
