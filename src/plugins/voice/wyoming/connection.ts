@@ -11,6 +11,13 @@ export interface WyomingTarget {
   stallTimeoutMs: number;
 }
 
+/**
+ * Events read ahead of the consumer before the socket is paused: a slow reader (a REST client
+ * on a slow link) holds back the server through TCP instead of filling our memory.
+ */
+const HIGH_WATER = 256;
+const LOW_WATER = 32;
+
 /** Host and port of a `tcp://host:port` URL. */
 export function tcpAddress(url: string): { host: string; port: number } {
   const u = new URL(url);
@@ -77,6 +84,7 @@ export class WyomingConnection {
   /** The next event; `what` names what we wait for, in the stall and early-close messages. */
   next(what: string): Promise<WyomingEvent> {
     const e = this.queue.shift();
+    if (this.socket.isPaused() && this.queue.length <= LOW_WATER) this.socket.resume();
     if (e) return Promise.resolve(e);
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.reject(this.closedEarly(what));
@@ -125,6 +133,7 @@ export class WyomingConnection {
         w.resolve(e);
       } else this.queue.push(e);
     }
+    if (this.queue.length >= HIGH_WATER) this.socket.pause();
   }
 
   private onEnd(): void {
