@@ -15,7 +15,7 @@
  * the header line), `voice` `espeak` for espeak-ng's progressive output. Faults: `error` (an
  * `error` event instead of the answer), `closeEarly` (the socket is destroyed after the first
  * audio chunk, or before the transcript), `stall` (the first chunk, then silence), `silent`
- * (accepts, never answers anything, describe included).
+ * (accepts, never answers anything, describe included), `skipAudioStart`.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,8 @@ export interface WyomingFaults {
   closeEarly?: boolean;
   stall?: boolean;
   silent?: boolean;
+  /** Audio chunks without the audio-start before them (some servers do). */
+  skipAudioStart?: boolean;
 }
 
 export interface WyomingServerOptions {

@@ -167,7 +167,7 @@ export class WyomingSession {
   /** audio-start, the chunks (throttled), audio-stop. */
   private async play(_text: string, fmt: Pcm, all: Buffer, mark: { firstChunkAt?: number; synthesisDoneAt?: number } = {}): Promise<void> {
     if (!this.timeline.includes(mark)) this.timeline.push(mark);
-    this.send('audio-start', { ...fmt, timestamp: 0 });
+    if (!this.faults.skipAudioStart) this.send('audio-start', { ...fmt, timestamp: 0 });
     const step = CHUNK_SAMPLES * fmt.width * fmt.channels;
     const realMs = (CHUNK_SAMPLES / fmt.rate) * 1000;
     for (let at = 0; at < all.length; at += step) {

@@ -182,6 +182,15 @@ describe('voice over Wyoming (real flite and pocketsphinx)', function () {
       expect(e?.message).to.include('closed the connection before sending audio for sentence 1');
     });
 
+    it('a server that sends audio-chunk without audio-start is still heard in full', async () => {
+      await use(oneShot.url, oneShot.url);
+      const full = await client.sendRequest<any>('voice/tts', { text: 'No start event.' });
+      oneShot.faults = { skipAudioStart: true };
+      const r = await client.sendRequest<any>('voice/tts', { text: 'No start event.' });
+      expect(r.bytes).to.equal(full.bytes);
+      expect(r.format).to.deep.equal(full.format);
+    });
+
     it('$/cancelRequest closes the upstream connection at once', async () => {
       await use(oneShot.url, streaming.url);
       const n = streaming.connections.length;

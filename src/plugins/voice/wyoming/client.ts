@@ -78,11 +78,14 @@ function formatOf(data: Record<string, unknown>, fallback?: PcmFormat): PcmForma
   return fallback;
 }
 
-/** Reads one audio-start … audio-stop run, yielding its chunks. */
+/**
+ * Reads one audio-start … audio-stop run, yielding its chunks. `first` is the audio-start, or
+ * (from servers that skip it) the first audio-chunk.
+ */
 async function* readAudio(target: WyomingTarget, c: WyomingConnection, sentence: number, first: WyomingEvent): AsyncGenerator<TtsPiece> {
   let format = formatOf(first.data);
-  for (;;) {
-    const e = await c.next(`audio for sentence ${sentence + 1}`);
+  for (let pending: WyomingEvent | undefined = first.type === 'audio-chunk' ? first : undefined; ; pending = undefined) {
+    const e = pending ?? (await c.next(`audio for sentence ${sentence + 1}`));
     checkError(target, e);
     if (e.type === 'audio-chunk') {
       format = formatOf(e.data, format);
@@ -95,12 +98,12 @@ async function* readAudio(target: WyomingTarget, c: WyomingConnection, sentence:
   }
 }
 
-/** Waits for the next audio-start (ignoring other events); undefined when `stopType` comes. */
+/** Waits for the next audio-start or audio-chunk (ignoring other events); undefined when `stopType` comes. */
 async function nextAudioStart(target: WyomingTarget, c: WyomingConnection, what: string, stopType?: string): Promise<WyomingEvent | undefined> {
   for (;;) {
     const e = await c.next(what);
     checkError(target, e);
-    if (e.type === 'audio-start') return e;
+    if (e.type === 'audio-start' || e.type === 'audio-chunk') return e;
     if (stopType && e.type === stopType) return undefined;
   }
 }
