@@ -12,6 +12,8 @@ import { AudioNormalizer, type AudioOut } from './tts-stream.js';
 
 /** How far back a join looks for the running turn's start (events kept per session are bounded too). */
 const REPLAY_WINDOW = 5000;
+/** The running turn, when its id is not known (its turn_started is older than the window). */
+const ANY_TURN = '\0running';
 
 export interface SpeakOutcome {
   stopReason: 'turn_ended' | 'cancelled' | 'stopped';
@@ -53,7 +55,7 @@ export async function speakTurn(
     if (e.type === 'update' && e.update.sessionUpdate === 'agent_message_chunk') {
       const content = e.update.content as { type?: string; text?: string } | undefined;
       if (content?.type === 'text' && content.text) queue.push(...splitter.push(content.text));
-    } else if (e.type === 'turn_ended' && e.turnId === turnId) {
+    } else if (e.type === 'turn_ended' && (e.turnId === turnId || turnId === ANY_TURN)) {
       ended = e.stopReason === 'cancelled' ? 'cancelled' : 'turn_ended';
       if (ended === 'turn_ended') queue.push(...splitter.end());
       else {
@@ -79,7 +81,9 @@ export async function speakTurn(
     if (info.turnActive) {
       const { events } = await ctx.call(SessionEvents, { sessionId, after: Math.max(0, info.lastSeq - REPLAY_WINDOW) }, call);
       const start = events.map((e) => e.type).lastIndexOf('turn_started');
-      for (const e of start >= 0 ? events.slice(start) : []) take(e);
+      // A turn so long that its start left the window: speak it from what the window holds.
+      if (start < 0) turnId = ANY_TURN;
+      for (const e of events.slice(Math.max(0, start))) take(e);
     }
     // Not running: the next turn_started (perhaps already among the pending events) is ours.
     joined = true;
