@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WyomingDecoder, encodeEvent } from '../src/plugins/voice/wyoming/framing.js';
-import { missingEngines, fliteSpeak } from '../test/support/voice-engines.js';
+import { missingEngines, fliteSpeak, pocketsphinx } from '../test/support/voice-engines.js';
 import { startWyomingServer } from '../test/support/wyoming-server.js';
 import { bareEvent, bareExchange } from './support/bare-wyoming.js';
 import { BIN, fmt, median, spawnRpc } from './support/measure.js';
@@ -70,13 +70,21 @@ async function main(): Promise<void> {
       sbFirst.push(first);
       sub.dispose();
     }
+    const flite: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await fliteSpeak(TEXT);
+      flite.push(performance.now() - t0);
+    }
     console.log(`TTS, flite audio replayed at 2x real time, ${runs} runs, median ms:`);
+    console.log(`  bare flite            whole synthesis ${fmt(median(flite), 1)} (the engine alone, no pacing; replayed below)`);
     console.log(`  bare Wyoming client   first audio ${fmt(median(bareFirst), 1)}   whole synthesis ${fmt(median(bareTotal), 1)}`);
     console.log(`  switchboard stdio     first audio ${fmt(median(sbFirst), 1)}   whole synthesis ${fmt(median(sbTotal), 1)}`);
     console.log(`  added to first audio  ${fmt(median(sbFirst) - median(bareFirst), 1)} ms (goal < 5 ms)`);
 
     // 2. STT
     const { pcm } = await fliteSpeak('please open the door');
+    const engineStt: number[] = [];
     const bareStt: number[] = [];
     const sbStt: number[] = [];
     const b64 = wav(pcm).toString('base64');
@@ -85,14 +93,20 @@ async function main(): Promise<void> {
       const events = [bareEvent('transcribe'), bareEvent('audio-start', fmt16)];
       for (let at = 0; at < pcm.length; at += 2048) events.push(bareEvent('audio-chunk', fmt16, pcm.subarray(at, at + 2048)));
       events.push(bareEvent('audio-stop'));
+      const asr = pocketsphinx();
+      asr.write(pcm);
+      const t0 = performance.now();
+      await asr.end();
+      engineStt.push(performance.now() - t0);
       const seen = await bareExchange('127.0.0.1', server.port, events, 'transcript');
       bareStt.push(seen.transcript!);
       const started = performance.now();
       await client.sendRequest('voice/stt', { audio: b64, mimeType: 'audio/wav' });
       sbStt.push(performance.now() - started);
     }
-    console.log(`STT, pocketsphinx, ${fmt(pcm.length / 32, 0)} ms of speech, ${runs} runs, median ms from sending to transcript:`);
-    console.log(`  bare Wyoming client   ${fmt(median(bareStt), 1)}`);
+    console.log(`STT, pocketsphinx, ${fmt(pcm.length / 32, 0)} ms of speech, ${runs} runs, median ms to the transcript:`);
+    console.log(`  bare pocketsphinx     ${fmt(median(engineStt), 1)}   (from the end of its input; its model load is part of it)`);
+    console.log(`  bare Wyoming client   ${fmt(median(bareStt), 1)}   (audio and audio-stop sent at once, then the transcript)`);
     console.log(`  switchboard stdio     ${fmt(median(sbStt), 1)}   (+${fmt(median(sbStt) - median(bareStt), 1)}: base64 upload, WAV parse, chunking)`);
   } finally {
     stop();
