@@ -95,6 +95,10 @@ describe('e2e: POST /api/stt and /api/tts on `switchboard serve`', function () {
   });
 
   it('answers precise JSON errors (not audio, too large by length or as a stream, no file field, bad JSON); status routes', async () => {
+    const upstream = tts.connections.length;
+    const anonymous = await fetch(served.url + '/api/tts', { method: 'POST', body: 'hello' });
+    expect(anonymous.status, 'behind the token like every route').to.equal(401);
+    expect(tts.connections.length, 'nothing went upstream').to.equal(upstream);
     const notAudio = await served.fetch('/api/stt', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello, I am text' });
     expect(notAudio.status).to.equal(400);
     expect(((await notAudio.json()) as any).error.message).to.include('not audio (text/plain)');
