@@ -72,7 +72,7 @@ export const voicePlugin: Plugin = {
     ctx.handle(VoiceStt, async ({ audio, mimeType, format, language }, call) => {
       const started = performance.now();
       const result = await service.transcribe(decodeBase64(audio), { mimeType, format, language }, call.signal);
-      return { ...result, durationMs: Math.round(performance.now() - started) };
+      return { ...result, elapsedMs: Math.round(performance.now() - started) };
     });
 
     /** Sends one chunk as a voice/audio notification (with a WAV header first, if asked). */

@@ -41,7 +41,7 @@ export const VoiceStt = defineMethod({
     format: Format.partial().optional().describe('raw PCM only: rate, width (bytes), channels'),
     language: z.string().min(1).max(40).optional(),
   }),
-  result: z.object({ text: z.string(), language: z.string().optional(), durationMs: z.number().optional() }),
+  result: z.object({ text: z.string(), language: z.string().optional(), elapsedMs: z.number().optional().describe('time Switchboard and the server took, in ms') }),
 });
 
 export const VoiceTts = defineMethod({
@@ -60,7 +60,7 @@ export const VoiceTts = defineMethod({
     chunks: z.number().int(),
     bytes: z.number().int(),
     sentences: z.number().int(),
-    durationMs: z.number(),
+    durationMs: z.number().describe('length of the audio, in ms'),
   }),
 });
 

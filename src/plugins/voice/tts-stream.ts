@@ -1,4 +1,4 @@
-import { convertPcm, sameFormat, type PcmFormat } from './audio/pcm.js';
+import { convertPcm, durationMs, sameFormat, type PcmFormat } from './audio/pcm.js';
 import type { TtsPiece } from './engine.js';
 
 /** A chunk of a TTS stream, in the stream's one format. */
@@ -55,7 +55,7 @@ export class AudioNormalizer {
       chunks: this.index,
       bytes: this.bytes,
       sentences: this.sentences.size,
-      durationMs: Math.round((this.bytes / (format.rate * format.width * format.channels)) * 1000),
+      durationMs: Math.round(durationMs(this.bytes, format)),
     };
   }
 }
