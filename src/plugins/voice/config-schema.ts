@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { REDACTED, redactUrl } from '../../host/secrets.js';
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 /** `tcp://host:port` → Wyoming; `http(s)://…` → OpenAI-compatible audio. */
 export const VoiceUrl = z
@@ -54,10 +55,11 @@ export function envRef(value: string | undefined): string | undefined {
   return value ? ENV_REF.exec(value)?.[1] : undefined;
 }
 
-/** A role's config as shown: a literal key becomes the placeholder, `${env:NAME}` is shown. */
-export function redactRole<T extends { apiKey?: string }>(c: T | undefined): T | undefined {
+/** A role's config as shown: a literal key becomes the placeholder (`${env:NAME}` is shown), URL credentials too. */
+export function redactRole<T extends { apiKey?: string; url: string }>(c: T | undefined): T | undefined {
   if (!c) return c;
-  return c.apiKey === undefined ? { ...c } : { ...c, apiKey: envRef(c.apiKey) ? c.apiKey : REDACTED };
+  const out = { ...c, url: redactUrl(c.url) };
+  return c.apiKey === undefined ? out : { ...out, apiKey: envRef(c.apiKey) ? c.apiKey : REDACTED };
 }
 
 export function redactFile(f: VoiceFile): VoiceFile {

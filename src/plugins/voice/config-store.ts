@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RpcError } from '../../host/errors.js';
+import { redactUrl, registerSecret, registerUrlSecrets } from '../../host/secrets.js';
 import { DEFAULT_TIMEOUTS, type VoiceTimeouts } from './engine.js';
 import type { VoiceRole } from './errors.js';
 import {
@@ -101,6 +102,9 @@ export class VoiceConfigStore {
     if (!url) return undefined;
     const ref = envRef(file?.apiKey);
     const apiKey = ref ? this.env[ref] : file?.apiKey;
+    // Known to the process-wide scrubber, so an echo in an error or a log line is caught too.
+    registerSecret(apiKey);
+    registerUrlSecrets(url);
     return {
       url,
       source: envUrl ? 'env' : 'file',
@@ -139,10 +143,21 @@ export class VoiceConfigStore {
       if ((key === 'stt' || key === 'tts') && typeof value === 'object') {
         const old = (cur[key] ?? {}) as Record<string, unknown>;
         const role: Record<string, unknown> = { ...old };
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const given = value as Record<string, unknown>;
+        for (const [k, v] of Object.entries(given)) {
           if (v === undefined || (k === 'apiKey' && v === REDACTED)) continue;
+          // The URL as it was shown (credentials redacted) sent back keeps the stored one.
+          if (k === 'url' && typeof old.url === 'string' && v === redactUrl(old.url)) continue;
           if (v === null) delete role[k];
           else role[k] = v;
+        }
+        // A kept key must not follow the role to another server: re-pointing needs the key again.
+        const keptKey = old.apiKey !== undefined && (given.apiKey === undefined || given.apiKey === REDACTED);
+        if (keptKey && typeof old.url === 'string' && role.url !== old.url) {
+          throw RpcError.invalidParams(
+            `voice ${key}: the stored apiKey would be kept, but the server changes (${redactUrl(old.url)} → ${redactUrl(String(role.url))}); send the apiKey again (or apiKey: null) to use the new server`,
+            { role: key },
+          );
         }
         next[key] = role;
       } else next[key] = value;

@@ -1,4 +1,5 @@
 import { ErrorCodes, RpcError } from '../../host/errors.js';
+import { redactUrl } from '../../host/secrets.js';
 
 /** Which configured server a failure concerns: the message says what to check for it. */
 export type VoiceRole = 'stt' | 'tts';
@@ -11,7 +12,8 @@ export function whereConfigured(role: VoiceRole): string {
 }
 
 /** The server could not be reached (refused, DNS, connect timeout): -32005 with the URL and what to check. */
-export function unreachable(role: VoiceRole, url: string, why: string): RpcError {
+export function unreachable(role: VoiceRole, rawUrl: string, why: string): RpcError {
+  const url = redactUrl(rawUrl);
   return new RpcError(
     ErrorCodes.Unavailable,
     `the ${role.toUpperCase()} voice server at ${url} is unreachable (${why}): check that it is running and listening there, and ${whereConfigured(role)}`,
@@ -20,7 +22,8 @@ export function unreachable(role: VoiceRole, url: string, why: string): RpcError
 }
 
 /** The server went quiet mid-stream. */
-export function stalled(role: VoiceRole, url: string, ms: number, waitingFor: string): RpcError {
+export function stalled(role: VoiceRole, rawUrl: string, ms: number, waitingFor: string): RpcError {
+  const url = redactUrl(rawUrl);
   return new RpcError(
     ErrorCodes.Timeout,
     `the ${role.toUpperCase()} voice server at ${url} sent nothing for ${ms / 1000} s while Switchboard waited for ${waitingFor}; the request was abandoned`,
@@ -29,7 +32,8 @@ export function stalled(role: VoiceRole, url: string, ms: number, waitingFor: st
 }
 
 /** The server reported an error, or broke the protocol, or closed early: -32006 with its words. */
-export function upstream(role: VoiceRole, url: string, what: string, data: Record<string, unknown> = {}): RpcError {
+export function upstream(role: VoiceRole, rawUrl: string, what: string, data: Record<string, unknown> = {}): RpcError {
+  const url = redactUrl(rawUrl);
   return new RpcError(ErrorCodes.UpstreamError, `the ${role.toUpperCase()} voice server at ${url} ${what}`, { role, url, ...data });
 }
 

@@ -2,6 +2,7 @@ import type { ClientPeer } from '../../host/client.js';
 import { notifyClient } from '../../host/client-calls.js';
 import type { Plugin } from '../../host/plugin.js';
 import { RpcError } from '../../host/errors.js';
+import { redactUrl } from '../../host/secrets.js';
 import { redactFile } from './config-schema.js';
 import { wavHeader } from './audio/wav.js';
 import { speakTurn } from './speak.js';
@@ -46,7 +47,7 @@ export const voicePlugin: Plugin = {
       const problem = service.store.fileProblem();
       const eff = (r: 'stt' | 'tts') => {
         const e = service.store.effective(r);
-        return e ? { url: e.url, source: e.source } : null;
+        return e ? { url: redactUrl(e.url), source: e.source } : null;
       };
       return { configFile: service.store.file, config: redactFile(file), ...(problem ? { problem } : {}), effective: { stt: eff('stt'), tts: eff('tts') } };
     };
@@ -57,7 +58,7 @@ export const voicePlugin: Plugin = {
         if (!eff) return null;
         const offer = await service.engine(r).probe(call.signal);
         return {
-          url: eff.url,
+          url: redactUrl(eff.url),
           source: eff.source,
           ...offer,
           ...(eff.language ? { language: eff.language } : {}),

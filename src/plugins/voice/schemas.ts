@@ -87,6 +87,12 @@ export const VoiceStop = defineMethod({
   rest: { verb: 'POST', path: '/voice/stop' },
 });
 
+/** A role patch: every key optional, and null to remove it. */
+function rolePatch<S extends z.ZodRawShape>(role: z.ZodObject<S>) {
+  const shape = Object.fromEntries(Object.entries(role.shape).map(([k, v]) => [k, (v as z.ZodType).nullable().optional()]));
+  return z.object(shape).catchall(z.unknown());
+}
+
 const ConfigView = z.object({ configFile: z.string(), config: VoiceFile, problem: z.string().optional(), effective: z.object({ stt: z.object({ url: z.string(), source: z.enum(['file', 'env']) }).nullable(), tts: z.object({ url: z.string(), source: z.enum(['file', 'env']) }).nullable() }) });
 
 export const VoiceConfigGet = defineMethod({
@@ -102,8 +108,8 @@ export const VoiceConfigUpdate = defineMethod({
   description:
     'Creates or changes voice.json: `stt`/`tts` keys are merged into the stored role (null removes a key or, for the whole role, the role); sending `[redacted]` back as apiKey keeps the stored key. Written atomically, mode 0600.',
   params: z.object({
-    stt: SttConfig.partial().nullable().optional(),
-    tts: TtsConfig.partial().nullable().optional(),
+    stt: rolePatch(SttConfig).nullable().optional(),
+    tts: rolePatch(TtsConfig).nullable().optional(),
     maxAudioBytes: z.number().int().positive().nullable().optional(),
     maxTextChars: z.number().int().positive().nullable().optional(),
     timeouts: z.object({ connectMs: z.number().int().positive().optional(), stallMs: z.number().int().positive().optional() }).nullable().optional(),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Disposable } from '../../host/disposable.js';
 import { RpcError, toRpcError } from '../../host/errors.js';
+import { redactUrl } from '../../host/secrets.js';
 import { checkAudio } from './audio/input.js';
 import type { PcmFormat } from './audio/pcm.js';
 import { VoiceConfigStore, type EffectiveRole } from './config-store.js';
@@ -56,7 +57,7 @@ export class VoiceService implements Disposable {
     const protocol = new URL(eff.url).protocol;
     if (protocol === 'tcp:') return new WyomingEngine(role, eff.url, timeouts, { model: eff.model, ffmpeg: this.env.SWITCHBOARD_FFMPEG });
     if (protocol === 'http:' || protocol === 'https:') return new OpenAiEngine(role, eff.url, timeouts, { model: eff.model, apiKey: eff.apiKey });
-    throw RpcError.invalidParams(`voice server url ${eff.url} is neither tcp:// (Wyoming) nor http(s):// (OpenAI-compatible)`);
+    throw RpcError.invalidParams(`voice server url ${redactUrl(eff.url)} is neither tcp:// (Wyoming) nor http(s):// (OpenAI-compatible)`);
   }
 
   /** Runs a request against a role's server, remembering whether it worked (for host/status). */
@@ -127,7 +128,7 @@ export class VoiceService implements Disposable {
     const role = (r: VoiceRole) => {
       const eff = this.store.effective(r);
       if (!eff) return null;
-      return { url: eff.url, protocol: eff.url.startsWith('tcp:') ? 'wyoming' : 'openai', source: eff.source, ...(this.lastSeen.get(r) ? { last: this.lastSeen.get(r) } : {}) };
+      return { url: redactUrl(eff.url), protocol: eff.url.startsWith('tcp:') ? 'wyoming' : 'openai', source: eff.source, ...(this.lastSeen.get(r) ? { last: this.lastSeen.get(r) } : {}) };
     };
     const problem = this.store.fileProblem();
     return { configFile: this.store.file, ...(problem ? { configProblem: problem } : {}), stt: role('stt'), tts: role('tts'), streams: this.streams.list() };

@@ -133,15 +133,19 @@ describe('voice over OpenAI-compatible audio, and compressed input through ffmpe
 
   it('unreachable: -32005 with the URL', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    await client.sendRequest('voice/config/update', { tts: { url } });
+    // The key must be given again to follow the role to another server.
+    const repoint = await fail(client.sendRequest('voice/config/update', { tts: { url } }));
+    expect(repoint?.code).to.equal(ErrorCodes.InvalidParams);
+    expect(repoint?.message).to.include('send the apiKey again');
+    await client.sendRequest('voice/config/update', { tts: { url, apiKey: KEY } });
     const e = await fail(client.sendRequest('voice/tts', { text: 'hi' }));
     expect(e?.code).to.equal(ErrorCodes.Unavailable);
     expect(e?.message).to.include(url).and.include('ECONNREFUSED');
-    await client.sendRequest('voice/config/update', { tts: { url: oa.url } });
+    await client.sendRequest('voice/config/update', { tts: { url: oa.url, apiKey: KEY } });
   });
 
   it('Wyoming gets webm/opus and ogg/opus decoded by ffmpeg to 16 kHz mono', async () => {
-    await client.sendRequest('voice/config/update', { stt: { url: wy.url } });
+    await client.sendRequest('voice/config/update', { stt: { url: wy.url, apiKey: null } });
     for (const [clip, mime] of [[clips.webm, 'audio/webm;codecs=opus'], [clips.ogg, undefined]] as const) {
       const r = await client.sendRequest<any>('voice/stt', { audio: clip.toString('base64'), ...(mime ? { mimeType: mime } : {}) });
       expect(wordOverlap(PHRASE, r.text), mime ?? 'ogg').to.be.greaterThan(0.5);

@@ -292,6 +292,16 @@ describe('voice over Wyoming (real flite and pocketsphinx)', function () {
     expect(JSON.parse(readFileSync(file, 'utf8')).stt).to.include({ apiKey: KEY, language: 'de' });
     await client.sendRequest('voice/config/update', { stt: { apiKey: '${env:VOICE_KEY}' } });
     expect((await client.sendRequest<any>('voice/config/get')).config.stt.apiKey).to.equal('${env:VOICE_KEY}');
+    const repoint = await fail(client.sendRequest('voice/config/update', { stt: { url: 'http://attacker.example/v1', apiKey: '[redacted]' } }));
+    expect(repoint?.message).to.include('send the apiKey again');
+    expect(JSON.parse(readFileSync(file, 'utf8')).stt.url).to.equal('http://127.0.0.1:9/v1');
+    // Credentials in a URL are shown redacted, and the redacted URL sent back keeps them.
+    await client.sendRequest('voice/config/update', { tts: { url: 'http://user:pa55word-xyz@127.0.0.1:9' } });
+    const shown = await client.sendRequest<any>('voice/config/get');
+    expect(shown.config.tts.url).to.equal('http://[redacted]@127.0.0.1:9');
+    expect(JSON.stringify(shown)).to.not.include('pa55word-xyz');
+    await client.sendRequest('voice/config/update', { tts: { url: shown.config.tts.url, voice: 'slt' } });
+    expect(JSON.parse(readFileSync(file, 'utf8')).tts.url).to.equal('http://user:pa55word-xyz@127.0.0.1:9');
     const bad = await fail(client.sendRequest('voice/config/update', { tts: { url: 'ftp://pi.local' } }));
     expect(bad?.code).to.equal(ErrorCodes.InvalidParams);
     expect(bad?.message).to.include('tcp://host:port');
