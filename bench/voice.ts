@@ -17,28 +17,12 @@ import path from 'node:path';
 import { WyomingDecoder, encodeEvent } from '../src/plugins/voice/wyoming/framing.js';
 import { missingEngines, fliteSpeak, pocketsphinx } from '../test/support/voice-engines.js';
 import { startWyomingServer } from '../test/support/wyoming-server.js';
+import { wavOf } from '../test/plugins/voice/helpers.js';
 import { bareEvent, bareExchange } from './support/bare-wyoming.js';
 import { BIN, fmt, median, spawnRpc } from './support/measure.js';
 
 const runs = Number(process.argv[2] ?? 7);
 const TEXT = 'The kitchen light is now on, and the front door is locked.';
-
-function wav(pcm: Buffer): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(16000, 24);
-  h.writeUInt32LE(32000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
-}
 
 async function main(): Promise<void> {
   const missing = missingEngines();
@@ -87,7 +71,7 @@ async function main(): Promise<void> {
     const engineStt: number[] = [];
     const bareStt: number[] = [];
     const sbStt: number[] = [];
-    const b64 = wav(pcm).toString('base64');
+    const b64 = wavOf(pcm, { rate: 16000, width: 2, channels: 1 }).toString('base64');
     const fmt16 = { rate: 16000, width: 2, channels: 1 };
     for (let i = 0; i < runs; i++) {
       const events = [bareEvent('transcribe'), bareEvent('audio-start', fmt16)];
