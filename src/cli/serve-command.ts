@@ -36,7 +36,7 @@ export function registerServeCommand(cli: CAC): void {
       const maxBodyBytes = positiveInt('--max-body-bytes', flags.maxBodyBytes, 1024 * 1024);
       const maxWsBufferedBytes = positiveInt('--ws-max-buffered-bytes', flags.wsMaxBufferedBytes, 8 * 1024 * 1024);
       const allowOrigins = flags.allowOrigin === undefined ? [] : ([] as string[]).concat(flags.allowOrigin).map(String);
-      const app = await startApp(flags);
+      const app = await startApp(flags, { ownLog: true });
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
@@ -76,6 +76,11 @@ export function registerServeCommand(cli: CAC): void {
         upgrades: [ws, acpWs],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
+        // Unset: the writer's default (64 MiB).
+        sseMaxEventBytes:
+          process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES === undefined
+            ? undefined
+            : positiveInt('SWITCHBOARD_SSE_MAX_EVENT_BYTES', process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES, 0),
       });
       let url: string;
       try {
