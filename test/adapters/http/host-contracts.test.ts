@@ -51,9 +51,9 @@ function contractsPlugin(probe: Probe): Plugin {
         }
         return { sent: count };
       });
-      // As a voice plugin would declare POST /api/stt: raw audio in, JSON out.
+      // Shaped like the voice plugin's POST /api/stt (raw audio in, JSON out), at a path of its own.
       ctx.endpoints.add({
-        path: '/api/stt',
+        path: '/contract/raw-in',
         methods: ['POST'],
         description: 'raw bytes in; their size and hash out',
         maxBodyBytes: 4 * 1024 * 1024,
@@ -62,9 +62,9 @@ function contractsPlugin(probe: Probe): Plugin {
           return Response.json({ bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('hex'), type: request.headers.get('content-type') });
         },
       });
-      // As POST /api/tts would stream audio/wav: chunks until the client goes away.
+      // Shaped like POST /api/tts (streamed audio/wav): chunks until the client goes away.
       ctx.endpoints.add({
-        path: '/api/tts',
+        path: '/contract/raw-out',
         methods: ['POST'],
         description: 'an endless streamed audio/wav body',
         async handle(request) {
@@ -103,28 +103,28 @@ describe('host contracts over the real HTTP adapter', () => {
   });
 
   it('serves a raw endpoint behind the same token and Origin checks as every route', async () => {
-    expect((await fetch(`${url}/api/stt`, { method: 'POST', body: 'x' })).status).to.equal(401);
-    const evil = await fetch(`${url}/api/stt`, { method: 'POST', body: 'x', headers: { ...auth, origin: 'http://evil.example' } });
+    expect((await fetch(`${url}/contract/raw-in`, { method: 'POST', body: 'x' })).status).to.equal(401);
+    const evil = await fetch(`${url}/contract/raw-in`, { method: 'POST', body: 'x', headers: { ...auth, origin: 'http://evil.example' } });
     expect(evil.status).to.equal(403);
-    const verb = await fetch(`${url}/api/stt`, { headers: auth });
+    const verb = await fetch(`${url}/contract/raw-in`, { headers: auth });
     expect(verb.status).to.equal(404);
     expect(((await verb.json()) as { error: { data: { allow: string[] } } }).error.data.allow).to.deep.equal(['POST']);
   });
 
   it('hands the raw body (3 MiB of binary) to the endpoint as a stream', async () => {
     const audio = randomBytes(3 * 1024 * 1024);
-    const res = await fetch(`${url}/api/stt`, { method: 'POST', body: audio, headers: { ...auth, 'content-type': 'audio/wav' } });
+    const res = await fetch(`${url}/contract/raw-in`, { method: 'POST', body: audio, headers: { ...auth, 'content-type': 'audio/wav' } });
     expect(res.status).to.equal(200);
     expect(await res.json()).to.deep.equal({ bytes: audio.length, sha256: createHash('sha256').update(audio).digest('hex'), type: 'audio/wav' });
   });
 
   it('answers 413 for a body over the endpoint limit, declared or streamed without a length', async () => {
-    const declared = await fetch(`${url}/api/stt`, { method: 'POST', body: randomBytes(5 * 1024 * 1024), headers: auth });
+    const declared = await fetch(`${url}/contract/raw-in`, { method: 'POST', body: randomBytes(5 * 1024 * 1024), headers: auth });
     expect(declared.status).to.equal(413);
     expect(((await declared.json()) as { error: { code: number } }).error.code).to.equal(ErrorCodes.PayloadTooLarge);
     // Chunked: no Content-Length, so the limit is met while the endpoint reads.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${url}/api/stt`, { method: 'POST', headers: { ...auth, 'transfer-encoding': 'chunked' } }, (res) => {
+      const req = httpRequest(`${url}/contract/raw-in`, { method: 'POST', headers: { ...auth, 'transfer-encoding': 'chunked' } }, (res) => {
         res.resume();
         resolve(res.statusCode!);
       });
@@ -143,7 +143,7 @@ describe('host contracts over the real HTTP adapter', () => {
 
   it('streams a ReadableStream response as it is produced, and aborts the request when the client goes away', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${url}/api/tts`, { method: 'POST', body: '{"text":"hi"}', headers: auth, signal: ac.signal });
+    const res = await fetch(`${url}/contract/raw-out`, { method: 'POST', body: '{"text":"hi"}', headers: auth, signal: ac.signal });
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.equal('audio/wav');
     const reader = res.body!.getReader();
@@ -172,7 +172,7 @@ describe('host contracts over the real HTTP adapter', () => {
     expect(tick.properties.level.enum).to.deep.equal(['info', 'warn']);
     expect(done.properties).to.have.property('sent');
     expect(error.properties).to.have.keys(['code', 'message', 'data']);
-    expect(doc.paths['/api/stt']).to.have.keys(['post']);
+    expect(doc.paths['/contract/raw-in']).to.have.keys(['post']);
     const sessions = doc.paths['/sessions/{session_id}/events'].get.responses['200'].content['text/event-stream'].schema;
     expect(sessions.properties.data.oneOf[0].title).to.equal('session/event');
   });
