@@ -18,7 +18,8 @@ export function withCommonFlags(command: Command): Command {
     .option('--max-message-bytes <n>', 'Largest JSON-RPC message accepted, in bytes (default: 16 MiB)');
 }
 
-export async function startApp(flags: CommonFlags): Promise<App> {
+/** Starts the app; `env` (default: the process's) is what the plugins see of the environment. */
+export async function startApp(flags: CommonFlags, env?: Readonly<Record<string, string | undefined>>): Promise<App> {
   if (flags.logLevel && !LEVELS.includes(flags.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}; got "${flags.logLevel}"`);
   }
@@ -26,7 +27,7 @@ export async function startApp(flags: CommonFlags): Promise<App> {
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
     throw new UsageError(`--max-message-bytes must be a positive whole number; got "${flags.maxMessageBytes}"`);
   }
-  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max });
+  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, ...(env ? { env } : {}) });
 }
 
 export class UsageError extends Error {}
