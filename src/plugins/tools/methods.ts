@@ -108,7 +108,7 @@ export async function callServedTool(pipeline: ToolPipeline, served: ServedTools
       interactive: false,
       scope: served.scope,
       signal: call.signal,
-      client: call.client,
+      // No client: ACP fs/* and terminal/* belong to sessions, and nobody is asked over MCP.
     },
     {
       progress: (update) => {

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { GrantStore } from '../../../src/plugins/permissions/grant-store.js';
 import { InMemoryToolRegistry } from '../../../src/plugins/tools/registry.js';
 import { ToolPipeline } from '../../../src/plugins/tools/pipeline.js';
-import type { GateDecision, ToolCallRequest } from '../../../src/plugins/tools/contract.js';
+import { ToolRegistryToken, type GateDecision, type ToolCallRequest } from '../../../src/plugins/tools/contract.js';
+import { ToolsListChanged } from '../../../src/plugins/tools/methods.js';
+import type { Plugin } from '../../../src/host/plugin.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
 import { tempWorkspace } from './tool-harness.js';
 
@@ -81,7 +83,23 @@ describe('tools: the one tool-call pipeline', () => {
     before(async () => {
       ws = tempWorkspace();
       writeFileSync(path.join(ws.ws, 'a.txt'), 'alpha');
-      t = await createTestHost({ env: { ...process.env, SWITCHBOARD_MCP_WORKSPACE: ws.ws, SWITCHBOARD_MCP_MODE: 'ask' } });
+      const stepper: Plugin = {
+        name: 'stepper',
+        dependsOn: ['tools'],
+        activate: (ctx) =>
+          ctx.container.resolve(ToolRegistryToken).register({
+            name: 'steps',
+            description: 'reports two steps',
+            kind: 'read',
+            parameters: z.object({}),
+            execute: async (_a, c) => {
+              c.progress({ title: 'one' });
+              c.progress({ title: 'two' });
+              return { content: [{ type: 'content', content: { type: 'text', text: `done in ${c.workspace}` } }] };
+            },
+          }),
+      };
+      t = await createTestHost({ plugins: [stepper], env: { ...process.env, SWITCHBOARD_MCP_WORKSPACE: ws.ws, SWITCHBOARD_MCP_MODE: 'ask' } });
     });
     after(async () => {
       await t.close();
@@ -101,6 +119,26 @@ describe('tools: the one tool-call pipeline', () => {
       expect(sneaky.content[0].text).to.match(/needs approval .* no one to ask over MCP/);
       const bad: any = await c.sendRequest('tools/call', { name: 'read_file', arguments: { nope: 1 } });
       expect(bad.content[0].text).to.match(/^invalid arguments for read_file: path/);
+    });
+
+    it('a progressToken gets MCP progress notifications; a registry change emits tools/list_changed', async () => {
+      const c = t.connect().client;
+      const progress: any[] = [];
+      c.onNotification('notifications/progress', (p: any) => void progress.push(p));
+      const r: any = await c.sendRequest('tools/call', { name: 'steps', arguments: {}, _meta: { progressToken: 'p1' } });
+      expect(r.content[0].text).to.equal(`done in ${ws.ws}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(progress).to.deep.equal([
+        { progressToken: 'p1', progress: 1, message: 'one' },
+        { progressToken: 'p1', progress: 2, message: 'two' },
+      ]);
+      const changed: unknown[] = [];
+      const sub = t.app.host.events.on(ToolsListChanged, (e) => void changed.push(e));
+      const registry = t.app.host.createChildContainer().resolve(ToolRegistryToken);
+      registry.register({ name: 'later', description: 'x', kind: 'read', parameters: z.object({}), execute: async () => ({ content: [] }) }).dispose();
+      registry.register({ name: 'session-only', description: 'x', kind: 'read', parameters: z.object({}), execute: async () => ({ content: [] }) }, { sessionId: 'some-session' });
+      sub.dispose();
+      expect(changed, 'added and removed globally; a session tool is not served').to.have.length(2);
     });
   });
 
