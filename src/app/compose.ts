@@ -7,7 +7,8 @@ import { Host } from '../host/host.js';
 import type { Plugin } from '../host/plugin.js';
 import { Tokens } from '../host/tokens.js';
 import { builtinPlugins } from '../plugins/builtin.js';
-import { loadCustomPlugins } from './custom-plugins.js';
+import { BootError, BootErrorCodes } from '../host/boot-errors.js';
+import { failedPlugin, loadCustomPlugins, pluginTimeoutMs, type LoadedPlugin } from './custom-plugins.js';
 import { packageVersion, resolveHome } from './home.js';
 import { createLogger } from './logger.js';
 
@@ -19,6 +20,8 @@ export interface AppOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Extra plugins (tests); built-in and custom plugins are always loaded. */
   plugins?: Plugin[];
+  /** Extra custom plugin folders (`--plugin-dir`, for development). */
+  pluginDirs?: string[];
   logger?: Logger;
 }
 
@@ -50,10 +53,13 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   container.registerInstance(Tokens.Logger, logger);
   const host = new Host(config, logger, container);
 
-  for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? []), ...(await loadCustomPlugins(config.home))]) {
-    host.register(plugin);
-  }
+  for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? [])]) host.register(plugin);
+  const custom = await loadCustomPlugins({ home: config.home, extraDirs: opts.pluginDirs, version: config.version, env, logger });
+  for (const loaded of custom) registerCustom(host, loaded, pluginTimeoutMs(env));
   await host.start();
+  // An out-of-process plugin that was refused or never activated must not keep its child.
+  const unused = custom.filter((c) => host.plugins().find((p) => p.name === c.plugin.name && p.source === c.source)?.state !== 'active');
+  await Promise.all(unused.map((c) => c.release?.()));
   // `/mcp` (served by `switchboard serve`): the MCP transport over the host's tools/* methods.
   host.endpoints.add(mcpHttpEndpoint(host, logger.child({ transport: 'mcp-http' })));
   logger.debug({ home: config.home, plugins: host.plugins().map((p) => `${p.name}:${p.state}`) }, 'host started');
@@ -64,10 +70,28 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     config,
     async stop() {
       await host.stop();
+      await Promise.all(custom.map((c) => c.release?.()));
       await container.dispose();
       logger.flush?.();
     },
   };
+}
+
+/**
+ * Registers a custom plugin; one whose plugin, method or service name is taken is listed as
+ * failed with the message naming both sources, and the others start.
+ */
+function registerCustom(host: Host, loaded: LoadedPlugin, activateTimeoutMs: number): void {
+  try {
+    host.register(loaded.plugin, { source: loaded.source, activateTimeoutMs });
+  } catch (err) {
+    // Listed under its own name when that is free (a clashing method), else as `custom:<name>#2`.
+    const message = (err as Error).message.replace(/^SB_ERR_[A-Z_]+: /, '');
+    const taken = (n: string) => host.plugins().some((p) => p.name === n);
+    let name = loaded.plugin.name;
+    for (let i = 2; taken(name); i++) name = `custom:${loaded.plugin.name}#${i}`;
+    host.register(failedPlugin(name, message, err instanceof BootError ? err.code : BootErrorCodes.Duplicate), { source: loaded.source });
+  }
 }
 
 function numberFrom(v: string | undefined): number | undefined {

@@ -6,6 +6,8 @@ export interface CommonFlags {
   logLevel?: LevelWithSilent;
   logFile?: string;
   maxMessageBytes?: number;
+  /** `--plugin-dir` (repeatable): cac gives a string, or an array when repeated. */
+  pluginDir?: string | string[];
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -15,7 +17,8 @@ export function withCommonFlags(command: Command): Command {
   return command
     .option('--log-level <level>', `Log level: ${LEVELS.join(', ')} (default: info; env SWITCHBOARD_LOG_LEVEL)`)
     .option('--log-file <file>', 'Append logs to this file instead of stderr (logs never go to stdout)')
-    .option('--max-message-bytes <n>', 'Largest JSON-RPC message accepted, in bytes (default: 16 MiB)');
+    .option('--max-message-bytes <n>', 'Largest JSON-RPC message accepted, in bytes (default: 16 MiB)')
+    .option('--plugin-dir <dir>', 'Also load the custom plugin in this folder, or every plugin folder in it (repeatable; for development)');
 }
 
 /** Starts the app; `env` (default: the process's) is what the plugins see of the environment. */
@@ -27,7 +30,13 @@ export async function startApp(flags: CommonFlags, env?: Readonly<Record<string,
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
     throw new UsageError(`--max-message-bytes must be a positive whole number; got "${flags.maxMessageBytes}"`);
   }
-  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, ...(env ? { env } : {}) });
+  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, pluginDirs: pluginDirsOf(flags), ...(env ? { env } : {}) });
+}
+
+export function pluginDirsOf(flags: CommonFlags): string[] {
+  const dirs = flags.pluginDir === undefined ? [] : [flags.pluginDir].flat();
+  if (dirs.some((d) => typeof d !== 'string' || d === '')) throw new UsageError('--plugin-dir needs a folder');
+  return dirs;
 }
 
 export class UsageError extends Error {}

@@ -100,6 +100,12 @@ export function restRoutesOf(decl: MethodDecl): readonly RestRoute[] {
   return Array.isArray(decl.rest) ? (decl.rest as RestRoute[]) : [decl.rest as RestRoute];
 }
 
+/** What makes two REST routes the same: the verb and the path with its parameters unnamed. */
+export function routeKey(route: Pick<RestRoute, 'verb' | 'path'>): string {
+  const segments = route.path.split('/').filter(Boolean).map((s) => (s.startsWith('{') && s.endsWith('}') ? '{}' : s));
+  return `${route.verb} /${segments.join('/')}`;
+}
+
 /** Which side sends a declared message: client→host methods are served, host→client ones are sent. */
 export type Direction = 'client→host' | 'host→client';
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { SessionService } from '../sessions/contract.js';
 import type { GateDecision, PermissionGate, ToolCallFacts, ToolCallRequest } from '../tools/contract.js';
+import { acpCallFields } from '../tools/acp-fields.js';
 import { factsOfRequest } from '../tools/facts.js';
 import { isEditKind } from '../tools/kinds.js';
 import type { GrantStore } from './grant-store.js';
@@ -118,11 +119,18 @@ function refusalOverMcp(facts: ToolCallFacts, mode: PermissionMode, verdict: Ver
   return `"${facts.tool}" (${facts.kind}) needs approval (${why}), and there is no one to ask over MCP, so it was refused. Restart the server with ${flags}, or allow it with a rule in permissions.json.`;
 }
 
-/** The ACP ToolCall an approval prompt shows: the facts' title, and the whole of what will run. */
+/** The ACP ToolCall an approval prompt shows: the facts' title, the fields editors render, and the whole of what will run. */
 function toolCallOf(call: ToolCallRequest, facts: ToolCallFacts): Record<string, unknown> {
   // A title may be shortened; the preview (control characters escaped) never is.
   const content = facts.preview !== undefined ? [{ type: 'content', content: { type: 'text', text: facts.preview } }] : undefined;
-  return { toolCallId: call.toolCallId, title: facts.title, kind: call.tool.kind, status: 'pending', rawInput: call.args, ...(content ? { content } : {}) };
+  return {
+    toolCallId: call.toolCallId,
+    title: facts.title,
+    kind: call.tool.kind,
+    ...acpCallFields(call.tool.kind, call.args, call.workspace),
+    status: 'pending',
+    ...(content ? { content } : {}),
+  };
 }
 
 function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {

@@ -1,6 +1,6 @@
 import type { ClientPeer } from '../../host/client.js';
 import type { ToolCallPart } from '../providers/contract.js';
-import type { ToolRegistry } from '../tools/contract.js';
+import type { ToolCallContent, ToolRegistry } from '../tools/contract.js';
 import { textContent, type ToolPipeline } from '../tools/pipeline.js';
 import type { SessionManager } from './manager.js';
 import type { Session } from './session.js';
@@ -19,6 +19,19 @@ export interface ToolOutcome {
   cancelled: boolean;
 }
 
+/** Text a tool_call_update carries at most per content block; the history keeps the whole output. */
+export const UPDATE_TEXT_CAP = 32 * 1024;
+
+/** Caps the text blocks of an update's content, saying plainly what was cut and where the rest is. */
+export function capUpdateContent(content: readonly ToolCallContent[], cap = UPDATE_TEXT_CAP): ToolCallContent[] {
+  return content.map((c) => {
+    if (c.type !== 'content' || c.content.type !== 'text' || typeof c.content.text !== 'string' || c.content.text.length <= cap) return c;
+    const text = c.content.text;
+    const note = `\n[output truncated in this update: ${text.length - cap} of ${text.length} characters not shown; the full output is in the session history (session/history)]`;
+    return { type: 'content', content: { ...c.content, text: text.slice(0, cap) + note } };
+  });
+}
+
 /**
  * Runs one tool call the model asked for through the pipeline, with the session's workspace and
  * mode, reporting as ACP session updates: `tool_call` (pending), then `tool_call_update`
@@ -27,13 +40,27 @@ export interface ToolOutcome {
  */
 export async function runToolCall(deps: ToolRunDeps, s: Session, call: ToolCallPart, signal: AbortSignal, client: ClientPeer | undefined): Promise<ToolOutcome> {
   const { manager } = deps;
-  const update = (fields: Record<string, unknown>) =>
-    manager.publish(s.id, { type: 'update', update: { sessionUpdate: 'tool_call_update', toolCallId: call.id, ...fields } });
+  const update = (fields: Record<string, unknown>) => {
+    const content = fields.content as ToolCallContent[] | undefined;
+    manager.publish(s.id, {
+      type: 'update',
+      update: { sessionUpdate: 'tool_call_update', toolCallId: call.id, ...fields, ...(content ? { content: capUpdateContent(content) } : {}) },
+    });
+  };
   const outcome = await deps.pipeline.run(
-    { toolCallId: call.id, name: call.name, arguments: call.arguments, sessionId: s.id, workspace: s.meta.workspace, signal, client },
     {
-      announce: ({ title, kind, rawInput }) =>
-        manager.publish(s.id, { type: 'update', update: { sessionUpdate: 'tool_call', toolCallId: call.id, title, kind, status: 'pending', rawInput } }),
+      toolCallId: call.id,
+      name: call.name,
+      arguments: call.arguments,
+      sessionId: s.id,
+      workspace: s.meta.workspace,
+      additionalDirectories: s.meta.additionalDirectories ?? [],
+      signal,
+      client,
+    },
+    {
+      announce: ({ facts: _facts, toolCallId: _id, ...shown }) =>
+        manager.publish(s.id, { type: 'update', update: { sessionUpdate: 'tool_call', toolCallId: call.id, ...shown, status: 'pending' } }),
       running: () => update({ status: 'in_progress' }),
       progress: (p) => update({ status: 'in_progress', ...p }),
       finish: (o) => {

@@ -3,6 +3,7 @@ import type { ClientPeer } from '../../host/client.js';
 import { describeIssues } from '../../host/dispatcher.js';
 import { RpcError, isAbortError } from '../../host/errors.js';
 import type { GateDecision, PermissionGate, ToolCallContent, ToolCallFacts, ToolKind, ToolProgress, ToolRegistry, ToolResult } from './contract.js';
+import { acpCallFields } from './acp-fields.js';
 import { deriveFacts } from './facts.js';
 
 /** One call, as any caller hands it over: a turn (from the model), MCP, a REST client. */
@@ -15,6 +16,8 @@ export interface ToolCallInput {
   sessionId: string;
   /** Where the call is confined (absolute real path): the session's, or the command line's. */
   workspace: string;
+  /** More roots the file tools may use (ACP `additionalDirectories` of the session). */
+  additionalDirectories?: readonly string[];
   /** For callers without a session: the approval mode from the command line (see ToolCallRequest.mode). */
   mode?: string;
   /** False when nobody can be asked (MCP): a call that would ask is refused. */
@@ -41,7 +44,7 @@ export interface ToolCallOutcome {
  */
 export interface ToolCallSink {
   /** Before any check: the call as a client shows it (pending). `facts` is absent when the arguments did not validate. */
-  announce?(call: { toolCallId: string; title: string; kind: ToolKind; rawInput: unknown; facts?: ToolCallFacts }): void;
+  announce?(call: { toolCallId: string; title: string; kind: ToolKind; rawInput: unknown; locations?: { path: string }[]; facts?: ToolCallFacts }): void;
   /** Allowed: the tool starts (in_progress). */
   running?(): void;
   progress?(update: ToolProgress): void;
@@ -96,11 +99,13 @@ export class ToolPipeline {
     const parsed = parseArgs(input.arguments);
     const checked = tool && parsed.ok ? tool.parameters.safeParse(parsed.value) : undefined;
     const facts = tool && checked?.success ? deriveFacts(tool, checked.data, input.workspace, input.sessionId) : undefined;
+    const kind = tool?.kind ?? 'other';
+    // As editors render it (acp-fields.ts): a shell call's command and cwd, a file tool's location.
     sink.announce?.({
       toolCallId: input.toolCallId,
       title: facts?.title ?? tool?.title ?? input.name,
-      kind: tool?.kind ?? 'other',
-      rawInput: parsed.ok ? parsed.value : input.arguments,
+      kind,
+      ...(parsed.ok ? acpCallFields(kind, parsed.value, input.workspace) : { rawInput: input.arguments }),
       ...(facts ? { facts } : {}),
     });
 
@@ -154,6 +159,7 @@ export class ToolPipeline {
         tool.execute(args, {
           sessionId: input.sessionId,
           workspace: input.workspace,
+          additionalDirectories: input.additionalDirectories ?? [],
           toolCallId: input.toolCallId,
           signal,
           client: input.client,
