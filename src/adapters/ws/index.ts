@@ -7,6 +7,7 @@ import type { Host } from '../../host/host.js';
 import { FrameMessageReader } from '../jsonrpc/frame-reader.js';
 import { FrameMessageWriter } from '../jsonrpc/frame-writer.js';
 import { frameErrorResponse, serveConnection, type ServedConnection } from '../jsonrpc/serve-connection.js';
+import { writableFlow } from '../jsonrpc/writable-flow.js';
 import type { UpgradeHandler } from '../upgrade.js';
 import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../ws-protocol.js';
 
@@ -133,7 +134,9 @@ export class WsAdapter implements UpgradeHandler {
       reader.acceptFrame(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8'));
     });
     ws.on('error', (err) => log.debug({ err: err.message }, 'websocket error'));
-    const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log });
+    // bufferedAmount is the socket's queue plus frames ws holds before it.
+    const flow = writableFlow(() => socket, () => ws.bufferedAmount - (socket?.writableLength ?? 0));
+    const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log, flow });
     this.served.add(served);
     this.sockets.add(ws);
     this.counters.connected++;
