@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { container as rootContainer } from 'tsyringe';
 import type { Logger, LevelWithSilent } from 'pino';
+import { mcpHttpEndpoint } from '../adapters/mcp/http.js';
 import type { HostConfig } from '../host/config.js';
 import { Host } from '../host/host.js';
 import type { Plugin } from '../host/plugin.js';
@@ -67,6 +68,8 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   // An out-of-process plugin that was refused or never activated must not keep its child.
   const unused = custom.filter((c) => host.plugins().find((p) => p.name === c.plugin.name && p.source === c.source)?.state !== 'active');
   await Promise.all(unused.map((c) => c.release?.()));
+  // `/mcp` (served by `switchboard serve`): the MCP transport over the host's tools/* methods.
+  host.endpoints.add(mcpHttpEndpoint(host, logger.child({ transport: 'mcp-http' })));
   logger.debug({ home: config.home, plugins: host.plugins().map((p) => `${p.name}:${p.state}`) }, 'host started');
 
   return {

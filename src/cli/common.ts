@@ -21,8 +21,11 @@ export function withCommonFlags(command: Command): Command {
     .option('--plugin-dir <dir>', 'Also load the custom plugin in this folder, or every plugin folder in it (repeatable; for development)');
 }
 
-/** `ownLog`: also write the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (the daemon, `serve`). */
-export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean } = {}): Promise<App> {
+/**
+ * `ownLog`: also write the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (the daemon, `serve`).
+ * `env` (default: the process's): what the plugins see of the environment.
+ */
+export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<App> {
   if (flags.logLevel && !LEVELS.includes(flags.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}; got "${flags.logLevel}"`);
   }
@@ -30,7 +33,7 @@ export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean } =
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
     throw new UsageError(`--max-message-bytes must be a positive whole number; got "${flags.maxMessageBytes}"`);
   }
-  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, pluginDirs: pluginDirsOf(flags), ownLog: extra.ownLog });
+  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, pluginDirs: pluginDirsOf(flags), ownLog: extra.ownLog, ...(extra.env ? { env: extra.env } : {}) });
 }
 
 export function pluginDirsOf(flags: CommonFlags): string[] {

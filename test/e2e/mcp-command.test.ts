@@ -15,6 +15,7 @@ const run = promisify(execFile);
 const INSPECTOR = path.join(ROOT, 'node_modules', '.bin', 'mcp-inspector');
 
 describe('switchboard mcp (the host tools as an MCP server on stdio)', function () {
+  // Six MCP Inspector runs (each a Node process starting another) take ~27 s on a loaded 2-core machine.
   this.timeout(90_000);
   let home: { dir: string; remove(): void };
   let workspace: string;

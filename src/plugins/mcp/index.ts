@@ -1,12 +1,10 @@
-import { realpathSync } from 'node:fs';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { Plugin } from '../../host/plugin.js';
 import { SessionServiceToken, type SessionInfo, type SessionService } from '../sessions/contract.js';
-import { ToolRegistryToken } from '../tools/contract.js';
+import { ToolCallsToken, ToolRegistryToken } from '../tools/contract.js';
 import { fromAcp } from './acp-servers.js';
 import { redactConfig, transportOf, type McpServerConfig } from './config-schema.js';
 import { McpConfigStore } from './config-store.js';
-import { mcpEndpoint } from './http-endpoint.js';
 import {
   McpConnect,
   McpDisconnect,
@@ -17,7 +15,6 @@ import {
   McpSessionStatus,
   mcpMethods,
 } from './schemas.js';
-import { SERVE_MODES, createServePolicy, type ServeMode } from './serve-policy.js';
 import { McpSessionManager } from './session-manager.js';
 
 const entry = (name: string, config: McpServerConfig) => ({
@@ -27,15 +24,17 @@ const entry = (name: string, config: McpServerConfig) => ({
 });
 
 /**
- * MCP both ways: the global server config (`mcp.json`), sessions as real MCP clients (ACP
- * `session/new` `mcpServers` are connected when the session opens), and the host's tools as an
- * MCP server at `/mcp` under `switchboard serve` (`switchboard mcp` serves them on stdio).
+ * MCP servers as a client: the global server config (`mcp.json`), sessions as real MCP clients
+ * (ACP `session/new` `mcpServers` are connected when the session opens), and, under
+ * `switchboard mcp --with-servers` (`SWITCHBOARD_MCP_WITH_SERVERS=1`), the mcp.json servers'
+ * tools proxied into the served scope. Serving the host's tools over MCP is a transport
+ * (src/adapters/mcp) over `tools/list` and `tools/call`, not this plugin.
  */
 export const mcpPlugin: Plugin = {
   name: 'mcp',
-  description: 'MCP servers for sessions (client) and the host tools as an MCP server',
+  description: 'MCP servers for sessions (client), and the mcp.json servers proxied by switchboard mcp --with-servers',
   dependsOn: ['host', 'tools'],
-  requires: [ToolRegistryToken],
+  requires: [ToolRegistryToken, ToolCallsToken],
   optional: [SessionServiceToken],
   methods: mcpMethods,
   activate(ctx) {
@@ -147,16 +146,18 @@ export const mcpPlugin: Plugin = {
       sessions: manager.all(),
     }));
 
-    // `/mcp` under `switchboard serve`: workspace and mode from the daemon's environment.
-    const env = ctx.config.env;
-    const mode = (SERVE_MODES as readonly string[]).includes(env.SWITCHBOARD_MCP_MODE ?? '') ? (env.SWITCHBOARD_MCP_MODE as ServeMode) : 'ask';
-    let workspace = process.cwd();
-    try {
-      workspace = realpathSync(env.SWITCHBOARD_MCP_WORKSPACE ?? workspace);
-    } catch {
-      logger.warn({ workspace: env.SWITCHBOARD_MCP_WORKSPACE }, 'SWITCHBOARD_MCP_WORKSPACE does not exist; /mcp uses the current folder');
+    // `switchboard mcp --with-servers`: every mcp.json server, its tools served beside the host's.
+    if (ctx.config.env.SWITCHBOARD_MCP_WITH_SERVERS === '1') {
+      const { served } = ctx.require(ToolCallsToken);
+      ctx.onReady(async () => {
+        const { mcpServers } = await readConfig();
+        await Promise.all(
+          Object.entries(mcpServers).map(async ([name, config]) => {
+            const snap = await manager.connect(served.scope, served.workspace, name, config);
+            if (snap.status !== 'connected') logger.warn({ server: name, reason: snap.error }, 'MCP server from mcp.json not connected');
+          }),
+        );
+      });
     }
-    const policy = createServePolicy(ctx.config.home, mode, logger);
-    ctx.endpoints.add(mcpEndpoint(() => ({ registry, workspace, mode, policy, logger, version: ctx.config.version })));
   },
 };

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { SessionService } from '../sessions/contract.js';
-import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/contract.js';
-import { describeCall } from '../tools/acp-fields.js';
-import { realSubject, relativeSubject } from '../tools/confine.js';
+import type { GateDecision, PermissionGate, ToolCallFacts, ToolCallRequest } from '../tools/contract.js';
+import { acpCallFields } from '../tools/acp-fields.js';
+import { factsOfRequest } from '../tools/facts.js';
+import { isEditKind } from '../tools/kinds.js';
 import type { GrantStore } from './grant-store.js';
-import { PATH_KINDS, decide, grantSubject, readFilter, type CallFacts } from './policy.js';
+import { decide, grantSubject, readFilter, type CallFacts, type Verdict } from './policy.js';
 import type { PendingPrompt, PromptAnswer, PromptBroker } from './prompt-broker.js';
 import type { PermissionsFile, RuleBook } from './rule-book.js';
 import { normalizeMode, type Grant, type PermissionMode } from './schemas.js';
@@ -35,18 +36,22 @@ export class Gate implements PermissionGate {
 
   async check(call: ToolCallRequest): Promise<GateDecision> {
     if (this.deps.file.refresh()) queueMicrotask(() => this.redecidePending());
+    const interactive = call.interactive !== false;
     // Fail closed: a rule in the broken file might have denied this call.
-    if (this.deps.file.error) return { outcome: 'deny', reason: `${call.tool.name}: ${this.deps.file.error}` };
-    const facts = factsOf(call);
-    const verdict = decide(facts, this.modeOf(call.sessionId), this.deps.rules.for(call.sessionId), this.deps.grants.list({ workspace: call.workspace }));
+    if (this.deps.file.error) return { outcome: 'deny', reason: interactive ? `${call.tool.name}: ${this.deps.file.error}` : `"${call.tool.name}" was refused: ${this.deps.file.error}.` };
+    // The pipeline derived the facts once; a gate asked directly derives them here.
+    const facts = call.facts ?? factsOfRequest(call);
+    const mode = call.mode !== undefined ? normalizeMode(call.mode) : this.modeOf(call.sessionId);
+    const verdict = decide(facts, mode, this.deps.rules.for(call.sessionId), this.deps.grants.list({ workspace: call.workspace }));
     this.deps.logger.debug({ sessionId: call.sessionId, tool: facts.tool, subject: facts.subject, verdict }, 'permission check');
     if (verdict.action === 'allow') return { outcome: 'allow' };
+    if (!interactive) return { outcome: 'deny', reason: refusalOverMcp(facts, mode, verdict) };
     if (verdict.action === 'deny') return { outcome: 'deny', reason: `${facts.tool}: ${verdict.why}` };
     if (call.signal.aborted) return { outcome: 'cancelled' };
     const answer = await this.deps.broker.ask({
       sessionId: call.sessionId,
       toolCallId: call.toolCallId,
-      toolCall: toolCallOf(call),
+      toolCall: toolCallOf(call, facts),
       signal: call.signal,
       timeoutMs: this.deps.timeoutMs,
       clients: this.askable(call),
@@ -103,43 +108,29 @@ export class Gate implements PermissionGate {
   }
 }
 
-export function factsOf(call: ToolCallRequest): CallFacts {
-  const { tool } = call;
-  let subject: string | undefined;
-  const parsed = tool.parameters.safeParse(call.args);
-  if (parsed.success) {
-    try {
-      subject = tool.subject?.(parsed.data);
-    } catch {
-      subject = undefined;
-    }
-  }
-  let inside = true;
-  let real: string | undefined;
-  if (subject !== undefined && PATH_KINDS.has(tool.kind)) {
-    const raw = subject;
-    ({ rel: subject, inside } = relativeSubject(call.workspace, raw));
-    // Rules also see where a symlink leads: `config.txt → .env` is `.env` to `deny read_file:.env`.
-    const r = realSubject(call.workspace, raw);
-    if (r && r.rel !== subject) real = r.rel;
-    if (r && !r.inside) inside = false;
-  }
-  return { tool: tool.name, kind: tool.kind, subject, ...(real !== undefined ? { realSubject: real } : {}), inside, workspace: call.workspace, sessionId: call.sessionId };
+/**
+ * Where a turn would ask a person, MCP has nobody to ask: the call is refused, saying what would
+ * let it run (a mode flag or a rule).
+ */
+function refusalOverMcp(facts: ToolCallFacts, mode: PermissionMode, verdict: Verdict): string {
+  if (verdict.action === 'deny') return `"${facts.tool}" was refused: ${verdict.why}.`;
+  const flags = mode === 'ask' && isEditKind(facts.kind) ? '--mode accept-edits or --mode bypass' : '--mode bypass';
+  const why = facts.inside ? verdict.why : `${facts.subject} is outside the workspace`;
+  return `"${facts.tool}" (${facts.kind}) needs approval (${why}), and there is no one to ask over MCP, so it was refused. Restart the server with ${flags}, or allow it with a rule in permissions.json.`;
 }
 
-function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
-  // The whole of what will run, control characters escaped: a title may be shortened, this never is.
-  let preview: string | undefined;
-  const parsed = call.tool.preview ? call.tool.parameters.safeParse(call.args) : undefined;
-  if (parsed?.success && call.tool.preview) {
-    try {
-      preview = call.tool.preview(parsed.data);
-    } catch {
-      preview = undefined;
-    }
-  }
-  const content = preview !== undefined ? [{ type: 'content', content: { type: 'text', text: preview } }] : undefined;
-  return { toolCallId: call.toolCallId, ...describeCall(call.tool, call.tool.name, call.args, call.workspace), status: 'pending', ...(content ? { content } : {}) };
+/** The ACP ToolCall an approval prompt shows: the facts' title, the fields editors render, and the whole of what will run. */
+function toolCallOf(call: ToolCallRequest, facts: ToolCallFacts): Record<string, unknown> {
+  // A title may be shortened; the preview (control characters escaped) never is.
+  const content = facts.preview !== undefined ? [{ type: 'content', content: { type: 'text', text: facts.preview } }] : undefined;
+  return {
+    toolCallId: call.toolCallId,
+    title: facts.title,
+    kind: call.tool.kind,
+    ...acpCallFields(call.tool.kind, call.args, call.workspace),
+    status: 'pending',
+    ...(content ? { content } : {}),
+  };
 }
 
 function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {

@@ -1,30 +1,12 @@
-import type { ToolKind } from '../tools/contract.js';
+import type { ToolCallFacts } from '../tools/contract.js';
 import { matchGlob } from '../tools/glob.js';
+import { isEditKind, isPathKind, isReadOnlyKind } from '../tools/kinds.js';
 import type { Grant, PermissionMode, PermissionRule } from './schemas.js';
 
-/** What the gate knows about a call when it decides, before asking anyone. */
-export interface CallFacts {
-  tool: string;
-  kind: ToolKind;
-  /** Workspace-relative path for file kinds, the command line for execute… */
-  subject?: string;
-  /**
-   * For path kinds, where the subject really is (symlinks resolved), workspace-relative; set when
-   * it differs from `subject`. Deny and ask rules match either; allow rules must match both.
-   */
-  realSubject?: string;
-  /** False when a path subject lies outside the workspace (lexically or really). */
-  inside: boolean;
-  workspace: string;
-  sessionId: string;
-}
+/** What the gate knows about a call when it decides, before asking anyone (derived once by the tool-call pipeline). */
+export type CallFacts = Pick<ToolCallFacts, 'tool' | 'kind' | 'subject' | 'realSubject' | 'inside' | 'workspace' | 'sessionId'>;
 
 export type Verdict = { action: 'allow'; why: string } | { action: 'deny'; why: string } | { action: 'ask'; why: string };
-
-const READS: ReadonlySet<ToolKind> = new Set(['read', 'search', 'think']);
-const EDITS: ReadonlySet<ToolKind> = new Set(['edit', 'delete', 'move']);
-/** Kinds whose subject is a path (matched with `/`-aware globs); others are free text. */
-export const PATH_KINDS: ReadonlySet<ToolKind> = new Set(['read', 'search', 'edit', 'delete', 'move']);
 
 /**
  * The decision, in order: deny rules → read-only refuses changes → bypass runs → remembered
@@ -36,7 +18,7 @@ export function decide(call: CallFacts, mode: PermissionMode, rules: readonly Pe
     rules.find((r) => r.action === action && ruleMatches(r.pattern, call, action === 'allow' ? 'all' : 'any', action === 'deny' ? coveredTools(call.tool) : [call.tool]));
   const denyRule = matching('deny');
   if (denyRule) return { action: 'deny', why: `denied by the rule "deny ${denyRule.pattern}"` };
-  if (mode === 'read-only' && !READS.has(call.kind)) {
+  if (mode === 'read-only' && !isReadOnlyKind(call.kind)) {
     return {
       action: 'deny',
       why: `the session is in read-only (plan) mode: ${call.tool} (${call.kind}) could change things and does not run; switch the mode (permissions/set_mode) to let it run`,
@@ -52,8 +34,8 @@ export function decide(call: CallFacts, mode: PermissionMode, rules: readonly Pe
   if (allowed) return { action: 'allow', why: `allowed earlier for this ${allowed.scope} (grant ${allowed.grantId})` };
   const allowRule = matching('allow');
   if (allowRule) return { action: 'allow', why: `the rule "allow ${allowRule.pattern}"` };
-  if (READS.has(call.kind) && call.inside) return { action: 'allow', why: 'reads inside the workspace run' };
-  if (mode === 'accept-edits' && EDITS.has(call.kind) && call.inside) return { action: 'allow', why: 'accept-edits mode' };
+  if (isReadOnlyKind(call.kind) && call.inside) return { action: 'allow', why: 'reads inside the workspace run' };
+  if (mode === 'accept-edits' && isEditKind(call.kind) && call.inside) return { action: 'allow', why: 'accept-edits mode' };
   return { action: 'ask', why: `${call.kind} tools ask in ${mode} mode` };
 }
 
@@ -79,7 +61,7 @@ export function ruleMatches(
   if (colon < 0) return true;
   if (call.subject === undefined) return false;
   const subjects = call.realSubject !== undefined && call.realSubject !== call.subject ? [call.subject, call.realSubject] : [call.subject];
-  const hit = (s: string) => matchGlob(pattern.slice(colon + 1), s, { crossSlash: !PATH_KINDS.has(call.kind) });
+  const hit = (s: string) => matchGlob(pattern.slice(colon + 1), s, { crossSlash: !isPathKind(call.kind) });
   return need === 'all' ? subjects.every(hit) : subjects.some(hit);
 }
 
@@ -108,5 +90,5 @@ export function grantMatches(g: Grant, call: CallFacts): boolean {
  * does not approve `rm -rf .`.
  */
 export function grantSubject(call: Pick<CallFacts, 'kind' | 'subject'>): string | undefined {
-  return PATH_KINDS.has(call.kind) ? undefined : call.subject;
+  return isPathKind(call.kind) ? undefined : call.subject;
 }

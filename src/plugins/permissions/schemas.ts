@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { defineClientRequest, defineEvent, defineMethod } from '../../host/method.js';
 import { PermissionSessionEvent } from '../sessions/contract.js';
+import { ApprovalMode, normalizeMode } from '../tools/modes.js';
 
-/**
- * Approval modes. `ask` is the default: reads and searches inside the workspace run, anything that
- * changes something (edit, delete, move, execute, fetch, other) asks. `accept-edits` also runs
- * edits, deletes and moves; `read-only` is the plan mode (nothing that changes anything runs);
- * `bypass` runs everything (never the default). Deny rules apply in every mode.
- */
-export const PermissionMode = z.enum(['ask', 'accept-edits', 'read-only', 'bypass']);
-export type PermissionMode = z.infer<typeof PermissionMode>;
+/** The approval modes, declared once by the tools plugin (tools/modes.ts). */
+export const PermissionMode = ApprovalMode;
+export type PermissionMode = ApprovalMode;
+export { normalizeMode };
 
 export const RuleAction = z.enum(['allow', 'ask', 'deny']);
 
@@ -147,32 +144,3 @@ export const SessionRequestPermission = defineClientRequest({
 });
 
 export const permissionMethods = [PermissionsGet, PermissionsRespond, PermissionsSetMode, PermissionsSetRules, PermissionsGrants, PermissionsRevoke];
-
-/** ACP SessionMode entries for these modes, for the sessions plugin's `availableModes`. */
-export const PERMISSION_MODES: { id: PermissionMode; name: string; description: string }[] = [
-  { id: 'ask', name: 'Ask', description: 'Reads run; edits, commands and other changes ask first' },
-  { id: 'accept-edits', name: 'Accept edits', description: 'Reads and file edits run; commands ask first' },
-  { id: 'read-only', name: 'Read only (plan)', description: 'Nothing that changes anything runs' },
-  { id: 'bypass', name: 'Bypass', description: 'Everything runs without asking (deny rules still apply)' },
-];
-
-/** Reads a session's mode string leniently: other engines' names map to ours, unknown → ask. */
-export function normalizeMode(mode: string | undefined): PermissionMode {
-  switch (mode) {
-    case 'accept-edits':
-    case 'acceptEdits':
-    case 'accept_edits':
-      return 'accept-edits';
-    case 'read-only':
-    case 'readonly':
-    case 'read_only':
-    case 'plan':
-      return 'read-only';
-    case 'bypass':
-    case 'bypassPermissions':
-    case 'yolo':
-      return 'bypass';
-    default:
-      return 'ask';
-  }
-}

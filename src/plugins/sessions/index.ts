@@ -7,7 +7,7 @@ import type { Plugin } from '../../host/plugin.js';
 import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
 import { PermissionEvent } from '../permissions/schemas.js';
-import { PermissionGateToken, ToolRegistryToken, type PermissionGate } from '../tools/contract.js';
+import { ToolCallsToken, ToolRegistryToken } from '../tools/contract.js';
 import { SessionEventBus, SessionServiceToken, type StopReason } from './contract.js';
 import { SessionDir } from './log.js';
 import { SessionManager } from './manager.js';
@@ -40,8 +40,7 @@ export const sessionsPlugin: Plugin = {
   description: 'ACP sessions, JSONL persistence, replay by seq, the turn loop',
   dependsOn: ['tools', 'profiles', 'providers'],
   provides: [SessionServiceToken],
-  requires: [ToolRegistryToken, ProfileServiceToken, ProviderFactoryToken],
-  optional: [PermissionGateToken],
+  requires: [ToolRegistryToken, ToolCallsToken, ProfileServiceToken, ProviderFactoryToken],
   methods: SessionMethods,
   events: [SessionEventBus],
   clientMethods: [SessionUpdate],
@@ -60,12 +59,8 @@ export const sessionsPlugin: Plugin = {
     const profiles = ctx.require(ProfileServiceToken);
     const providers = ctx.require(ProviderFactoryToken);
     const tools = ctx.require(ToolRegistryToken);
-    // The gate activates before us when present; asked for in the ready phase all the same.
-    let gate: PermissionGate | undefined;
-    ctx.onReady(() => {
-      gate = ctx.optional(PermissionGateToken);
-      if (!gate) ctx.logger.error('no permissions plugin: every tool call is refused (the gate fails closed)');
-    });
+    // Tool calls go through the tools plugin's pipeline, which asks the permission gate.
+    const { pipeline } = ctx.require(ToolCallsToken);
     // The permissions plugin publishes its prompts on its own event; they join the session's stream.
     ctx.subscriptions.add(
       ctx.events.on(PermissionEvent, (e) => {
@@ -73,11 +68,9 @@ export const sessionsPlugin: Plugin = {
       }),
     );
     const turnDeps = {
-      gate: () => gate,
+      pipeline,
       manager,
       tools,
-      container: ctx.container,
-      logger: ctx.logger,
       maxTurnRequests: positive(env.SWITCHBOARD_MAX_TURN_REQUESTS, 50),
     };
     ctx.status.add('sessions', () => {

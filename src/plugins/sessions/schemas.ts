@@ -1,15 +1,11 @@
 import { z } from 'zod';
+import { APPROVAL_MODES, ApprovalMode } from '../tools/modes.js';
 import { NoParams, defineClientNotification, defineMethod } from '../../host/method.js';
 import { SessionEventPayload, SessionStream, StopReason } from './contract.js';
 
-/** Approval modes (the permissions plugin enforces them); `ask` is the default. */
-export const SESSION_MODES = [
-  { id: 'ask', name: 'Ask', description: 'Reads inside the workspace run; edits and commands ask first.' },
-  { id: 'accept-edits', name: 'Accept edits', description: 'Edits inside the workspace run; commands ask first.' },
-  { id: 'read-only', name: 'Read only (plan)', description: 'Nothing that changes anything runs.' },
-  { id: 'bypass', name: 'Bypass', description: 'Everything runs without asking.' },
-] as const;
-export const ModeId = z.enum(['ask', 'accept-edits', 'read-only', 'bypass']);
+/** The approval modes (the permissions plugin enforces them; `ask` is the default) a session can be in: declared once, by the tools plugin. */
+export const SESSION_MODES = APPROVAL_MODES;
+export const ModeId = ApprovalMode;
 
 const SessionId = z.string().min(1).max(200);
 const Meta = z.record(z.string(), z.unknown()).nullable().optional();

@@ -2,6 +2,7 @@ import type { InjectionToken } from 'tsyringe';
 import type { z } from 'zod';
 import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
+import type { ToolPipeline } from './pipeline.js';
 
 /** ACP tool kinds: how a client shows a tool call, and what the permission modes key on. */
 export type ToolKind = 'read' | 'edit' | 'delete' | 'move' | 'search' | 'execute' | 'think' | 'fetch' | 'other';
@@ -101,7 +102,31 @@ export interface ToolRegistry {
 
 export const ToolRegistryToken = Symbol('ToolRegistry') as InjectionToken<ToolRegistry>;
 
-/** A model's request to run a tool, before any checks. */
+/**
+ * What the pipeline derives once about a call, before the gate decides: the same facts reach the
+ * rules, the grants, the approval prompt and the client's `tool_call`.
+ */
+export interface ToolCallFacts {
+  tool: string;
+  kind: ToolKind;
+  /** Workspace-relative path for path kinds (see kinds.ts), the command line for execute… */
+  subject?: string;
+  /**
+   * For path kinds, where the subject really is (symlinks resolved), workspace-relative; set when
+   * it differs from `subject`. Deny and ask rules match either; allow rules must match both.
+   */
+  realSubject?: string;
+  /** False when a path subject lies outside the workspace (lexically or really). */
+  inside: boolean;
+  workspace: string;
+  sessionId: string;
+  /** A short human title (`Read src/a.ts`), the tool's title when it has no `describe`. */
+  title: string;
+  /** The whole of what will run, for an approval prompt (see ToolDefinition.preview). */
+  preview?: string;
+}
+
+/** A call to run a tool, arguments parsed and validated; what the gate is asked about. */
 export interface ToolCallRequest {
   sessionId: string;
   workspace: string;
@@ -110,6 +135,18 @@ export interface ToolCallRequest {
   args: unknown;
   signal: AbortSignal;
   client?: ClientPeer;
+  /** Derived once by the pipeline; a gate asked directly derives them itself. */
+  facts?: ToolCallFacts;
+  /**
+   * The approval mode of a caller without a session (`switchboard mcp --mode`, `/mcp`): from the
+   * command line or the daemon's config, never from a client. Absent: the session's mode.
+   */
+  mode?: string;
+  /**
+   * False when nobody can be asked (MCP): a call that would ask a person is refused, with
+   * what would let it run. Default true.
+   */
+  interactive?: boolean;
 }
 
 export type GateDecision =
@@ -118,8 +155,9 @@ export type GateDecision =
   | { outcome: 'cancelled' };
 
 /**
- * Decides whether a tool call may run (modes, rules, grants, asking a person). The turn loop
- * asks the gate, if one is registered, before every tool call; the permissions plugin provides it.
+ * Decides whether a tool call may run (modes, rules, grants, asking a person). The tool-call
+ * pipeline (pipeline.ts) asks it before every call and refuses every call when there is none;
+ * the permissions plugin provides it.
  */
 export interface PermissionGate {
   check(call: ToolCallRequest): Promise<GateDecision>;
@@ -128,3 +166,24 @@ export interface PermissionGate {
 }
 
 export const PermissionGateToken = Symbol('PermissionGate') as InjectionToken<PermissionGate>;
+
+/**
+ * Where and how calls without a session run (`tools/call`, `switchboard mcp`, `/mcp`): the
+ * workspace and approval mode come from the command line (`switchboard mcp --workspace --mode`)
+ * or the daemon's environment (`SWITCHBOARD_MCP_WORKSPACE`, `SWITCHBOARD_MCP_MODE`), never from
+ * a client's params.
+ */
+export interface ServedTools {
+  readonly workspace: string;
+  readonly mode: string;
+  /** The registry scope served beside the global tools (the `--with-servers` proxied tools). */
+  readonly scope: string;
+}
+
+/** The one tool-call pipeline (pipeline.ts) and what callers without a session are served. */
+export interface ToolCalls {
+  readonly pipeline: ToolPipeline;
+  readonly served: ServedTools;
+}
+
+export const ToolCallsToken = Symbol('ToolCalls') as InjectionToken<ToolCalls>;

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
-import { pino } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -9,8 +9,8 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import { serveRawEndpoint } from '../../../src/adapters/http/raw-endpoints.js';
 import { restPeer } from '../../../src/adapters/http/rest-peer.js';
-import { createServePolicy, type ServeMode } from '../../../src/plugins/mcp/serve-policy.js';
-import { ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
+import { ToolCallsToken, ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
+import type { ApprovalMode } from '../../../src/plugins/tools/modes.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
 
 describe('mcp: the host tools as an MCP server', () => {
@@ -21,20 +21,24 @@ describe('mcp: the host tools as an MCP server', () => {
         path.join(t.home, 'permissions.json'),
         JSON.stringify({ rules: [{ action: 'deny', pattern: 'shell:rm *' }, { action: 'allow', pattern: 'write_file:src/**' }] }),
       );
-      const registry = t.app.host.createChildContainer().resolve(ToolRegistryToken);
-      const tool = (name: string) => registry.get(name)!;
-      const ws = t.home;
-      const check = (mode: ServeMode, name: string, args: unknown) => createServePolicy(t.home, mode, pino({ level: 'silent' })).refusal(tool(name), args, ws, 'mcp');
+      const { pipeline } = t.app.host.createChildContainer().resolve(ToolCallsToken);
+      const ws = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-serve-policy-')));
+      // The one pipeline, as MCP calls it: the mode from the command line, nobody to ask.
+      const check = async (mode: ApprovalMode, name: string, args: unknown) => {
+        const out = await pipeline.run({ toolCallId: 'c', name, arguments: args, sessionId: 'mcp', workspace: ws, mode, interactive: false, signal: new AbortController().signal });
+        return out.status === 'refused' ? out.text : undefined;
+      };
 
-      expect(check('ask', 'read_file', { path: 'a.txt' })).to.equal(undefined);
-      expect(check('ask', 'write_file', { path: 'a.txt', content: 'x' })).to.match(/needs approval .* no one to ask over MCP.*--mode accept-edits or --mode bypass/);
-      expect(check('ask', 'write_file', { path: 'src/a.ts', content: 'x' })).to.equal(undefined, 'allowed by the rule');
-      expect(check('ask', 'shell', { command: 'ls' })).to.match(/--mode bypass/);
-      expect(check('accept-edits', 'write_file', { path: 'a.txt', content: 'x' })).to.equal(undefined);
-      expect(check('accept-edits', 'shell', { command: 'ls' })).to.match(/needs approval/);
-      expect(check('read-only', 'write_file', { path: 'src/a.ts', content: 'x' })).to.match(/read-only/);
-      expect(check('bypass', 'shell', { command: 'ls' })).to.equal(undefined);
-      expect(check('bypass', 'shell', { command: 'rm -rf src' })).to.match(/denied by the rule "deny shell:rm \*"/);
+      expect(await check('ask', 'read_file', { path: 'a.txt' })).to.equal(undefined);
+      expect(await check('ask', 'write_file', { path: 'a.txt', content: 'x' })).to.match(/needs approval .* no one to ask over MCP.*--mode accept-edits or --mode bypass/);
+      expect(await check('ask', 'write_file', { path: 'src/a.ts', content: 'x' })).to.equal(undefined, 'allowed by the rule');
+      expect(await check('ask', 'shell', { command: 'ls' })).to.match(/--mode bypass/);
+      expect(await check('accept-edits', 'write_file', { path: 'a.txt', content: 'x' })).to.equal(undefined);
+      expect(await check('accept-edits', 'shell', { command: 'ls' })).to.match(/needs approval/);
+      expect(await check('read-only', 'write_file', { path: 'src/a.ts', content: 'x' })).to.match(/read-only/);
+      expect(await check('bypass', 'shell', { command: 'ls' })).to.equal(undefined);
+      expect(await check('bypass', 'shell', { command: 'rm -rf src' })).to.match(/denied by the rule "deny shell:rm \*"/);
+      rmSync(ws, { recursive: true, force: true });
     } finally {
       await t.close();
     }

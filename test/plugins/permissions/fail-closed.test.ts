@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { container as root } from 'tsyringe';
 import { runToolCall } from '../../../src/plugins/sessions/tool-call.js';
+import { ToolPipeline } from '../../../src/plugins/tools/pipeline.js';
 import { PermissionGateToken, ToolRegistryToken, type PermissionGate, type ToolRegistry } from '../../../src/plugins/tools/contract.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
 import { tempWorkspace, textOf, toolContext } from '../tools/tool-harness.js';
@@ -91,8 +91,8 @@ describe('permissions: rules see real paths, and the gate fails closed', () => {
 
   it('the tool-call pipeline refuses every call when no permission gate is registered', async () => {
     const published: any[] = [];
-    const container = root.createChildContainer();
-    const deps = { manager: { publish: (_id: string, e: unknown) => void published.push(e) } as never, tools, container, logger: pino({ level: 'silent' }) };
+    const pipeline = new ToolPipeline({ registry: tools, gate: () => undefined, logger: pino({ level: 'silent' }) });
+    const deps = { manager: { publish: (_id: string, e: unknown) => void published.push(e) } as never, tools, pipeline };
     const session = { id: 's1', meta: { workspace: ws.ws } } as never;
     const out = await runToolCall(deps, session, { id: 'c1', name: 'read_file', arguments: JSON.stringify({ path: 'readme.txt' }) } as never, new AbortController().signal, undefined);
     expect(out.isError).to.equal(true);
