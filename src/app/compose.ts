@@ -20,6 +20,8 @@ export interface AppOptions {
   /** Extra plugins (tests); built-in and custom plugins are always loaded. */
   plugins?: Plugin[];
   logger?: Logger;
+  /** The command being run (`serve`, `stdio`, `mcp`): how the hub names this agent. */
+  command?: string;
 }
 
 export interface App {
@@ -43,6 +45,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     maxMessageBytes: opts.maxMessageBytes ?? numberFrom(env.SWITCHBOARD_MAX_MESSAGE_BYTES) ?? DEFAULT_MAX_MESSAGE_BYTES,
     env,
     validateResults: env.SWITCHBOARD_VALIDATE_RESULTS === '1',
+    command: opts.command,
   };
   const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? (env.SWITCHBOARD_LOG_LEVEL as LevelWithSilent) ?? 'info', file: opts.logFile });
   const container = rootContainer.createChildContainer();

@@ -35,7 +35,7 @@ export function registerServeCommand(cli: CAC): void {
       const maxBodyBytes = positiveInt('--max-body-bytes', flags.maxBodyBytes, 1024 * 1024);
       const maxWsBufferedBytes = positiveInt('--ws-max-buffered-bytes', flags.wsMaxBufferedBytes, 8 * 1024 * 1024);
       const allowOrigins = flags.allowOrigin === undefined ? [] : ([] as string[]).concat(flags.allowOrigin).map(String);
-      const app = await startApp(flags);
+      const app = await startApp(flags, 'serve');
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
