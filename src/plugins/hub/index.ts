@@ -9,6 +9,8 @@ import { HubFeed } from './feed.js';
 import { follow } from './follow.js';
 import { LocalTransport } from './local/local-transport.js';
 import { HubMember } from './member.js';
+import { natsSettings } from './nats/options.js';
+import { NatsTransport } from './nats/nats-transport.js';
 import { HubAgents, HubCall, HubEventDecl, HubFollow, HubMethods, HubSubscribe, HubUnsubscribe, HubUpdateDecl } from './schemas.js';
 import { HubSubscriptions } from './subscriptions.js';
 import { HubView, type HubTransport } from './view.js';
@@ -123,6 +125,21 @@ interface TransportDeps {
 
 function createTransport(ctx: PluginContext, deps: TransportDeps): HubTransport {
   const env = ctx.config.env;
+  const url = env.SWITCHBOARD_HUB_URL?.trim();
+  if (url) {
+    const hubName = env.SWITCHBOARD_HUB_NAME?.trim() || 'switchboard';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(hubName)) throw new Error('SWITCHBOARD_HUB_NAME must be 1-64 letters, digits, _ or -');
+    return new NatsTransport({
+      settings: natsSettings(url, env),
+      hubName,
+      member: deps.member,
+      sink: deps.view,
+      dispatch: deps.dispatch,
+      container: ctx.container,
+      logger: ctx.logger,
+      beatMs: positive(env.SWITCHBOARD_HUB_HEARTBEAT_MS, 500),
+    });
+  }
   return new LocalTransport({
     home: ctx.config.home,
     member: deps.member,

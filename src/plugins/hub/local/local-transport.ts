@@ -125,19 +125,26 @@ export class LocalTransport implements HubTransport {
     );
   }
 
-  private async connect(rec: RecordFile): Promise<void> {
+  /** Connects to one agent; false when it is not there (its leftovers are removed once it is surely gone). */
+  private async connect(rec: RecordFile): Promise<boolean> {
     this.connecting.add(rec.agentId);
     const client = new PeerClient(rec.agentId, rec.socket, this.opts.sink);
     try {
       const record = await client.connect(this.selfId, this.files.token());
-      if (this.closed) return client.close();
+      if (this.closed) {
+        client.close();
+        return false;
+      }
       this.clients.set(rec.agentId, client);
       this.opts.sink.joined(record);
       void client.ended.then((end) => this.onEnded(client, rec, end.leaving));
+      return true;
     } catch (err) {
-      // Refused or not answering: a crashed agent's leftovers, once its pid is gone.
-      if (!pidAlive(rec.pid)) this.files.remove(rec.agentId, rec.socket);
+      const code = (err as NodeJS.ErrnoException).code;
+      // Refused or missing: nobody serves that socket any more (a record is written only once its socket listens).
+      if (code === 'ECONNREFUSED' || code === 'ENOENT' || !pidAlive(rec.pid)) this.files.remove(rec.agentId, rec.socket);
       else this.opts.logger.debug({ agentId: rec.agentId, err: (err as Error).message }, 'hub agent not reachable yet');
+      return false;
     } finally {
       this.connecting.delete(rec.agentId);
     }
@@ -147,19 +154,17 @@ export class LocalTransport implements HubTransport {
     if (this.clients.get(rec.agentId) !== client) return;
     this.clients.delete(rec.agentId);
     if (this.closed) return;
-    const alive = pidAlive(rec.pid);
-    if (!leaving && alive) {
-      // Alive but the connection dropped (we fell too far behind): reconnect; no leave to report.
-      void this.reconnect(rec);
+    if (leaving) {
+      this.opts.sink.left(rec.agentId, 'exit');
       return;
     }
-    this.opts.sink.left(rec.agentId, leaving ? 'exit' : 'crashed');
-    if (!alive) this.files.remove(rec.agentId, rec.socket);
-  }
-
-  private async reconnect(rec: RecordFile): Promise<void> {
-    await this.connect(rec);
-    if (!this.clients.has(rec.agentId) && !this.closed) this.opts.sink.left(rec.agentId, pidAlive(rec.pid) ? 'timeout' : 'crashed');
+    // Gone without a goodbye. One reconnect tells a crash (refused: nobody listens) from a
+    // dropped connection (we fell too far behind), which is no leave at all.
+    void this.connect(rec).then((ok) => {
+      if (ok || this.closed) return;
+      this.opts.sink.left(rec.agentId, 'crashed');
+      this.files.remove(rec.agentId, rec.socket);
+    });
   }
 
   call(agentId: string, method: string, params: unknown, signal: AbortSignal): Promise<unknown> {

@@ -73,6 +73,13 @@ export class PeerServer {
     const peer = hubPeer(this.opts.container, closed.signal, 'local');
     const subs: { dispose(): void }[] = [];
     let authed = false;
+    // vscode-jsonrpc writes the error answer a few ticks later: end after it, then cut if the
+    // peer does not close its side.
+    const refuse = () =>
+      setTimeout(() => {
+        socket.end();
+        setTimeout(() => socket.destroy(), 500).unref();
+      }, 100).unref();
     const send = (method: string, params: unknown) => {
       if (socket.destroyed) return;
       void conn.sendNotification(method, params).catch(() => undefined);
@@ -85,7 +92,7 @@ export class PeerServer {
     conn.onRequest(PeerHello.name, (raw: unknown) => {
       const p = PeerHello.params.safeParse(raw);
       if (!p.success || !this.opts.files.tokenMatches(p.data.token)) {
-        setImmediate(() => socket.destroy());
+        refuse();
         throw new ResponseError(ErrorCodes.Unauthorized, 'hub peers must present the owner token (from $SWITCHBOARD_HOME/token)');
       }
       if (!authed) {
@@ -99,7 +106,10 @@ export class PeerServer {
       return { record: member.record() };
     });
     conn.onRequest(PeerCall.name, async (raw: unknown, token: CancellationToken) => {
-      if (!authed) throw new ResponseError(ErrorCodes.Unauthorized, 'say hub.hello with the owner token first');
+      if (!authed) {
+        refuse();
+        throw new ResponseError(ErrorCodes.Unauthorized, 'say hub.hello with the owner token first');
+      }
       const p = PeerCall.params.safeParse(raw);
       if (!p.success) throw new ResponseError(ErrorCodes.InvalidParams, 'hub.call needs {method, params}');
       try {
@@ -109,7 +119,7 @@ export class PeerServer {
       }
     });
     conn.onRequest((method: string) => {
-      if (!authed) setImmediate(() => socket.destroy());
+      if (!authed) refuse();
       throw new ResponseError(ErrorCodes.MethodNotFound, `hub peers speak hub.hello and hub.call; not "${method}"`);
     });
     conn.onError(() => undefined);

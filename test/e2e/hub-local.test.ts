@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SocketMessageReader, SocketMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
+import { connectWsRpc, startStdioAgent, writeFakeProfile, type StdioAgent } from '../support/hub-clients.js';
+import { spawnServe, type Served } from '../support/spawn-serve.js';
+
+/**
+ * The local hub with real processes sharing one home: a `serve` daemon and `stdio` agents (as
+ * editors run them), a scripted fake provider. The daemon's clients see, follow and steer the
+ * stdio agent's turns; crashes and clean exits are reported and leave no files behind.
+ */
+describe('e2e: the local hub (serve + stdio agents sharing a home)', function () {
+  this.timeout(60_000);
+  let fake: FakeProvider;
+  let served: Served;
+  let ws: Awaited<ReturnType<typeof connectWsRpc>>;
+  let agents: StdioAgent[] = [];
+  let workspace: string;
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    served = await spawnServe([], {}, (home) => writeFakeProfile(home, fake.baseUrl));
+    workspace = path.join(realpathSync(served.home), 'ws');
+    mkdirSync(workspace);
+    ws = await connectWsRpc(served.url, served.token);
+    const sub: any = await ws.rpc.sendRequest('hub/subscribe', {});
+    expect(sub.subscriptionId).to.be.a('string');
+  });
+  after(async () => {
+    ws?.close();
+    for (const a of agents) await a.cli.kill('SIGKILL');
+    await served?.stop();
+    await fake?.close();
+  });
+
+  const hubDir = () => path.join(served.home, 'hub');
+  const files = (sub: string) => readdirSync(path.join(hubDir(), sub)).filter((f) => !f.endsWith('.tmp'));
+
+  async function joinStdio(): Promise<{ agent: StdioAgent; agentId: string }> {
+    const agent = await startStdioAgent(served.home);
+    agents.push(agent);
+    const pid = agent.cli.child.pid;
+    const joined = await ws.events.until((e) => e.type === 'agent_joined' && e.agent.pid === pid, `agent_joined of pid ${pid}`);
+    return { agent, agentId: joined.agentId };
+  }
+
+  it('lists a stdio agent, follows its turn, approves its tool call through the hub, cancels another turn', async () => {
+    const { agent, agentId } = await joinStdio();
+    expect(agentId).to.match(/^stdio-/);
+    const { sessionId } = await agent.rpc.sendRequest<{ sessionId: string }>('session/new', { cwd: workspace, mcpServers: [] });
+    await ws.events.until((e) => e.type === 'session_created' && e.sessionId === sessionId, 'session_created');
+
+    const listed: any = await (await served.fetch('/hub/agents')).json();
+    const me = listed.agents.find((a: any) => a.agentId === agentId);
+    expect(me).to.deep.include({ kind: 'stdio', pid: agent.cli.child.pid, self: false });
+    expect(me.sessions.map((s: any) => [s.sessionId, s.state])).to.deep.equal([[sessionId, 'idle']]);
+    expect(listed.agents.find((a: any) => a.self).kind).to.equal('serve');
+
+    // Follow over the daemon's /ws, then run a turn that asks before running a shell command.
+    const followed: any = await ws.rpc.sendRequest('hub/follow', { agentId, sessionId });
+    expect(followed.events).to.deep.equal([]);
+    fake.enqueue({ type: 'tools', calls: [{ id: 'sh1', name: 'shell', args: { command: 'echo approved > out.txt' } }] }, { type: 'text', chunks: ['all ', 'done'] });
+    const turn = agent.rpc.sendRequest<{ stopReason: string }>('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'go' }] });
+    const asked = await ws.events.until((e) => e.type === 'permission_asked' && e.sessionId === sessionId, 'permission_asked');
+    expect(asked.agentId).to.equal(agentId);
+    expect(asked.title).to.contain('echo approved');
+    const waiting: any = await (await served.fetch('/hub/agents')).json();
+    expect(waiting.agents.find((a: any) => a.agentId === agentId).sessions[0]).to.deep.include({ state: 'waiting' });
+    await agent.asked.until(() => true, 'the editor was asked too');
+
+    // Approve through the hub; the editor's own prompt is withdrawn (first answer wins).
+    const pending: any = await ws.rpc.sendRequest('hub/call', { agentId, method: 'permissions/get', params: { sessionId } });
+    expect(pending.pending).to.have.length(1);
+    const answer: any = await ws.rpc.sendRequest('hub/call', {
+      agentId,
+      method: 'permissions/respond',
+      params: { sessionId, requestId: pending.pending[0].requestId, optionId: 'allow_once' },
+    });
+    expect(answer.optionId).to.equal('allow_once');
+    expect(await turn).to.deep.equal({ stopReason: 'end_turn' });
+    expect(readFileSync(path.join(workspace, 'out.txt'), 'utf8')).to.equal('approved\n');
+    await agent.cancelled.until(() => true, 'the editor prompt withdrawn');
+    const answered = await ws.events.until((e) => e.type === 'permission_answered' && e.sessionId === sessionId, 'permission_answered');
+    expect(answered).to.deep.include({ outcome: 'selected', optionId: 'allow_once' });
+    const ended = await ws.events.until((e) => e.type === 'turn_ended' && e.sessionId === sessionId, 'turn_ended');
+    expect(ended.stopReason).to.equal('end_turn');
+
+    // The follower saw the whole turn, in seq order, text chunks included.
+    const ups = await ws.updates.until((u) => u.event.type === 'turn_ended', 'followed turn_ended');
+    expect(ups.agentId).to.equal(agentId);
+    const seqs = ws.updates.items.map((u) => u.seq);
+    expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).to.equal(seqs.length);
+    const text = ws.updates.items.filter((u) => u.event.update?.sessionUpdate === 'agent_message_chunk').map((u) => u.event.update.content.text).join('');
+    expect(text).to.equal('all done');
+    expect(ws.updates.items.map((u) => u.event.type)).to.include.members(['turn_started', 'permission', 'turn_ended']);
+
+    // Resuming by the session's own seq replays exactly what came after it.
+    const mid = seqs[2];
+    const resumed: any = await ws.rpc.sendRequest('hub/follow', { agentId, sessionId, after: mid });
+    expect(resumed.events.map((e: any) => e.seq)).to.deep.equal(seqs.filter((s) => s > mid));
+
+    // Another turn that runs away: cancelled from the daemon through the hub.
+    fake.enqueue({ type: 'hang', chunks: ['working…'] });
+    const runaway = agent.rpc.sendRequest<{ stopReason: string }>('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'loop' }] });
+    await fake.waitForRequest(3);
+    const cancel: any = await ws.rpc.sendRequest('hub/call', { agentId, method: 'session/cancel', params: { sessionId } });
+    expect(cancel).to.deep.equal({ cancelled: true });
+    expect(await runaway).to.deep.equal({ stopReason: 'cancelled' });
+    const ended2 = await ws.events.until((e) => e.type === 'turn_ended' && e.stopReason === 'cancelled', 'cancelled turn_ended');
+    expect(ended2.agentId).to.equal(agentId);
+  });
+
+  it('refuses calls outside the allowlist, unknown agents and sessions, with precise codes', async () => {
+    const listed: any = await (await served.fetch('/hub/agents')).json();
+    const other = listed.agents.find((a: any) => !a.self);
+    const err = (p: Promise<unknown>) => p.then(() => expect.fail('should have failed'), (e: any) => e);
+    const forbidden = await err(ws.rpc.sendRequest('hub/call', { agentId: other.agentId, method: 'session/delete', params: { sessionId: 'x' } }));
+    expect(forbidden.code).to.equal(-32001);
+    expect(forbidden.message).to.contain('session/delete').and.contain('session/prompt');
+    expect((await err(ws.rpc.sendRequest('hub/call', { agentId: 'nobody-00', method: 'session/list', params: {} }))).code).to.equal(-32002);
+    expect((await err(ws.rpc.sendRequest('hub/follow', { agentId: other.agentId, sessionId: 'sess_missing' }))).code).to.equal(-32002);
+    const tooOld = await err(ws.rpc.sendRequest('hub/subscribe', { after: 0 }).then(() => ws.rpc.sendRequest('hub/follow', { agentId: 'nobody', sessionId: 's' })));
+    expect(tooOld.code).to.equal(-32002);
+    // Over REST too, with the HTTP status mapped once.
+    const res = await served.fetch(`/hub/agents/${other.agentId}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'host/status' }) });
+    expect(res.status).to.equal(403);
+  });
+
+  it('lets in only peers that present the owner token', async () => {
+    const rec = readdirSync(path.join(hubDir(), 'agents')).find((f) => f.startsWith('serve-'))!;
+    const socketPath = JSON.parse(readFileSync(path.join(hubDir(), 'agents', rec), 'utf8')).socket;
+    const connect = () => {
+      const socket = net.createConnection(socketPath);
+      const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+      conn.onError(() => undefined);
+      conn.listen();
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      return { conn, closed };
+    };
+    const a = connect();
+    const early = await a.conn.sendRequest('hub.call', { method: 'session/list', params: {} }).then(() => undefined, (e: any) => e);
+    expect(early.code).to.equal(-32000);
+    await a.closed;
+    const b = connect();
+    const wrong = await b.conn.sendRequest('hub.hello', { token: 'not-the-token', agentId: 'intruder' }).then(() => undefined, (e: any) => e);
+    expect(wrong.code).to.equal(-32000);
+    await b.closed;
+    const c = connect();
+    const ok: any = await c.conn.sendRequest('hub.hello', { token: served.token, agentId: 'friend' });
+    expect(ok.record.kind).to.equal('serve');
+    c.conn.dispose();
+  });
+
+  it('reports a kill -9 as left within 2 s and cleans its files; a clean exit leaves none', async () => {
+    const { agent, agentId } = await joinStdio();
+    expect(files('agents')).to.include(`${agentId}.json`);
+    expect(files('sockets')).to.include(`${agentId}.sock`);
+    const killedAt = Date.now();
+    agent.cli.child.kill('SIGKILL');
+    const left = await ws.events.until((e) => e.type === 'agent_left' && e.agentId === agentId, 'agent_left after kill -9');
+    expect(Date.now() - killedAt, 'reported within 2 s').to.be.below(2000);
+    expect(left.reason).to.equal('crashed');
+    await ws.events.until(() => !files('agents').includes(`${agentId}.json`) && !files('sockets').includes(`${agentId}.sock`), 'stale files removed', 5000).catch(() => undefined);
+    expect(files('agents')).not.to.include(`${agentId}.json`);
+    expect(files('sockets')).not.to.include(`${agentId}.sock`);
+
+    const clean = await joinStdio();
+    clean.agent.cli.child.stdin.end();
+    expect((await clean.agent.cli.exited).code).to.equal(0);
+    const bye = await ws.events.until((e) => e.type === 'agent_left' && e.agentId === clean.agentId, 'agent_left after a clean exit');
+    expect(bye.reason).to.equal('exit');
+    expect(files('agents')).not.to.include(`${clean.agentId}.json`);
+    expect(files('sockets')).not.to.include(`${clean.agentId}.sock`);
+    expect(existsSync(path.join(hubDir(), 'sockets'))).to.equal(true);
+  });
+});
