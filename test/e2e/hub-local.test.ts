@@ -102,6 +102,7 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     const mid = seqs[2];
     const resumed: any = await ws.rpc.sendRequest('hub/follow', { agentId, sessionId, after: mid });
     expect(resumed.events.map((e: any) => e.seq)).to.deep.equal(seqs.filter((s) => s > mid));
+    expect(resumed.events[0]).to.deep.include({ agentId, sessionId });
 
     // Another turn that runs away: cancelled from the daemon through the hub.
     fake.enqueue({ type: 'hang', chunks: ['working…'] });

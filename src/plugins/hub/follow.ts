@@ -42,7 +42,14 @@ export async function follow(deps: FollowDeps, agentId: string, sessionId: strin
       sub.dispose();
       offLeft.dispose();
     });
-    return { subscriptionId, agentId, sessionId, events, lastSeq: Math.max(replay.lastSeq, lastSent), oldestSeq: replay.oldestSeq };
+    return {
+      subscriptionId,
+      agentId,
+      sessionId,
+      events: events.map((event) => ({ agentId, sessionId, seq: event.seq, event })),
+      lastSeq: Math.max(replay.lastSeq, lastSent),
+      oldestSeq: replay.oldestSeq,
+    };
   } catch (err) {
     sub.dispose();
     offLeft.dispose();

@@ -123,13 +123,13 @@ export const HubUnsubscribe = defineMethod({
 export const HubFollow = defineMethod({
   name: 'hub/follow',
   description:
-    "Follows one session of any agent: replays its events after `after` (the session's own seq) in `events`, then sends each new one as a hub/update notification. Unknown agent or session: -32002; evicted resume point: -32009.",
+    "Follows one session of any agent: replays its events after `after` (the session's own seq) in `events` (as hub/update payloads), then sends each new one as a hub/update notification. Unknown agent or session: -32002; evicted resume point: -32009.",
   params: z.object({ agentId: Id, sessionId: Id, after: After }),
   result: z.object({
     subscriptionId: z.string(),
     agentId: z.string(),
     sessionId: z.string(),
-    events: z.array(SessionEventPayload),
+    events: z.array(HubUpdatePayload),
     lastSeq: z.number().int(),
     oldestSeq: z.number().int(),
   }),
