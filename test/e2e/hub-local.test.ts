@@ -22,7 +22,8 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
 
   before(async () => {
     fake = await startFakeOpenAI();
-    served = await spawnServe([], {}, (home) => writeFakeProfile(home, fake.baseUrl));
+    // A small hub replay buffer, so that a stale resume point is really evicted.
+    served = await spawnServe([], { SWITCHBOARD_HUB_REPLAY_EVENTS: '5' }, (home) => writeFakeProfile(home, fake.baseUrl));
     workspace = path.join(realpathSync(served.home), 'ws');
     mkdirSync(workspace);
     ws = await connectWsRpc(served.url, served.token);
@@ -39,8 +40,8 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
   const hubDir = () => path.join(served.home, 'hub');
   const files = (sub: string) => readdirSync(path.join(hubDir(), sub)).filter((f) => !f.endsWith('.tmp'));
 
-  async function joinStdio(): Promise<{ agent: StdioAgent; agentId: string }> {
-    const agent = await startStdioAgent(served.home);
+  async function joinStdio(env: Record<string, string> = {}): Promise<{ agent: StdioAgent; agentId: string }> {
+    const agent = await startStdioAgent(served.home, env);
     agents.push(agent);
     const pid = agent.cli.child.pid;
     const joined = await ws.events.until((e) => e.type === 'agent_joined' && e.agent.pid === pid, `agent_joined of pid ${pid}`);
@@ -124,11 +125,42 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     expect(forbidden.message).to.contain('session/delete').and.contain('session/prompt');
     expect((await err(ws.rpc.sendRequest('hub/call', { agentId: 'nobody-00', method: 'session/list', params: {} }))).code).to.equal(-32002);
     expect((await err(ws.rpc.sendRequest('hub/follow', { agentId: other.agentId, sessionId: 'sess_missing' }))).code).to.equal(-32002);
-    const tooOld = await err(ws.rpc.sendRequest('hub/subscribe', { after: 0 }).then(() => ws.rpc.sendRequest('hub/follow', { agentId: 'nobody', sessionId: 's' })));
-    expect(tooOld.code).to.equal(-32002);
+    expect((await err(ws.rpc.sendRequest('hub/follow', { agentId: 'nobody', sessionId: 's' }))).code).to.equal(-32002);
     // Over REST too, with the HTTP status mapped once.
     const res = await served.fetch(`/hub/agents/${other.agentId}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'host/status' }) });
     expect(res.status).to.equal(403);
+  });
+
+  it('answers a resume point the feed no longer holds with Gone, never a silent gap', async () => {
+    const err: any = await ws.rpc.sendRequest('hub/subscribe', { after: 0 }).then(() => undefined, (e: any) => e);
+    expect(err.code).to.equal(-32009);
+    expect(err.data.oldestSeq).to.be.above(1);
+    const fresh: any = await ws.rpc.sendRequest('hub/subscribe', { after: err.data.lastSeq - 1 });
+    expect(fresh.events.map((e: any) => e.seq)).to.deep.equal([err.data.lastSeq]);
+  });
+
+  it('cuts off a hub peer that stops reading instead of queueing without bound', async () => {
+    const { agent, agentId } = await joinStdio({ SWITCHBOARD_HUB_MAX_QUEUE: '20' });
+    const socketPath = JSON.parse(readFileSync(path.join(hubDir(), 'agents', `${agentId}.json`), 'utf8')).socket;
+    const socket = net.createConnection(socketPath);
+    const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    conn.onError(() => undefined);
+    conn.listen();
+    await conn.sendRequest('hub.hello', { token: served.token, agentId: 'sluggish' });
+    socket.pause();
+
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    const { sessionId } = await agent.rpc.sendRequest<{ sessionId: string }>('session/new', { cwd: workspace, mcpServers: [] });
+    fake.enqueue({ type: 'tokens', count: 3000, token: 'x'.repeat(2000), paced: true });
+    expect(await agent.rpc.sendRequest('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'flood' }] })).to.deep.equal({ stopReason: 'end_turn' });
+    socket.resume();
+    await closed;
+
+    const status: any = await agent.rpc.sendRequest('host/status', {});
+    expect(status.hub.observersDropped).to.equal(1);
+    expect(agent.cli.stderr()).to.contain('too far behind');
+    // The daemon, which reads, is still connected and saw the whole turn end.
+    await ws.events.until((e) => e.type === 'turn_ended' && e.sessionId === sessionId, 'turn_ended seen by the daemon');
   });
 
   it('lets in only peers that present the owner token', async () => {

@@ -147,7 +147,7 @@ function createTransport(ctx: PluginContext, deps: TransportDeps): HubTransport 
     dispatch: deps.dispatch,
     container: ctx.container,
     logger: ctx.logger,
-    maxQueueBytes: positive(env.SWITCHBOARD_HUB_MAX_QUEUE_BYTES, 8 * 1024 * 1024),
+    maxQueue: positive(env.SWITCHBOARD_HUB_MAX_QUEUE, 10_000),
     rescanMs: positive(env.SWITCHBOARD_HUB_RESCAN_MS, 2000),
   });
 }

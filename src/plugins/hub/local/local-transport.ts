@@ -16,7 +16,8 @@ export interface LocalTransportOptions {
   dispatch: Dispatch;
   container: DependencyContainer;
   logger: Logger;
-  maxQueueBytes: number;
+  /** Messages queued to a peer that does not read before it is cut off. */
+  maxQueue: number;
   /** How often the agents folder is rescanned besides watching it (ms). */
   rescanMs: number;
 }
@@ -52,7 +53,7 @@ export class LocalTransport implements HubTransport {
       dispatch: opts.dispatch,
       container: opts.container,
       logger: opts.logger,
-      maxQueueBytes: opts.maxQueueBytes,
+      maxQueue: opts.maxQueue,
     });
   }
 

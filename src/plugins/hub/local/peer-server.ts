@@ -15,8 +15,8 @@ export interface PeerServerOptions {
   dispatch: Dispatch;
   container: DependencyContainer;
   logger: Logger;
-  /** Bytes queued to one peer that does not read before it is cut off (it reconnects and resyncs). */
-  maxQueueBytes: number;
+  /** Messages queued to one peer that does not read before it is cut off (it reconnects and resyncs). */
+  maxQueue: number;
 }
 
 /** An AbortSignal that follows a vscode-jsonrpc cancellation token. */
@@ -36,7 +36,7 @@ function toResponseError(err: unknown): ResponseError<unknown> {
  * This agent's Unix socket: JSON-RPC for hub peers on this machine. A peer must first present
  * the owner's token (`hub.hello`); then it gets this agent's hub events and session events as
  * notifications, and may make allowlisted calls. A peer that stops reading is cut off once its
- * queue passes `maxQueueBytes`, never buffered without bound.
+ * queue passes `maxQueue` messages, never buffered without bound.
  */
 export class PeerServer {
   private readonly server: net.Server;
@@ -66,7 +66,7 @@ export class PeerServer {
   }
 
   private accept(socket: net.Socket): void {
-    const { member, logger, maxQueueBytes } = this.opts;
+    const { member, logger, maxQueue } = this.opts;
     const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
     const entry = { conn, socket };
     const closed = new AbortController();
@@ -80,14 +80,22 @@ export class PeerServer {
         socket.end();
         setTimeout(() => socket.destroy(), 500).unref();
       }, 100).unref();
+    // vscode-jsonrpc queues what the socket has not taken yet; count it, so a peer that stops
+    // reading is cut off at `maxQueue` messages instead of growing our memory without bound.
+    let queued = 0;
     const send = (method: string, params: unknown) => {
       if (socket.destroyed) return;
-      void conn.sendNotification(method, params).catch(() => undefined);
-      if (socket.writableLength > maxQueueBytes) {
+      if (queued >= maxQueue) {
         this.dropped++;
-        logger.warn({ queued: socket.writableLength, limit: maxQueueBytes }, 'hub peer too far behind (not reading): disconnected; it resyncs when it reconnects');
+        logger.warn({ queued, limit: maxQueue }, 'hub peer too far behind (not reading): disconnected; it resyncs when it reconnects');
         socket.destroy();
+        return;
       }
+      queued++;
+      void conn.sendNotification(method, params).then(
+        () => void queued--,
+        () => void queued--,
+      );
     };
     conn.onRequest(PeerHello.name, (raw: unknown) => {
       const p = PeerHello.params.safeParse(raw);
