@@ -4,7 +4,15 @@
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'switchboard.token';
-const state = { token: null, ws: null, nextId: 1, pending: new Map(), agent: null, sessions: [], current: null, running: false, retries: 0 };
+const state = {
+  token: null, ws: null, nextId: 1, pending: new Map(), agent: null, sessions: [], current: null, running: false, retries: 0,
+  // The server's open requests to this page (permission prompts), by JSON-RPC id, so it can withdraw them.
+  asked: new Map(),
+  // The seq of the last event of the open session shown, to resume from after a reconnect.
+  lastSeq: 0,
+  // While resuming: live updates that arrive before the missed ones are shown (null otherwise).
+  held: null,
+};
 const view = { agentMsg: null, thought: null, user: null, tools: new Map() };
 
 function takeToken() {
@@ -59,6 +67,8 @@ function onFrame(text) {
     return;
   }
   if (m.method && m.id !== undefined) return void onServerRequest(m);
+  // The server withdraws a question another client answered (LSP and ACP spell it differently).
+  if (m.method === '$/cancelRequest' || m.method === '$/cancel_request') return withdraw(m.params?.id ?? m.params?.requestId);
   if (m.method) return onNotification(m.method, m.params);
   const p = state.pending.get(m.id);
   if (!p) return;
@@ -70,7 +80,7 @@ function onFrame(text) {
 async function onServerRequest(m) {
   try {
     if (m.method !== 'session/request_permission') throw Object.assign(new Error(`${m.method} is not supported by this page`), { code: -32601 });
-    const result = await askPermission(m.params);
+    const result = await askPermission(m.id, m.params);
     send({ jsonrpc: '2.0', id: m.id, result });
   } catch (err) {
     send({ jsonrpc: '2.0', id: m.id, error: { code: err.code ?? -32603, message: err.message } });
@@ -88,14 +98,41 @@ async function onOpen() {
     state.agent = init;
     setStatus(`connected · ${init.agentInfo?.name ?? 'agent'} ${init.agentInfo?.version ?? ''}`.trim(), 'connected');
     await refreshSessions();
+    if (state.current) await resumeSession(state.current);
   } catch (err) {
     setStatus(`initialize failed: ${err.message}`, 'error');
   }
 }
 
+/**
+ * After a reconnect: attach again to the open session (session/load; its history is already on
+ * the page, so the replay is not shown) and show what was missed, from the last seq seen
+ * (session/events). Live updates that come meanwhile wait, so the page stays in seq order. When
+ * the missed events were evicted (-32009), the page reloads the whole history instead.
+ */
+async function resumeSession(s) {
+  state.held = [];
+  try {
+    await request('session/load', { sessionId: s.sessionId, cwd: s.cwd, mcpServers: [] });
+    const missed = await request('session/events', { sessionId: s.sessionId, after: state.lastSeq });
+    for (const e of missed.events ?? []) if (e.type === 'update') onUpdate({ sessionId: s.sessionId, update: e.update, _meta: { seq: e.seq } });
+  } catch (err) {
+    if (err.code !== -32009) line('error', `could not resume the session: ${err.message}`);
+    else {
+      state.held = null;
+      return selectSession(s, true);
+    }
+  }
+  const held = state.held;
+  state.held = null;
+  for (const params of held) onUpdate(params);
+}
+
 function onClose(e) {
   for (const p of state.pending.values()) p.reject(new Error('disconnected'));
   state.pending.clear();
+  // Questions asked on the old connection can no longer be answered there.
+  for (const id of [...state.asked.keys()]) withdraw(id);
   setRunning(false);
   const why =
     e.code === 4008 ? 'this page fell behind and was dropped' : e.code === 1001 ? 'the daemon stopped' : `connection lost (${e.code})`;
@@ -134,6 +171,7 @@ async function refreshSessions() {
 
 async function selectSession(s, load) {
   state.current = s;
+  state.lastSeq = 0;
   resetLog();
   $('session-title').textContent = `Session ${s.sessionId} · ${s.cwd ?? ''}`;
   $('prompt').disabled = false;
@@ -142,6 +180,9 @@ async function selectSession(s, load) {
   if (load && state.agent?.agentCapabilities?.loadSession) {
     try {
       await request('session/load', { sessionId: s.sessionId, cwd: s.cwd, mcpServers: [] });
+      // The replayed history carries no seq: a later resume starts after the session's last one.
+      const info = await request('session/get', { sessionId: s.sessionId });
+      state.lastSeq = Math.max(state.lastSeq, info.lastSeq ?? 0);
     } catch (err) {
       line('error', `could not load the session: ${err.message}`);
     }
@@ -196,6 +237,20 @@ function textOf(content) {
 
 function onNotification(method, params) {
   if (method !== 'session/update' || params?.sessionId !== state.current?.sessionId) return;
+  if (state.held) {
+    // Resuming: the history replayed by session/load is on the page already; live ones wait.
+    if (!params._meta?.replay) state.held.push(params);
+    return;
+  }
+  onUpdate(params);
+}
+
+function onUpdate(params) {
+  const seq = params._meta?.seq;
+  if (typeof seq === 'number') {
+    if (seq <= state.lastSeq) return; // seen before the reconnect
+    state.lastSeq = seq;
+  }
   const u = params.update;
   switch (u.sessionUpdate) {
     case 'agent_message_chunk':
@@ -227,10 +282,21 @@ function renderTool(id) {
   t.el.textContent = `⚙ ${t.title} — ${t.status}`;
 }
 
-function askPermission(params) {
+/** Closes a prompt the server withdrew (answered elsewhere, cancelled, timed out). */
+function withdraw(id) {
+  const asked = state.asked.get(id);
+  if (!asked) return;
+  state.asked.delete(id);
+  asked.box.remove();
+  asked.resolve({ outcome: { outcome: 'cancelled' } });
+}
+
+function askPermission(id, params) {
   return new Promise((resolve) => {
     const box = document.createElement('div');
     box.className = 'permission';
+    box.dataset.requestId = String(id);
+    state.asked.set(id, { box, resolve });
     const label = document.createElement('span');
     label.textContent = `Allow ${params.toolCall?.title ?? 'this tool call'}?`;
     box.append(label);
@@ -241,6 +307,7 @@ function askPermission(params) {
       b.dataset.optionId = option.optionId;
       b.dataset.kind = option.kind;
       b.onclick = () => {
+        state.asked.delete(id);
         box.remove();
         resolve({ outcome: { outcome: 'selected', optionId: option.optionId } });
       };

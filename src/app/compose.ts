@@ -5,7 +5,6 @@ import type { HostConfig } from '../host/config.js';
 import { Host } from '../host/host.js';
 import type { Plugin } from '../host/plugin.js';
 import { Tokens } from '../host/tokens.js';
-import { HttpMountRegistry, HttpMountsToken } from '../adapters/http/mounts.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 import { loadCustomPlugins } from './custom-plugins.js';
 import { packageVersion, resolveHome } from './home.js';
@@ -51,7 +50,6 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   const container = rootContainer.createChildContainer();
   container.registerInstance(Tokens.Config, config);
   container.registerInstance(Tokens.Logger, logger);
-  container.registerInstance(HttpMountsToken, new HttpMountRegistry());
   const host = new Host(config, logger, container);
 
   for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? []), ...(await loadCustomPlugins(config.home))]) {

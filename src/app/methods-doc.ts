@@ -23,7 +23,7 @@ export async function renderMethodsDoc(): Promise<string> {
     const byPlugin = new Map<string, string[]>();
     for (const m of app.host.methods()) {
       const owner = app.host.ownerOf(m.name) ?? '?';
-      const rest = restRoutesOf(m).map((r) => `\`${r.verb} ${r.path}\`${r.stream ? ` (${r.stream})` : ''}`).join(', ');
+      const rest = restRoutesOf(m).map((r) => `\`${r.verb} ${r.path}\`${r.stream ? ` (sse of \`${r.stream.event.name}\`)` : ''}`).join(', ');
       const section = byPlugin.get(owner) ?? [];
       section.push(
         `### \`${m.name}\``,
@@ -37,6 +37,20 @@ export async function renderMethodsDoc(): Promise<string> {
       byPlugin.set(owner, section);
     }
     for (const [plugin, section] of byPlugin) lines.push(`## Plugin \`${plugin}\``, '', ...section);
+    const toClient = app.host.clientMethods();
+    if (toClient.length) {
+      lines.push('## Host → client', '', 'Requests the host sends to a client (answers validated against their result schema) and notifications.', '');
+      for (const m of toClient) {
+        lines.push(
+          `### \`${m.name}\` (host → client ${m.notification ? 'notification' : 'request'}, plugin \`${app.host.clientMethodOwner(m.name) ?? '?'}\`)`,
+          '',
+          m.description,
+          '',
+          `Params: ${fields(toJsonSchema(m.params, 'output') as Schema)}`,
+          '',
+        );
+      }
+    }
     const events = app.host.eventDecls();
     if (events.length) {
       lines.push('## Events', '');

@@ -39,7 +39,13 @@ export function registerServeCommand(cli: CAC): void {
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
-      const { HttpServer } = await import('../adapters/http/server.js');
+      const [{ HttpServer }, { WsAdapter }] = await Promise.all([import('../adapters/http/server.js'), import('../adapters/ws/index.js')]);
+      const ws = new WsAdapter({
+        host: app.host,
+        logger: app.logger.child({ transport: 'ws' }),
+        maxMessageBytes: app.config.maxMessageBytes,
+        maxBufferedBytes: maxWsBufferedBytes,
+      });
       const server = new HttpServer({
         host: app.host,
         logger: app.logger.child({ transport: 'http' }),
@@ -48,8 +54,7 @@ export function registerServeCommand(cli: CAC): void {
         port,
         allowOrigins,
         maxBodyBytes,
-        maxMessageBytes: app.config.maxMessageBytes,
-        maxWsBufferedBytes,
+        upgrades: [ws],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
       });

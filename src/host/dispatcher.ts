@@ -53,6 +53,15 @@ export class Dispatcher {
     entry.unavailable = undefined;
   }
 
+  /** Forgets a handler (a plugin's `ctx.handle` disposable); the method answers Unavailable after. */
+  unbind(name: string, owner: string, handler: RawHandler): void {
+    const entry = this.entries.get(name);
+    if (entry && entry.owner === owner && entry.handler === handler) {
+      entry.handler = undefined;
+      entry.unavailable = `plugin "${owner}" no longer handles it`;
+    }
+  }
+
   markUnavailable(owner: string, reason: string): void {
     for (const entry of this.entries.values()) {
       if (entry.owner === owner) {

@@ -1,34 +1,48 @@
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
+import { BootError, BootErrorCodes, type BootErrorCode } from './boot-errors.js';
 import type { CallContext, ClientPeer } from './client.js';
 import type { HostConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { DisposableStore, type Disposable } from './disposable.js';
+import { RawEndpointRegistry } from './endpoints.js';
 import { EventBus } from './events.js';
-import type { EventDecl, MethodDecl } from './method.js';
+import type { ClientMethodDecl, EventDecl, MethodDecl } from './method.js';
 import { orderPlugins } from './plugin-order.js';
 import type { HostView, Plugin, PluginContext, PluginStatus } from './plugin.js';
+import { assertDeclared, serviceName, type ServiceToken } from './services.js';
+import { StatusSectionRegistry } from './status-sections.js';
 import { Tokens } from './tokens.js';
 
 interface Slot {
   plugin: Plugin;
   status: PluginStatus;
   store?: DisposableStore;
+  ready: (() => void | Promise<void>)[];
 }
 
 /**
- * The host: owns the method table, the event bus, the plugins' lifecycle and the connected
- * clients. It speaks only messages; transports call `dispatch` and implement `ClientPeer`.
+ * The host: owns the method table, the event bus, the plugins' lifecycle (services checked at
+ * boot, a ready phase once all are active), the status sections, the raw endpoints and the
+ * connected clients. It speaks only messages; transports call `dispatch` and implement `ClientPeer`.
  */
 export class Host implements HostView {
   readonly events: EventBus;
   readonly dispatcher: Dispatcher;
+  /** `host/status` sections: plugins add through `ctx.status`, transports here. */
+  readonly status = new StatusSectionRegistry();
+  /** Raw HTTP endpoints: plugins add through `ctx.endpoints`, the HTTP adapter serves them. */
+  readonly endpoints = new RawEndpointRegistry();
   private readonly slots = new Map<string, Slot>();
   private readonly activeOrder: Slot[] = [];
   private readonly declaredEvents: EventDecl[] = [];
+  private readonly clientDecls = new Map<string, { decl: ClientMethodDecl; owner: string }>();
+  /** Which plugin declares that it provides each service. */
+  private readonly providers = new Map<ServiceToken, string>();
   private readonly clients = new Map<string, ClientPeer>();
   private readonly pluginContainer: DependencyContainer;
   private started = false;
+  private isReady = false;
   private stopping?: Promise<void>;
 
   constructor(
@@ -42,14 +56,27 @@ export class Host implements HostView {
     this.pluginContainer.registerInstance(Tokens.EventBus, this.events);
   }
 
-  /** Adds a plugin before start. Duplicate plugin or method names fail here, at start-up. */
+  /** Adds a plugin before start. Duplicate plugin, method or service names fail here, at start-up. */
   register(plugin: Plugin): void {
     if (this.started) throw new Error(`cannot register plugin "${plugin.name}" after start`);
     if (this.slots.has(plugin.name)) throw new Error(`duplicate plugin name "${plugin.name}"`);
+    for (const token of plugin.provides ?? []) {
+      const other = this.providers.get(token);
+      if (other) {
+        throw new BootError(BootErrorCodes.ServiceDuplicate, `${BootErrorCodes.ServiceDuplicate}: service "${serviceName(token)}" is provided by both "${other}" and "${plugin.name}"`);
+      }
+    }
+    for (const c of plugin.clientMethods ?? []) {
+      const other = this.clientDecls.get(c.name);
+      if (other) throw new Error(`duplicate host→client method "${c.name}": declared by "${other.owner}" and by "${plugin.name}"`);
+    }
     for (const m of plugin.methods ?? []) this.dispatcher.declare(m, plugin.name);
+    for (const token of plugin.provides ?? []) this.providers.set(token, plugin.name);
+    for (const c of plugin.clientMethods ?? []) this.clientDecls.set(c.name, { decl: c, owner: plugin.name });
     this.declaredEvents.push(...(plugin.events ?? []));
     this.slots.set(plugin.name, {
       plugin,
+      ready: [],
       status: {
         name: plugin.name,
         version: plugin.version,
@@ -61,41 +88,126 @@ export class Host implements HostView {
     });
   }
 
-  /** Activates plugins in dependency order; a plugin that throws is isolated as failed. */
+  /** A plugin's dependencies: `dependsOn` plus the providers of what it `requires`. */
+  private depsOf(plugin: Plugin): string[] {
+    const deps = new Set(plugin.dependsOn ?? []);
+    for (const token of plugin.requires ?? []) {
+      const provider = this.providers.get(token);
+      if (provider && provider !== plugin.name) deps.add(provider);
+    }
+    return [...deps];
+  }
+
+  /**
+   * Activates plugins in dependency order; a plugin that throws is isolated as failed. Then the
+   * ready phase: each active plugin's `ctx.onReady` listeners, in activation order.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const { order, unresolved } = orderPlugins([...this.slots.values()].map((s) => s.plugin));
-    for (const [name, reason] of unresolved) this.fail(this.slots.get(name)!, reason);
+    const missing = new Set<string>();
+    for (const slot of this.slots.values()) {
+      // The composition root may provide a service too (in the root container).
+      const token = (slot.plugin.requires ?? []).find((t) => !this.providers.has(t) && !this.pluginContainer.isRegistered(t, true));
+      if (token === undefined) continue;
+      this.fail(slot, `requires service "${serviceName(token)}", which no plugin provides`, BootErrorCodes.ServiceMissing);
+      missing.add(slot.plugin.name);
+    }
+    const plugins = [...this.slots.values()].map((s) => s.plugin);
+    const { order, unresolved } = orderPlugins(plugins, (p) => this.depsOf(p));
+    for (const [name, reason] of unresolved) if (!missing.has(name)) this.fail(this.slots.get(name)!, reason, BootErrorCodes.DependencyFailed);
     for (const plugin of order) {
       const slot = this.slots.get(plugin.name)!;
+      if (missing.has(plugin.name)) continue;
       const failedDep = slot.status.dependsOn.find((d) => this.slots.get(d)?.status.state !== 'active');
       if (failedDep) {
-        this.fail(slot, `depends on plugin "${failedDep}", which failed to start`);
+        this.fail(slot, `depends on plugin "${failedDep}", which failed to start`, BootErrorCodes.DependencyFailed);
+        continue;
+      }
+      const down = (plugin.requires ?? []).find((t) => {
+        const provider = this.providers.get(t);
+        return provider !== undefined && this.slots.get(provider)?.status.state !== 'active';
+      });
+      if (down) {
+        this.fail(slot, `requires service "${serviceName(down)}", whose provider "${this.providers.get(down)}" failed to start`, BootErrorCodes.ServiceUnavailable);
         continue;
       }
       await this.activate(slot);
     }
+    await this.readyPhase();
+  }
+
+  private async readyPhase(): Promise<void> {
+    for (const slot of [...this.activeOrder]) {
+      for (const listener of slot.ready.splice(0)) {
+        try {
+          await listener();
+        } catch (err) {
+          await this.failActive(slot, `ready failed: ${err instanceof Error ? err.message : String(err)}`, BootErrorCodes.ReadyFailed, err);
+          break;
+        }
+      }
+    }
+    this.isReady = true;
+  }
+
+  /** True once the ready phase has run. */
+  get ready(): boolean {
+    return this.isReady;
   }
 
   private async activate(slot: Slot): Promise<void> {
     const { plugin } = slot;
     const store = new DisposableStore();
     const logger = this.logger.child({ plugin: plugin.name });
+    const container = this.pluginContainer;
     const ctx: PluginContext = {
       name: plugin.name,
       logger,
       config: this.config,
       events: this.events,
-      container: this.pluginContainer,
+      container,
       subscriptions: store,
       host: this,
-      handle: (method, handler) => this.dispatcher.bind(method.name, plugin.name, handler as never),
+      handle: (method, handler) => {
+        this.dispatcher.bind(method.name, plugin.name, handler as never);
+        return store.defer(() => this.dispatcher.unbind(method.name, plugin.name, handler as never));
+      },
       call: (method, params, callCtx) => this.dispatch(method.name, params, callCtx) as never,
+      provide: (token, instance) => {
+        assertDeclared(plugin, token, 'provides');
+        container.registerInstance(token, instance);
+      },
+      require: (token) => {
+        assertDeclared(plugin, token, 'requires');
+        return container.resolve(token);
+      },
+      optional: (token) => {
+        assertDeclared(plugin, token, 'optional');
+        return container.isRegistered(token, true) ? container.resolve(token) : undefined;
+      },
+      onReady: (listener) => {
+        if (!this.isReady) {
+          slot.ready.push(listener);
+          return;
+        }
+        void Promise.resolve()
+          .then(listener)
+          .catch((err) => this.failActive(slot, `ready failed: ${err instanceof Error ? err.message : String(err)}`, BootErrorCodes.ReadyFailed, err));
+      },
+      status: { add: (name, compute) => store.add(this.status.add(name, compute)), snapshot: () => this.status.snapshot() },
+      endpoints: { add: (endpoint) => store.add(this.endpoints.add(endpoint)) },
     };
     try {
       const result = await plugin.activate(ctx);
       if (result) store.add(result);
+      const absent = (plugin.provides ?? []).filter((t) => !container.isRegistered(t, true));
+      if (absent.length) {
+        throw new BootError(
+          BootErrorCodes.ServiceNotProvided,
+          `declares that it provides ${absent.map((t) => `"${serviceName(t)}"`).join(', ')} but did not ctx.provide it during activate`,
+        );
+      }
       const unbound = slot.status.methods.filter((m) => !this.isAvailable(m));
       if (unbound.length) logger.warn({ unbound }, 'plugin declared methods it did not handle');
       slot.store = store;
@@ -105,19 +217,31 @@ export class Host implements HostView {
     } catch (err) {
       logger.error({ err }, 'plugin failed to activate');
       await store.dispose().catch((e) => logger.error({ err: e }, 'cleanup of failed plugin threw'));
-      this.fail(slot, `activation failed: ${err instanceof Error ? err.message : String(err)}`);
+      const code = err instanceof BootError ? err.code : BootErrorCodes.ActivationFailed;
+      const message = err instanceof Error ? err.message.replace(/^SB_ERR_[A-Z_]+: /, '') : String(err);
+      this.fail(slot, err instanceof BootError ? message : `activation failed: ${message}`, code);
     }
+  }
+
+  /** Fails a plugin that was active (its ready listener threw): dispose it, then mark it. */
+  private async failActive(slot: Slot, reason: string, code: BootErrorCode, err: unknown): Promise<void> {
+    this.logger.error({ err, plugin: slot.plugin.name }, 'plugin failed in the ready phase');
+    const i = this.activeOrder.indexOf(slot);
+    if (i >= 0) this.activeOrder.splice(i, 1);
+    await slot.store?.dispose().catch((e) => this.logger.error({ err: e, plugin: slot.plugin.name }, 'cleanup of failed plugin threw'));
+    this.fail(slot, reason, code);
   }
 
   isAvailable(method: string): boolean {
     return this.dispatcher.isBound(method);
   }
 
-  private fail(slot: Slot, reason: string): void {
+  private fail(slot: Slot, reason: string, code?: BootErrorCode): void {
     slot.status.state = 'failed';
     slot.status.error = reason;
+    if (code) slot.status.code = code;
     this.dispatcher.markUnavailable(slot.plugin.name, `plugin "${slot.plugin.name}" failed to start (${reason})`);
-    this.logger.error({ plugin: slot.plugin.name, reason }, 'plugin failed');
+    this.logger.error({ plugin: slot.plugin.name, reason, code }, 'plugin failed');
   }
 
   dispatch(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
@@ -149,6 +273,18 @@ export class Host implements HostView {
 
   methods(): readonly MethodDecl[] {
     return this.dispatcher.decls();
+  }
+
+  clientMethods(): readonly ClientMethodDecl[] {
+    return [...this.clientDecls.values()].map((e) => e.decl);
+  }
+
+  clientMethodOwner(name: string): string | undefined {
+    return this.clientDecls.get(name)?.owner;
+  }
+
+  statusSnapshot(): Record<string, unknown> {
+    return this.status.snapshot();
   }
 
   eventDecls(): readonly EventDecl[] {

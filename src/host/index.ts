@@ -8,3 +8,8 @@ export * from './host.js';
 export * from './method.js';
 export * from './plugin.js';
 export * from './tokens.js';
+export * from './boot-errors.js';
+export * from './client-calls.js';
+export * from './endpoints.js';
+export * from './services.js';
+export * from './status-sections.js';

@@ -7,11 +7,12 @@ export interface Ordered {
 }
 
 /**
- * Orders plugins so that each comes after what it depends on (stable: registration order breaks
+ * Orders plugins so that each comes after what it depends on (`depsOf`: its `dependsOn`, plus
+ * the providers of the services it requires) (stable: registration order breaks
  * ties). A plugin with a missing dependency or in a cycle is reported, not thrown, so the others
  * still start.
  */
-export function orderPlugins(plugins: readonly Plugin[]): Ordered {
+export function orderPlugins(plugins: readonly Plugin[], depsOf: (p: Plugin) => readonly string[] = (p) => p.dependsOn ?? []): Ordered {
   const byName = new Map(plugins.map((p) => [p.name, p]));
   const unresolved = new Map<string, string>();
   const order: Plugin[] = [];
@@ -27,7 +28,7 @@ export function orderPlugins(plugins: readonly Plugin[]): Ordered {
     }
     state.set(p.name, 'visiting');
     let ok = true;
-    for (const dep of p.dependsOn ?? []) {
+    for (const dep of depsOf(p)) {
       const d = byName.get(dep);
       if (!d) {
         unresolved.set(p.name, `depends on plugin "${dep}", which is not installed`);

@@ -2,11 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { z } from 'zod';
 import type { ClientPeer } from '../../src/host/client.js';
-import { HttpMountsToken } from '../../src/adapters/http/mounts.js';
 import { ErrorCodes, RpcError } from '../../src/host/errors.js';
 import { defineMethod } from '../../src/host/method.js';
 import type { Plugin } from '../../src/host/plugin.js';
-import { SessionEventBus, type SessionEvent, type UnsequencedSessionEvent } from '../../src/plugins/sessions/contract.js';
+import { SessionEventBus, SessionStream, type SessionEvent, type UnsequencedSessionEvent } from '../../src/plugins/sessions/contract.js';
 
 /**
  * A plugin for the HTTP bridge's tests, loaded by the real daemon from `$SWITCHBOARD_HOME/plugins`:
@@ -56,7 +55,7 @@ const Prompt = defineMethod({
   description: 'a turn: turn_started, `tokens` chunks (pausing at `pauseAt` until released), turn_ended',
   params: z.object({ sessionId: z.string(), tokens: z.number().int().default(5), pauseAt: z.number().int().optional() }),
   result: z.object({ stopReason: z.string() }),
-  rest: { verb: 'POST', path: '/fake/{session_id}/message', stream: 'sse' },
+  rest: { verb: 'POST', path: '/fake/{session_id}/message', stream: SessionStream },
 });
 const Release = defineMethod({
   name: 'fake/release',
@@ -70,7 +69,7 @@ const Events = defineMethod({
   description: 'the events after a seq, from a bounded buffer (Gone when evicted)',
   params: z.object({ sessionId: z.string(), after: z.number().int().optional() }),
   result: z.object({ events: z.array(z.record(z.string(), z.unknown())) }),
-  rest: { verb: 'GET', path: '/fake/{session_id}/events', stream: 'sse' },
+  rest: { verb: 'GET', path: '/fake/{session_id}/events', stream: SessionStream },
 });
 
 interface FakeSession {
@@ -98,18 +97,16 @@ const plugin: Plugin = {
       if (s.events.length > s.keep) s.events.shift();
       ctx.events.emit(SessionEventBus, event);
     };
-    // A raw mount, as the MCP plugin adds `/mcp`: the bridge checks auth first, then hands it over.
-    if (ctx.container.isRegistered(HttpMountsToken, true)) {
-      ctx.subscriptions.add(
-        ctx.container.resolve(HttpMountsToken).add({
-          path: '/fake-mount/',
-          handle: (req, res, body) => {
-            res.writeHead(200, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ method: req.method, url: req.url, body: body ?? null }));
-          },
-        }),
-      );
-    }
+    // A raw endpoint, as the MCP plugin adds `/mcp`: the bridge checks auth first, then hands it over.
+    ctx.endpoints.add({
+      path: '/fake-mount/',
+      description: 'echoes the request',
+      async handle(request) {
+        const url = new URL(request.url);
+        const text = await request.text();
+        return Response.json({ method: request.method, url: url.pathname + url.search, body: text ? JSON.parse(text) : null });
+      },
+    });
     // A long-lived child owned by the plugin, as an MCP server or a shell would be.
     let child: ChildProcess | undefined;
     if (ctx.config.env.SWITCHBOARD_FAKE_CHILD === '1') {

@@ -1,3 +1,4 @@
+import type { RawEndpoint } from '../../host/endpoints.js';
 import { toJsonSchema } from '../../host/json-schema.js';
 import { objectSchemaOf, type CompiledRoute } from './routes.js';
 
@@ -31,6 +32,29 @@ function bodySchema(route: CompiledRoute): Schema {
   return { ...obj, properties, ...(required.length ? { required } : { required: undefined }) };
 }
 
+/**
+ * The frames of a stream route, from its declaration: each is `id:` (the seq), `event:` (the
+ * name) and `data:` one of the event's payloads, or, on a POST, the final `done` (the method's
+ * result) or an `error`. OpenAPI 3.1 has no SSE item schema, so the frame is described as an object.
+ */
+function streamSchema(route: CompiledRoute): Schema {
+  const stream = route.stream!;
+  const payload = strip(toJsonSchema(stream.event.payload, 'output'));
+  const data: Schema[] = [{ title: stream.event.name, description: stream.event.description, ...payload }];
+  if (route.verb !== 'GET') data.push({ title: 'done', description: `the result of ${route.decl.name}`, ...strip(toJsonSchema(route.decl.result, 'output')) });
+  data.push({ title: 'error', description: 'a client-safe error (e.g. -32009 Gone when the resume point was evicted)', ...(ERROR_SCHEMA.properties as { error: Schema }).error });
+  return {
+    type: 'object',
+    description: `SSE frames of the \`${stream.event.name}\` event, selected by \`${stream.by}\``,
+    required: ['event', 'data'],
+    properties: {
+      id: { type: 'string', description: 'the payload seq: send it back as Last-Event-ID to resume' },
+      event: { type: 'string', description: route.verb === 'GET' ? 'the payload kind, or `error`' : 'the payload kind, then `done` or `error`' },
+      data: { oneOf: data },
+    },
+  };
+}
+
 function operation(route: CompiledRoute): Schema {
   const parameters: Schema[] = route.pathParams.map((p) => ({
     name: p.raw,
@@ -51,13 +75,12 @@ function operation(route: CompiledRoute): Schema {
     for (const [name, schema] of Object.entries(props.properties ?? {})) {
       parameters.push({ name, in: 'query', required: (props.required ?? []).includes(name), schema });
     }
-    if (route.stream === 'sse') parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } });
+    if (route.stream) parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } });
   } else {
     op.requestBody = { required: false, content: { 'application/json': { schema: body } } };
   }
-  const ok =
-    route.stream === 'sse'
-      ? { description: 'an event stream: `id:` is the seq, `event:` the kind; ends with `done` or `error`', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+  const ok = route.stream
+    ? { description: 'an event stream: `id:` is the seq, `event:` the kind; ends with `done` or `error`', content: { 'text/event-stream': { schema: streamSchema(route) } } }
       : { description: 'success', content: { 'application/json': { schema: strip(toJsonSchema(route.decl.result, 'output')) } } };
   op.responses = {
     [String(route.status ?? 200)]: ok,
@@ -66,8 +89,24 @@ function operation(route: CompiledRoute): Schema {
   return op;
 }
 
+/** A raw endpoint: its bodies are the endpoint's own (not JSON-RPC), so only the verbs and a line. */
+function endpointOperations(e: RawEndpoint): Record<string, Schema> {
+  const verbs = e.methods ?? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  return Object.fromEntries(
+    verbs.map((v) => [
+      v.toLowerCase(),
+      {
+        operationId: `raw${e.path.replace(/[^A-Za-z0-9]+/g, '_')}_${v.toLowerCase()}`,
+        summary: `raw endpoint ${e.path}${e.path.endsWith('/') ? '…' : ''}`,
+        description: e.description,
+        responses: { default: { description: "the endpoint's own response; errors in the one JSON shape" } },
+      },
+    ]),
+  );
+}
+
 /** The OpenAPI 3.1 document of the REST bridge, generated from the same table as the routes. */
-export function buildOpenApi(routes: readonly CompiledRoute[], version: string): Schema {
+export function buildOpenApi(routes: readonly CompiledRoute[], version: string, endpoints: readonly RawEndpoint[] = []): Schema {
   const paths: Record<string, Record<string, Schema>> = {
     '/health': {
       get: {
@@ -81,6 +120,7 @@ export function buildOpenApi(routes: readonly CompiledRoute[], version: string):
   for (const route of routes) {
     (paths[route.path] ??= {})[route.verb.toLowerCase()] = operation(route);
   }
+  for (const e of endpoints) paths[e.path] ??= endpointOperations(e);
   return {
     openapi: '3.1.0',
     info: {

@@ -59,7 +59,7 @@ export async function readJsonBody(req: IncomingMessage, limit = DEFAULT_JSON_LI
   }
 }
 
-function tooLarge(size: number | undefined, limit: number): RpcError {
+export function tooLarge(size: number | undefined, limit: number): RpcError {
   return new RpcError(
     ErrorCodes.PayloadTooLarge,
     `request body too large: ${size === undefined ? 'more than' : `${size} bytes, over`} the ${limit}-byte limit (raise it with --max-body-bytes)`,

@@ -37,6 +37,10 @@ export function compileRoutes(methods: readonly MethodDecl[]): CompiledRoute[] {
       const other = seen.get(key);
       if (other) throw new Error(`REST route ${r.verb} ${r.path} is declared by both "${other}" and "${decl.name}"`);
       seen.set(key, decl.name);
+      // A tail resumes by seq: a GET stream without one could not honour Last-Event-ID.
+      if (r.stream && r.verb === 'GET' && !r.stream.seq) {
+        throw new Error(`REST route GET ${r.path} of "${decl.name}" streams ${r.stream.event.name} without seq(): a GET stream needs it to resume`);
+      }
       const pathParams = segments.filter(isParam).map((s) => {
         const raw = s.slice(1, -1);
         return { raw, field: camelCase(raw) };

@@ -4,11 +4,9 @@ import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../ws-protocol.js';
 
-/** The `Sec-WebSocket-Protocol` entry that carries the token for browsers: `bearer.<token>`. */
-export const WS_TOKEN_PROTOCOL_PREFIX = 'bearer.';
-/** The subprotocol the server selects (browsers require it to pick one they offered). */
-export const WS_SUBPROTOCOL = 'switchboard.jsonrpc';
+export { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX };
 
 /** A fresh random token (256 bits, base64url: also valid in a Sec-WebSocket-Protocol entry). */
 export function newToken(): string {

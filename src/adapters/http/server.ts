@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ErrorCodes, RpcError, httpStatusFor, toRpcError } from '../../host/errors.js';
+import type { RawEndpoint } from '../../host/endpoints.js';
 import type { Host } from '../../host/host.js';
-import { StatusRegistryToken } from '../../plugins/host-info/status-registry.js';
-import { WsAdapter } from '../ws/index.js';
-import { HttpMountsToken, type HttpMounts } from './mounts.js';
+import type { Disposable } from '../../host/disposable.js';
+import type { UpgradeHandler } from '../upgrade.js';
 import { buildOpenApi } from './openapi.js';
+import { serveRawEndpoint } from './raw-endpoints.js';
 import { readJsonBody, sendError, sendJson } from './respond.js';
 import { restPeer } from './rest-peer.js';
 import { compileRoutes, matchRoute, paramsFromQuery, type CompiledRoute } from './routes.js';
@@ -24,55 +25,43 @@ export interface HttpServerOptions {
   bindHost: string;
   port: number;
   allowOrigins?: readonly string[];
-  /** JSON body limit in bytes (default 1 MiB). */
+  /** Body limit in bytes of JSON bodies and of raw endpoints that set none (default 1 MiB). */
   maxBodyBytes?: number;
-  /** Largest WebSocket frame accepted. */
-  maxMessageBytes: number;
-  /** Bytes queued to one WebSocket client before it is dropped (default 8 MiB). */
-  maxWsBufferedBytes?: number;
+  /** Protocols served by upgrading a connection (the WebSocket adapter's `/ws`), after the same checks. */
+  upgrades?: readonly UpgradeHandler[];
   heartbeatMs?: number;
   staticDir?: string;
 }
 
 /**
  * `switchboard serve`'s one port: the REST bridge (routes derived from the method table), SSE
- * streams, `/ws` (JSON-RPC over WebSocket), plugin mounts, `/openapi.json`, `/health` and the
- * static UI. Every request passes the Host, Origin and (except `/health` and the page) token checks.
+ * streams (declared on routes), upgrades (`/ws`), the host's raw endpoints, `/openapi.json`,
+ * `/health` and the static UI. Every request passes the Host, Origin and (except `/health` and the page) token checks.
  */
 export class HttpServer {
   private readonly server: http.Server;
   private readonly guard: RequestGuard;
   private readonly routes: CompiledRoute[];
-  private readonly ws: WsAdapter;
+  private readonly upgrades: readonly UpgradeHandler[];
   private readonly streams: StreamContext;
   private readonly shutdownCtl = new AbortController();
-  private readonly mounts?: HttpMounts;
   private openapi?: Record<string, unknown>;
-  private readonly disposeStatus?: () => void;
+  private readonly statusSection: Disposable;
   private url = '';
 
   constructor(private readonly opts: HttpServerOptions) {
     const { host } = opts;
     this.guard = new RequestGuard({ token: opts.token, bindHost: opts.bindHost, allowOrigins: opts.allowOrigins ?? [] });
     this.routes = compileRoutes(host.methods());
-    this.ws = new WsAdapter({
-      host,
-      logger: opts.logger.child({ transport: 'ws' }),
-      maxMessageBytes: opts.maxMessageBytes,
-      maxBufferedBytes: opts.maxWsBufferedBytes ?? 8 * 1024 * 1024,
-    });
+    this.upgrades = opts.upgrades ?? [];
     this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
-    const scope = host.createChildContainer();
-    if (scope.isRegistered(HttpMountsToken, true)) this.mounts = scope.resolve(HttpMountsToken);
-    if (scope.isRegistered(StatusRegistryToken, true)) {
-      const section = scope.resolve(StatusRegistryToken).add('http', () => ({
-        url: this.url,
-        routes: this.routes.length,
-        sseStreams: this.streams.open.size,
-        ws: { ...this.ws.stats },
-      }));
-      this.disposeStatus = () => void section.dispose();
-    }
+    this.statusSection = host.status.add('http', () => ({
+      url: this.url,
+      routes: this.routes.length,
+      sseStreams: this.streams.open.size,
+      endpoints: host.endpoints.list().map((e) => e.path),
+      ...Object.fromEntries(this.upgrades.map((u) => [u.name, u.stats()])),
+    }));
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_err, socket) => socket.destroy());
@@ -119,14 +108,11 @@ export class HttpServer {
       this.guard.checkToken(req);
       if (match && 'route' in match) return await this.serveRoute(req, res, match.route, match.params, url, cors);
       if (url.pathname === '/openapi.json' && verb === 'GET') {
-        this.openapi ??= buildOpenApi(this.routes, this.opts.host.config.version);
+        this.openapi ??= buildOpenApi(this.routes, this.opts.host.config.version, this.opts.host.endpoints.list());
         return sendJson(res, 200, this.openapi, cors);
       }
-      const mount = this.mounts?.find(url.pathname);
-      if (mount) {
-        const body = verb === 'POST' && /json/i.test(req.headers['content-type'] ?? '') ? await readJsonBody(req, this.opts.maxBodyBytes) : undefined;
-        return await mount.handle(req, res, body);
-      }
+      const endpoint = this.opts.host.endpoints.find(url.pathname);
+      if (endpoint) return await this.serveEndpoint(req, res, endpoint, cors);
       if (match) {
         throw new RpcError(ErrorCodes.MethodNotFound, `${verb} is not a method of ${url.pathname}; it answers ${match.allow.join(', ')}`, {
           allow: match.allow,
@@ -159,12 +145,12 @@ export class HttpServer {
     url: URL,
     cors: Record<string, string>,
   ): Promise<void> {
-    if (route.stream === 'sse' && req.method === 'HEAD') {
+    if (route.stream && req.method === 'HEAD') {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', ...cors }).end();
       return;
     }
     const params = await this.paramsFor(req, route, pathParams, url);
-    if (route.stream === 'sse') {
+    if (route.stream) {
       return route.verb === 'GET'
         ? serveEventTail(this.streams, req, res, route, params, cors)
         : serveTurnStream(this.streams, res, route, params, cors);
@@ -188,15 +174,37 @@ export class HttpServer {
     }
   }
 
+  /** A host raw endpoint, with a peer that lives as long as the request. */
+  private async serveEndpoint(req: IncomingMessage, res: ServerResponse, endpoint: RawEndpoint, cors: Record<string, string>): Promise<void> {
+    const over = new AbortController();
+    const peer = restPeer(this.opts.host, over.signal);
+    try {
+      await serveRawEndpoint(endpoint, req, res, {
+        maxBodyBytes: this.opts.maxBodyBytes ?? 1024 * 1024,
+        headers: cors,
+        client: peer,
+        shutdown: this.shutdownCtl.signal,
+        base: this.url || 'http://localhost',
+      });
+    } finally {
+      over.abort();
+      await peer.dispose();
+    }
+  }
+
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       this.guard.checkHost(req);
       this.guard.checkOrigin(req);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path !== '/ws') throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use /ws`);
+      const handler = this.upgrades.find((u) => u.path === path);
+      if (!handler) {
+        const known = this.upgrades.map((u) => u.path).join(', ') || 'none';
+        throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use ${known}`);
+      }
       this.guard.checkToken(req, true);
       if (this.shutdownCtl.signal.aborted) throw new RpcError(ErrorCodes.Unavailable, 'the daemon is shutting down');
-      this.ws.upgrade(req, socket, head);
+      handler.upgrade(req, socket, head);
     } catch (err) {
       const rpc = toRpcError(err);
       const body = JSON.stringify({ error: rpc.toJSON() });
@@ -219,13 +227,13 @@ export class HttpServer {
       return w.endAndWait();
     });
     this.shutdownCtl.abort();
-    await this.ws.close();
+    await Promise.all(this.upgrades.map((u) => u.close()));
     await Promise.race([Promise.all(finished), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.server.closeIdleConnections();
     const force = setTimeout(() => this.server.closeAllConnections(), 1000);
     force.unref();
     await closed;
     clearTimeout(force);
-    this.disposeStatus?.();
+    await this.statusSection.dispose();
   }
 }

@@ -1,16 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
 import type { Host } from '../../host/host.js';
-import { SessionEventBus, type SessionEvent } from '../../plugins/sessions/contract.js';
+import type { z } from 'zod';
+import type { EventDecl, RouteStream } from '../../host/method.js';
 import { sendError } from './respond.js';
 import { restPeer } from './rest-peer.js';
 import type { CompiledRoute } from './routes.js';
 import { SseWriter, type SseWriterOptions } from './sse-writer.js';
 
-/** The SSE event name of a session event: the update's `sessionUpdate`, else the event's type. */
-export function sseEventName(e: SessionEvent): string {
-  return e.type === 'update' ? e.update.sessionUpdate : e.type;
-}
+/** A payload of a route's stream, as the bridge sees it: a record it reads `by` from. */
+type Payload = Record<string, unknown>;
 
 export interface StreamContext {
   host: Host;
@@ -21,12 +20,18 @@ export interface StreamContext {
   open: Set<SseWriter>;
 }
 
-function sessionIdOf(params: Record<string, unknown>, route: CompiledRoute): string {
-  const id = params.sessionId;
-  if (typeof id !== 'string') {
-    throw RpcError.invalidParams(`${route.verb} ${route.path} streams a session's events and needs a sessionId`);
+function streamOf(route: CompiledRoute): RouteStream<any> {
+  if (!route.stream) throw new Error(`${route.verb} ${route.path} declares no stream`);
+  return route.stream;
+}
+
+/** The value of the stream's key param: what selects the payloads of this stream. */
+function keyOf(params: Record<string, unknown>, route: CompiledRoute, stream: RouteStream<any>): unknown {
+  const key = params[stream.by];
+  if (key === undefined || key === null) {
+    throw RpcError.invalidParams(`${route.verb} ${route.path} streams ${stream.event.name} by ${stream.by} and needs a ${stream.by}`);
   }
-  return id;
+  return key;
 }
 
 function openWriter(ctx: StreamContext, res: ServerResponse, headers: Record<string, string>): SseWriter {
@@ -42,9 +47,9 @@ function openWriter(ctx: StreamContext, res: ServerResponse, headers: Record<str
 }
 
 /**
- * A turn as an event stream (`POST /sessions/{id}/message`): subscribes to the session's events,
- * dispatches the route's method, streams every event of the session until the method returns,
- * then a `done` event with its result (the stop reason) or an `error` event. Until the first
+ * A POST stream route (a turn, e.g. `POST /sessions/{id}/message`): subscribes to the route's
+ * declared event, dispatches the route's method, streams every payload of its key until the
+ * method returns, then a `done` event with its result (the stop reason) or an `error` event. Until the first
  * event the answer is still a plain JSON error (404, 409…). The client going away stops the
  * stream, never the turn.
  */
@@ -55,12 +60,13 @@ export async function serveTurnStream(
   params: Record<string, unknown>,
   headers: Record<string, string>,
 ): Promise<void> {
-  const sessionId = sessionIdOf(params, route);
+  const stream = streamOf(route);
+  const key = keyOf(params, route, stream);
   let writer: SseWriter | undefined;
   const start = () => (writer ??= openWriter(ctx, res, headers));
-  const sub = ctx.host.events.on(SessionEventBus, (e) => {
-    if (e.sessionId !== sessionId) return;
-    start().send(sseEventName(e), e, e.seq);
+  const sub = ctx.host.events.on(stream.event as EventDecl<z.ZodType<Payload>>, (e) => {
+    if (e[stream.by] !== key) return;
+    start().send(stream.name(e), e, stream.seq?.(e));
   });
   const turnOver = new AbortController();
   const peer = restPeer(ctx.host, turnOver.signal);
@@ -87,13 +93,13 @@ function resumePoint(req: IncomingMessage, params: Record<string, unknown>): num
   return typeof params.after === 'number' ? params.after : undefined;
 }
 
-function eventsOf(result: unknown): SessionEvent[] {
+function eventsOf(result: unknown): Payload[] {
   const list = Array.isArray(result) ? result : (result as { events?: unknown } | null)?.events;
-  return Array.isArray(list) ? (list as SessionEvent[]) : [];
+  return Array.isArray(list) ? (list as Payload[]) : [];
 }
 
 /**
- * A session's live stream with replay (`GET /sessions/{id}/events`). It subscribes first and
+ * A GET stream route: live payloads of a key with replay (e.g. `GET /sessions/{id}/events`). It subscribes first and
  * buffers, then asks the route's method for what came after the resume point, sends that, then
  * the live events: by seq, so nothing is lost between replay and live and nothing is sent twice.
  * A resume point already evicted gets an explicit `error` event (never a silent gap).
@@ -106,18 +112,25 @@ export async function serveEventTail(
   params: Record<string, unknown>,
   headers: Record<string, string>,
 ): Promise<void> {
-  const sessionId = sessionIdOf(params, route);
+  const stream = streamOf(route);
+  const key = keyOf(params, route, stream);
+  const seqOf = (e: Payload): number => {
+    const n = stream.seq?.(e);
+    if (typeof n !== 'number') throw new Error(`${route.verb} ${route.path}: a GET stream needs seq() on its declaration`);
+    return n;
+  };
   const after = resumePoint(req, params);
   let lastSeq = after ?? -1;
   let writer: SseWriter | undefined;
-  const backlog: SessionEvent[] = [];
-  const emit = (e: SessionEvent) => {
-    if (e.seq <= lastSeq || !writer || writer.closed) return;
-    lastSeq = e.seq;
-    writer.send(sseEventName(e), e, e.seq);
+  const backlog: Payload[] = [];
+  const emit = (e: Payload) => {
+    const seq = seqOf(e);
+    if (seq <= lastSeq || !writer || writer.closed) return;
+    lastSeq = seq;
+    writer.send(stream.name(e), e, seq);
   };
-  const sub = ctx.host.events.on(SessionEventBus, (e) => {
-    if (e.sessionId !== sessionId) return;
+  const sub = ctx.host.events.on(stream.event as EventDecl<z.ZodType<Payload>>, (e) => {
+    if (e[stream.by] !== key) return;
     if (writer) emit(e);
     else backlog.push(e);
   });
@@ -129,11 +142,11 @@ export async function serveEventTail(
   const replayOver = new AbortController();
   const peer = restPeer(ctx.host, replayOver.signal);
   try {
-    let replay: SessionEvent[] = [];
+    let replay: Payload[] = [];
     let replayError: RpcError | undefined;
     let reportedLast: number | undefined;
     try {
-      const replayParams = { ...params, sessionId, ...(after === undefined ? {} : { after }) };
+      const replayParams = { ...params, [stream.by]: key, ...(after === undefined ? {} : { after }) };
       const result = await ctx.host.dispatch(route.decl.name, replayParams, { signal: gone.signal, client: peer });
       replay = eventsOf(result);
       const last = (result as { lastSeq?: unknown } | null)?.lastSeq;
@@ -148,10 +161,10 @@ export async function serveEventTail(
     if (replayError) writer.send('error', replayError.toJSON());
     if (after === undefined) {
       // Live only: what the method returned is what the client already has.
-      for (const e of replay) lastSeq = Math.max(lastSeq, e.seq);
+      for (const e of replay) lastSeq = Math.max(lastSeq, seqOf(e));
       if (reportedLast !== undefined) lastSeq = Math.max(lastSeq, reportedLast);
     }
-    for (const e of [...replay, ...backlog].sort((a, b) => a.seq - b.seq)) emit(e);
+    for (const e of [...replay, ...backlog].sort((a, b) => seqOf(a) - seqOf(b))) emit(e);
     backlog.length = 0;
     writer.comment('live');
   } catch (err) {

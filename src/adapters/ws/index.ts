@@ -7,7 +7,8 @@ import type { Host } from '../../host/host.js';
 import { FrameMessageReader } from '../jsonrpc/frame-reader.js';
 import { FrameMessageWriter } from '../jsonrpc/frame-writer.js';
 import { frameErrorResponse, serveConnection, type ServedConnection } from '../jsonrpc/serve-connection.js';
-import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../http/security.js';
+import type { UpgradeHandler } from '../upgrade.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../ws-protocol.js';
 
 /** Close codes the daemon uses on `/ws`; the reason text says what to do. */
 export const WsCloseCodes = {
@@ -33,12 +34,14 @@ export interface WsAdapterOptions {
  * stdio, so every host method, `session/update` notification and `session/request_permission`
  * request works as on stdio. Authentication happened in the upgrade (the HTTP adapter).
  */
-export class WsAdapter {
+export class WsAdapter implements UpgradeHandler {
+  readonly path = '/ws';
+  readonly name = 'ws';
   private readonly wss: WebSocketServer;
   private readonly served = new Set<ServedConnection>();
   private readonly sockets = new Set<WebSocket>();
   /** For `host/status`: clients now and ever, slow clients dropped, the largest send queue seen. */
-  readonly stats = { connected: 0, total: 0, droppedSlow: 0, peakQueuedBytes: 0 };
+  readonly counters = { connected: 0, total: 0, droppedSlow: 0, peakQueuedBytes: 0 };
 
   constructor(private readonly opts: WsAdapterOptions) {
     this.wss = new WebSocketServer({
@@ -55,6 +58,10 @@ export class WsAdapter {
     });
   }
 
+  stats(): Record<string, unknown> {
+    return { ...this.counters };
+  }
+
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
@@ -69,7 +76,7 @@ export class WsAdapter {
     const drop = () => {
       if (dropped) return;
       dropped = true;
-      this.stats.droppedSlow++;
+      this.counters.droppedSlow++;
       log.warn({ buffered: ws.bufferedAmount, limit: max }, 'websocket client not reading: dropped');
       ws.close(WsCloseCodes.SlowConsumer, 'send queue full: the client is not reading; reconnect and resume by seq');
       // The close frame waits behind what the client has not read; give it a while, then cut.
@@ -82,7 +89,7 @@ export class WsAdapter {
       const queued = backlog + text.length;
       // One large answer to a client that keeps up is fine; a backlog that keeps growing is not.
       if (backlog > 0 && queued > max) return drop();
-      if (queued > this.stats.peakQueuedBytes) this.stats.peakQueuedBytes = queued;
+      if (queued > this.counters.peakQueuedBytes) this.counters.peakQueuedBytes = queued;
       // Frames sent before the next check phase leave in one write (a burst of updates or of
       // answers costs one syscall). Measured: higher throughput than flushing on nextTick.
       if (socket && !corked) {
@@ -108,11 +115,11 @@ export class WsAdapter {
     const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log });
     this.served.add(served);
     this.sockets.add(ws);
-    this.stats.connected++;
-    this.stats.total++;
+    this.counters.connected++;
+    this.counters.total++;
     ws.once('close', (code) => {
       log.debug({ code }, 'websocket closed');
-      this.stats.connected--;
+      this.counters.connected--;
       this.sockets.delete(ws);
       this.served.delete(served);
       reader.end();

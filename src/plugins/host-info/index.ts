@@ -11,7 +11,6 @@ import {
   HostVersion,
   Initialize,
 } from './schemas.js';
-import { StatusRegistry, StatusRegistryToken } from './status-registry.js';
 
 /** `initialize` and `host/*`: what the daemon is and what it can do. */
 export const hostInfoPlugin: Plugin = {
@@ -20,8 +19,6 @@ export const hostInfoPlugin: Plugin = {
   methods: [Initialize, HostVersion, HostPing, HostPlugins, HostStatus, HostMethods],
   activate(ctx) {
     const startedAt = Date.now();
-    const status = new StatusRegistry();
-    ctx.container.registerInstance(StatusRegistryToken, status);
     const bound = (m: string) => ctx.host.isAvailable(m);
 
     ctx.handle(Initialize, (params, call) => {
@@ -61,7 +58,7 @@ export const hostInfoPlugin: Plugin = {
     ctx.handle(HostPlugins, () => ({ plugins: ctx.host.plugins() }));
 
     ctx.handle(HostStatus, () => ({
-      ...status.snapshot(),
+      ...ctx.host.statusSnapshot(),
       version: ctx.config.version,
       uptimeMs: Date.now() - startedAt,
       clients: ctx.host.clientCount(),
@@ -69,14 +66,29 @@ export const hostInfoPlugin: Plugin = {
     }));
 
     ctx.handle(HostMethods, () => ({
-      methods: ctx.host.methods().map((m) => ({
-        name: m.name,
-        plugin: ctx.host.ownerOf(m.name) ?? '',
-        description: m.description,
-        params: toJsonSchema(m.params, 'input'),
-        result: toJsonSchema(m.result, 'output'),
-        rest: restRoutesOf(m).map((r) => ({ verb: r.verb, path: r.path, ...(r.stream ? { stream: r.stream } : {}) })),
-      })),
+      methods: [
+        ...ctx.host.methods().map((m) => ({
+          name: m.name,
+          plugin: ctx.host.ownerOf(m.name) ?? '',
+          direction: 'client→host' as const,
+          description: m.description,
+          params: toJsonSchema(m.params, 'input'),
+          result: toJsonSchema(m.result, 'output'),
+          rest: restRoutesOf(m).map((r) => ({ verb: r.verb, path: r.path, ...(r.stream ? { stream: 'sse', event: r.stream.event.name } : {}) })),
+        })),
+        // What the host sends to clients (ACP requests it asks, notifications it sends): a
+        // client implements these, so it learns their shapes here too.
+        ...ctx.host.clientMethods().map((m) => ({
+          name: m.name,
+          plugin: ctx.host.clientMethodOwner(m.name) ?? '',
+          direction: 'host→client' as const,
+          notification: m.notification,
+          description: m.description,
+          params: toJsonSchema(m.params, 'output'),
+          result: toJsonSchema(m.result, 'input'),
+          rest: [],
+        })),
+      ],
       events: ctx.host.eventDecls().map((e) => ({
         name: e.name,
         description: e.description,

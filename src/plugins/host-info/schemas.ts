@@ -66,6 +66,7 @@ const PluginStatusSchema = z.object({
   description: z.string().optional(),
   state: z.enum(['pending', 'active', 'failed', 'disposed']),
   error: z.string().optional(),
+  code: z.string().optional(),
   dependsOn: z.array(z.string()),
   methods: z.array(z.string()),
 });
@@ -95,17 +96,20 @@ export const HostStatus = defineMethod({
 
 export const HostMethods = defineMethod({
   name: 'host/methods',
-  description: 'The method table with JSON Schemas of params and results, and the declared events, for discovery.',
+  description: 'The method table with JSON Schemas of params and results (both directions: methods clients call, and the requests and notifications the host sends them), and the declared events, for discovery.',
   params: NoParams,
   result: z.object({
     methods: z.array(
       z.object({
         name: z.string(),
         plugin: z.string(),
+        /** `client→host`: a method clients call; `host→client`: a request or notification the host sends. */
+        direction: z.enum(['client→host', 'host→client']),
+        notification: z.boolean().optional(),
         description: z.string(),
         params: z.record(z.string(), z.unknown()),
         result: z.record(z.string(), z.unknown()),
-        rest: z.array(z.object({ verb: z.string(), path: z.string(), stream: z.string().optional() })),
+        rest: z.array(z.object({ verb: z.string(), path: z.string(), stream: z.string().optional(), event: z.string().optional() })),
       }),
     ),
     events: z.array(z.object({ name: z.string(), description: z.string(), payload: z.record(z.string(), z.unknown()) })),

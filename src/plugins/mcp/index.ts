@@ -1,14 +1,12 @@
 import { realpathSync } from 'node:fs';
-import { HttpMountsToken } from '../../adapters/http/mounts.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { Plugin } from '../../host/plugin.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { SessionServiceToken, type SessionInfo, type SessionService } from '../sessions/contract.js';
 import { ToolRegistryToken } from '../tools/contract.js';
 import { fromAcp } from './acp-servers.js';
 import { redactConfig, transportOf, type McpServerConfig } from './config-schema.js';
 import { McpConfigStore } from './config-store.js';
-import { mcpHttpMount } from './http-endpoint.js';
+import { mcpEndpoint } from './http-endpoint.js';
 import {
   McpConnect,
   McpDisconnect,
@@ -37,10 +35,12 @@ export const mcpPlugin: Plugin = {
   name: 'mcp',
   description: 'MCP servers for sessions (client) and the host tools as an MCP server',
   dependsOn: ['host', 'tools'],
+  requires: [ToolRegistryToken],
+  optional: [SessionServiceToken],
   methods: mcpMethods,
   activate(ctx) {
-    const { container, logger } = ctx;
-    const registry = container.resolve(ToolRegistryToken);
+    const { logger } = ctx;
+    const registry = ctx.require(ToolRegistryToken);
     const store = new McpConfigStore(ctx.config.home, logger);
     const manager = ctx.subscriptions.add(new McpSessionManager(registry, logger, { clientVersion: ctx.config.version }));
     let configured: number | undefined;
@@ -55,12 +55,12 @@ export const mcpPlugin: Plugin = {
     };
     void readConfig().catch((err) => logger.warn({ err: (err as Error).message }, 'mcp.json unreadable'));
 
-    // The sessions plugin may activate after this one (or be absent): attach whenever it is
-    // there; subscribing replays the sessions already in use, whose servers then connect.
+    // The sessions plugin may activate after this one (or be absent): attach in the ready phase;
+    // subscribing replays the sessions already in use, whose servers then connect.
     let sessions: SessionService | undefined;
-    const attachSessions = (): SessionService | undefined => {
-      if (sessions || ctx.subscriptions.isDisposed || !container.isRegistered(SessionServiceToken, true)) return sessions;
-      sessions = container.resolve(SessionServiceToken);
+    ctx.onReady(() => {
+      sessions = ctx.optional(SessionServiceToken);
+      if (!sessions) return logger.info('no sessions plugin: ACP mcpServers are not connected');
       ctx.subscriptions.add(sessions.onDidOpen(connectSessionServers));
       ctx.subscriptions.add(
         sessions.onDidDelete((id) => {
@@ -68,14 +68,10 @@ export const mcpPlugin: Plugin = {
           void manager.disconnectSession(id);
         }),
       );
-      return sessions;
-    };
-    attachSessions();
-    const late = setImmediate(() => attachSessions() ?? logger.info('no sessions plugin yet: ACP mcpServers connect once it is there'));
-    ctx.subscriptions.defer(() => clearImmediate(late));
+    });
 
     const sessionOf = (sessionId: string): SessionInfo => {
-      const service = attachSessions();
+      const service = sessions;
       if (!service) throw new RpcError(ErrorCodes.Unavailable, 'sessions are not available: the sessions plugin is not active');
       const s = service.get(sessionId);
       if (!s) throw RpcError.notFound(`session "${sessionId}"`);
@@ -138,29 +134,22 @@ export const mcpPlugin: Plugin = {
       return { sessionId, servers: manager.status(sessionId) };
     });
 
-    if (container.isRegistered(StatusRegistryToken, true)) {
-      ctx.subscriptions.add(
-        container.resolve(StatusRegistryToken).add('mcp', () => ({
-          configFile: store.file,
-          ...(configured !== undefined ? { configured } : {}),
-          sessions: manager.all(),
-        })),
-      );
-    }
+    ctx.status.add('mcp', () => ({
+      configFile: store.file,
+      ...(configured !== undefined ? { configured } : {}),
+      sessions: manager.all(),
+    }));
 
-    if (container.isRegistered(HttpMountsToken, true)) {
-      const env = ctx.config.env;
-      const mode = (SERVE_MODES as readonly string[]).includes(env.SWITCHBOARD_MCP_MODE ?? '') ? (env.SWITCHBOARD_MCP_MODE as ServeMode) : 'ask';
-      let workspace = process.cwd();
-      try {
-        workspace = realpathSync(env.SWITCHBOARD_MCP_WORKSPACE ?? workspace);
-      } catch {
-        logger.warn({ workspace: env.SWITCHBOARD_MCP_WORKSPACE }, 'SWITCHBOARD_MCP_WORKSPACE does not exist; /mcp uses the current folder');
-      }
-      const policy = createServePolicy(ctx.config.home, mode, logger);
-      ctx.subscriptions.add(
-        container.resolve(HttpMountsToken).add(mcpHttpMount(() => ({ registry, workspace, mode, policy, logger, version: ctx.config.version }))),
-      );
+    // `/mcp` under `switchboard serve`: workspace and mode from the daemon's environment.
+    const env = ctx.config.env;
+    const mode = (SERVE_MODES as readonly string[]).includes(env.SWITCHBOARD_MCP_MODE ?? '') ? (env.SWITCHBOARD_MCP_MODE as ServeMode) : 'ask';
+    let workspace = process.cwd();
+    try {
+      workspace = realpathSync(env.SWITCHBOARD_MCP_WORKSPACE ?? workspace);
+    } catch {
+      logger.warn({ workspace: env.SWITCHBOARD_MCP_WORKSPACE }, 'SWITCHBOARD_MCP_WORKSPACE does not exist; /mcp uses the current folder');
     }
+    const policy = createServePolicy(ctx.config.home, mode, logger);
+    ctx.endpoints.add(mcpEndpoint(() => ({ registry, workspace, mode, policy, logger, version: ctx.config.version })));
   },
 };

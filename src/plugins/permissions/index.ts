@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { CallContext } from '../../host/client.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
-import { defineMethod } from '../../host/method.js';
+import { defineMethod, type PayloadOf } from '../../host/method.js';
 import type { Plugin } from '../../host/plugin.js';
 import { SessionServiceToken, type SessionService } from '../sessions/contract.js';
 import { PermissionGateToken } from '../tools/contract.js';
@@ -11,12 +11,14 @@ import { GrantStore } from './grant-store.js';
 import { PROMPT_OPTIONS, PromptBroker, type PendingPrompt, type PromptAnswer } from './prompt-broker.js';
 import { RuleBook, loadPermissionsConfig } from './rule-book.js';
 import {
+  PermissionEvent,
   PermissionsGet,
   PermissionsGrants,
   PermissionsRespond,
   PermissionsRevoke,
   PermissionsSetMode,
   PermissionsSetRules,
+  SessionRequestPermission,
   permissionMethods,
 } from './schemas.js';
 
@@ -33,10 +35,14 @@ const SessionSetMode = defineMethod({ name: 'session/set_mode', description: 'AC
 export const permissionsPlugin: Plugin = {
   name: 'permissions',
   description: 'tool approval: modes, rules, grants and prompts',
-  // Not on `sessions`: the gate must be registered before the turn loop looks for it, so the
-  // session service is looked up when first needed.
+  // Not on `sessions` (which uses the gate): the session service is optional, wired up in the
+  // ready phase once every plugin is active.
   dependsOn: ['tools'],
+  provides: [PermissionGateToken],
+  optional: [SessionServiceToken],
   methods: permissionMethods,
+  events: [PermissionEvent],
+  clientMethods: [SessionRequestPermission],
   activate(ctx) {
     const config = loadPermissionsConfig(path.join(ctx.config.home, 'permissions.json'), ctx.logger);
     const envTimeout = Number(ctx.config.env.SWITCHBOARD_PERMISSION_TIMEOUT_MS);
@@ -44,14 +50,13 @@ export const permissionsPlugin: Plugin = {
     const grants = new GrantStore(path.join(ctx.config.home, 'grants.json'), ctx.logger);
     const rules = new RuleBook(config.rules);
 
-    // Resolved on each use (the sessions plugin may activate after this one); each service
-    // instance is subscribed to once.
-    const subscribed = new WeakSet<SessionService>();
-    const sessions = (): SessionService | undefined => {
-      if (!ctx.container.isRegistered(SessionServiceToken, true)) return undefined;
-      const service = ctx.container.resolve(SessionServiceToken);
-      if (subscribed.has(service)) return service;
-      subscribed.add(service);
+    // The session service, once the ready phase has found it (the sessions plugin activates
+    // after this one, since it uses the gate).
+    let service: SessionService | undefined;
+    const sessions = (): SessionService | undefined => service;
+    ctx.onReady(() => {
+      service = ctx.optional(SessionServiceToken);
+      if (!service) return ctx.logger.info('no sessions plugin: permissions/* have no sessions to act on');
       ctx.subscriptions.add(service.onDidChangeMode((s) => gate.redecidePending(s.sessionId)));
       ctx.subscriptions.add(
         service.onDidDelete((sessionId) => {
@@ -60,16 +65,11 @@ export const permissionsPlugin: Plugin = {
           rules.forget(sessionId);
         }),
       );
-      return service;
-    };
+    });
 
-    const publish = (p: PendingPrompt, event: Record<string, unknown>) => {
-      try {
-        sessions()?.publish(p.request.sessionId, { type: 'permission', requestId: p.requestId, toolCallId: p.request.toolCallId, ...event } as never);
-      } catch (err) {
-        ctx.logger.warn({ err, sessionId: p.request.sessionId }, 'could not publish a permission event');
-      }
-    };
+    // Our own event: the sessions plugin adds it to the session's stream.
+    const publish = (p: PendingPrompt, event: Omit<PayloadOf<typeof PermissionEvent>, 'sessionId' | 'requestId' | 'toolCallId'>) =>
+      ctx.events.emit(PermissionEvent, { sessionId: p.request.sessionId, requestId: p.requestId, toolCallId: p.request.toolCallId, ...event });
     const broker = new PromptBroker(ctx.logger, {
       onPending: (p) => publish(p, { state: 'pending', options: PROMPT_OPTIONS, toolCall: p.request.toolCall }),
       onResolved: (p, answer) => {
@@ -78,16 +78,11 @@ export const permissionsPlugin: Plugin = {
       },
     });
     const gate = new Gate({ sessions, grants, rules, broker, timeoutMs, logger: ctx.logger });
-    ctx.container.registerInstance(PermissionGateToken, gate);
+    ctx.provide(PermissionGateToken, gate);
     ctx.subscriptions.defer(async () => {
       broker.cancelAll();
       await grants.flush();
     });
-    // Subscribe to session deletions and mode changes as soon as the sessions plugin is up
-    // (it may activate after this plugin); every use below also tries again.
-    sessions();
-    const retry = setImmediate(() => !ctx.subscriptions.isDisposed && sessions());
-    ctx.subscriptions.defer(() => clearImmediate(retry));
 
     const requireSession = (sessionId: string) => {
       const s = sessions()?.get(sessionId);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
-import type { Grant, PermissionOptionId } from './schemas.js';
+import { requestClient } from '../../host/client-calls.js';
+import { ErrorCodes, RpcError } from '../../host/errors.js';
+import { SessionRequestPermission, type Grant, type PermissionOptionId } from './schemas.js';
 
 export type PromptAnswer =
   | { outcome: 'selected'; optionId: PermissionOptionId; scope?: 'session' | 'workspace'; by: string; /** Set when the answer was remembered. */ grant?: Grant }
@@ -117,21 +119,22 @@ export class PromptBroker {
 
   private askClient(slot: Slot, client: ClientPeer, signal: AbortSignal): void {
     const { sessionId, toolCall } = slot.request;
-    client
-      .request('session/request_permission', { sessionId, toolCall, options: PROMPT_OPTIONS }, signal)
-      .then((res) => {
-        const outcome = (res as { outcome?: { outcome?: string; optionId?: string } } | undefined)?.outcome;
-        if (outcome?.outcome === 'cancelled') {
+    requestClient(client, SessionRequestPermission, { sessionId, toolCall, options: PROMPT_OPTIONS }, signal)
+      .then(({ outcome }) => {
+        if (outcome.outcome === 'cancelled') {
           slot.settle({ outcome: 'cancelled', by: client.id });
-        } else if (outcome?.outcome === 'selected' && PROMPT_OPTIONS.some((o) => o.optionId === outcome.optionId)) {
+        } else if (PROMPT_OPTIONS.some((o) => o.optionId === outcome.optionId)) {
           slot.settle({ outcome: 'selected', optionId: outcome.optionId as PermissionOptionId, by: client.id });
         } else if (!signal.aborted) {
-          this.logger.warn({ client: client.id, res }, 'session/request_permission answer not understood; waiting for another answer');
+          this.logger.warn({ client: client.id, outcome }, 'session/request_permission answer not understood; waiting for another answer');
         }
       })
       .catch((err) => {
-        // A client that fails or goes away does not answer for the others.
-        if (!signal.aborted) this.logger.debug({ err, client: client.id }, 'session/request_permission failed');
+        // A client that fails, answers out of shape or goes away does not answer for the others.
+        if (signal.aborted) return;
+        if (err instanceof RpcError && err.code === ErrorCodes.UpstreamError) {
+          this.logger.warn({ client: client.id, err: err.message }, 'session/request_permission answer not understood; waiting for another answer');
+        } else this.logger.debug({ err, client: client.id }, 'session/request_permission failed');
       });
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineMethod } from '../../host/method.js';
+import { defineClientRequest, defineEvent, defineMethod } from '../../host/method.js';
+import { PermissionSessionEvent } from '../sessions/contract.js';
 
 /**
  * Approval modes. `ask` is the default: reads and searches inside the workspace run, anything that
@@ -112,6 +113,37 @@ export const PermissionsRevoke = defineMethod({
     .object({ grantId: z.string().optional(), sessionId: z.string().optional(), workspace: z.string().optional() })
     .refine((p) => p.grantId || p.sessionId || p.workspace, { message: 'give grantId, sessionId or workspace' }),
   result: z.object({ revoked: z.array(Grant) }),
+});
+
+/**
+ * What the permissions plugin publishes about a prompt (pending, then resolved), on its own
+ * event; the sessions plugin folds it into the session's stream (with a seq) as a `permission` event.
+ */
+export const PermissionEvent = defineEvent({
+  name: 'permissions/event',
+  description: "A tool call waits for a person's answer (pending), or the answer came (resolved); the sessions plugin adds it to the session's stream.",
+  payload: PermissionSessionEvent.omit({ type: true, seq: true }),
+});
+
+/** ACP `session/request_permission`: the host asks a client to approve a tool call. */
+export const SessionRequestPermission = defineClientRequest({
+  name: 'session/request_permission',
+  description:
+    'ACP: asks the client to approve a tool call, offering allow_once, allow_always, reject_once, reject_always. The first answer from any attached client wins; the others are withdrawn with $/cancel_request.',
+  params: z.object({
+    sessionId: z.string(),
+    toolCall: z.record(z.string(), z.unknown()),
+    options: z.array(z.object({ optionId: z.string(), name: z.string(), kind: z.string() })),
+  }),
+  result: z
+    .object({
+      outcome: z.discriminatedUnion('outcome', [
+        z.object({ outcome: z.literal('cancelled') }).loose(),
+        z.object({ outcome: z.literal('selected'), optionId: z.string() }).loose(),
+      ]),
+      _meta: z.record(z.string(), z.unknown()).nullable().optional(),
+    })
+    .loose(),
 });
 
 export const permissionMethods = [PermissionsGet, PermissionsRespond, PermissionsSetMode, PermissionsSetRules, PermissionsGrants, PermissionsRevoke];

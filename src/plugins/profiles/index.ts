@@ -21,10 +21,12 @@ export const profilesPlugin: Plugin = {
   name: 'profiles',
   description: 'provider profiles (profiles.json), secrets redacted, ${env:NAME} keys',
   dependsOn: ['providers'],
+  provides: [ProfileServiceToken],
+  requires: [ProviderFactoryToken],
   methods: [ProfilesList, ProfilesGet, ProfilesCreate, ProfilesUpdate, ProfilesDelete, ProfilesTest, ProfilesReady],
   activate(ctx) {
     const store = new ProfileStore(ctx.config.home, ctx.config.env);
-    const factory = ctx.container.resolve(ProviderFactoryToken);
+    const factory = ctx.require(ProviderFactoryToken);
     const fresh = () => {
       store.refresh((message) => ctx.logger.warn({ message }, 'profiles.json changed but cannot be read; keeping the profiles loaded before'));
       return store;
@@ -49,7 +51,7 @@ export const profilesPlugin: Plugin = {
         return { dispose: () => void listeners.delete(listener) };
       },
     };
-    ctx.container.registerInstance(ProfileServiceToken, service);
+    ctx.provide(ProfileServiceToken, service);
 
     ctx.handle(ProfilesList, () => ({ default: fresh().defaultName(), profiles: store.list().map(view) }));
     ctx.handle(ProfilesGet, ({ name }) => view(fresh().get(name)));

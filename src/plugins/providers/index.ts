@@ -1,5 +1,4 @@
 import type { Plugin } from '../../host/plugin.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { AnthropicProvider } from './anthropic.js';
 import { ProviderFactoryToken, type Provider, type ProviderConfig, type ProviderFactory } from './contract.js';
 import { AgentPool } from './http.js';
@@ -15,6 +14,7 @@ export const OLLAMA_BASE_URL = 'http://127.0.0.1:11434/v1';
 export const providersPlugin: Plugin = {
   name: 'providers',
   description: 'OpenAI-compatible and Anthropic streaming providers',
+  provides: [ProviderFactoryToken],
   activate(ctx) {
     const pool = ctx.subscriptions.add(new AgentPool());
     const factory: ProviderFactory = {
@@ -23,10 +23,7 @@ export const providersPlugin: Plugin = {
         return new OpenAIProvider({ ...config, baseUrl: config.baseUrl || OLLAMA_BASE_URL }, pool);
       },
     };
-    ctx.container.registerInstance(ProviderFactoryToken, factory);
-    if (ctx.container.isRegistered(StatusRegistryToken, true)) {
-      const status = ctx.container.resolve(StatusRegistryToken);
-      ctx.subscriptions.add(status.add('providers', () => ({ kinds: ['openai-compatible', 'anthropic', 'ollama'], origins: pool.origins() })));
-    }
+    ctx.provide(ProviderFactoryToken, factory);
+    ctx.status.add('providers', () => ({ kinds: ['openai-compatible', 'anthropic', 'ollama'], origins: pool.origins() }));
   },
 };

@@ -2,10 +2,25 @@ import type { InjectionToken } from 'tsyringe';
 import { z } from 'zod';
 import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
-import { defineEvent } from '../../host/method.js';
+import { defineEvent, defineStream } from '../../host/method.js';
 
 export const StopReason = z.enum(['end_turn', 'max_tokens', 'max_turn_requests', 'refusal', 'cancelled']);
 export type StopReason = z.infer<typeof StopReason>;
+
+/** A tool waits for a person's answer (pending), or the answer came (resolved). Published by the permissions plugin. */
+export const PermissionSessionEvent = z.object({
+  type: z.literal('permission'),
+  sessionId: z.string(),
+  seq: z.number().int(),
+  requestId: z.string(),
+  toolCallId: z.string(),
+  state: z.enum(['pending', 'resolved']),
+  /** For pending: the ACP PermissionOption list and the tool call being asked about. */
+  options: z.array(z.object({ optionId: z.string(), name: z.string(), kind: z.string() })).optional(),
+  toolCall: z.record(z.string(), z.unknown()).optional(),
+  /** For resolved: `selected` with the optionId, or `cancelled`; and who answered. */
+  outcome: z.object({ outcome: z.enum(['selected', 'cancelled']), optionId: z.string().optional() }).optional(),
+});
 
 /**
  * Every session event, with its per-session monotonic `seq`. `update` events carry an ACP
@@ -30,20 +45,7 @@ export const SessionEventPayload = z.discriminatedUnion('type', [
     /** Set when the turn failed (provider unreachable…): a client-safe error. */
     error: z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() }).optional(),
   }),
-  /** A tool waits for a person's answer (pending), or the answer came (resolved). */
-  z.object({
-    type: z.literal('permission'),
-    sessionId: z.string(),
-    seq: z.number().int(),
-    requestId: z.string(),
-    toolCallId: z.string(),
-    state: z.enum(['pending', 'resolved']),
-    /** For pending: the ACP PermissionOption list and the tool call being asked about. */
-    options: z.array(z.object({ optionId: z.string(), name: z.string(), kind: z.string() })).optional(),
-    toolCall: z.record(z.string(), z.unknown()).optional(),
-    /** For resolved: `selected` with the optionId, or `cancelled`; and who answered. */
-    outcome: z.object({ outcome: z.enum(['selected', 'cancelled']), optionId: z.string().optional() }).optional(),
-  }),
+  PermissionSessionEvent,
 ]);
 export type SessionEvent = z.infer<typeof SessionEventPayload>;
 
@@ -52,6 +54,14 @@ export const SessionEventBus = defineEvent({
   description: 'Every event of every session, in seq order per session (in-process bus; transports subscribe).',
   payload: SessionEventPayload,
 });
+
+/** The SSE event name of a session event: the update's `sessionUpdate`, else the event's type. */
+export function sseEventName(e: SessionEvent): string {
+  return e.type === 'update' ? e.update.sessionUpdate : e.type;
+}
+
+/** A session's events as a REST stream: selected by `sessionId`, named by kind, `id:` = seq. */
+export const SessionStream = defineStream({ event: SessionEventBus, by: 'sessionId', name: sseEventName, seq: (e) => e.seq });
 
 /** What other plugins (MCP, permissions, the HTTP status) need to know about a session. */
 export interface SessionInfo {

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
 import type { Plugin } from '../../host/plugin.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
-import { ToolRegistryToken } from '../tools/contract.js';
+import { PermissionEvent } from '../permissions/schemas.js';
+import { PermissionGateToken, ToolRegistryToken, type PermissionGate } from '../tools/contract.js';
 import { redactAcpServers } from '../mcp/acp-servers.js';
 import { SessionEventBus, SessionServiceToken } from './contract.js';
 import { SessionDir } from './log.js';
@@ -27,6 +28,7 @@ import {
   SessionPrompt,
   SessionSetMode,
   SessionSetSystemPrompt,
+  SessionUpdate,
 } from './schemas.js';
 import type { Session } from './session.js';
 import { runTurn } from './turn.js';
@@ -41,8 +43,12 @@ export const sessionsPlugin: Plugin = {
   name: 'sessions',
   description: 'ACP sessions, JSONL persistence, replay by seq, the turn loop',
   dependsOn: ['tools', 'profiles', 'providers'],
+  provides: [SessionServiceToken],
+  requires: [ToolRegistryToken, ProfileServiceToken, ProviderFactoryToken],
+  optional: [PermissionGateToken],
   methods: SessionMethods,
   events: [SessionEventBus],
+  clientMethods: [SessionUpdate],
   activate(ctx) {
     const env = ctx.config.env;
     const manager = new SessionManager(
@@ -54,25 +60,34 @@ export const sessionsPlugin: Plugin = {
     );
     manager.loadAll();
     ctx.subscriptions.defer(() => manager.closeAll());
-    ctx.container.registerInstance(SessionServiceToken, manager);
-    const profiles = ctx.container.resolve(ProfileServiceToken);
-    const providers = ctx.container.resolve(ProviderFactoryToken);
-    const tools = ctx.container.resolve(ToolRegistryToken);
+    ctx.provide(SessionServiceToken, manager);
+    const profiles = ctx.require(ProfileServiceToken);
+    const providers = ctx.require(ProviderFactoryToken);
+    const tools = ctx.require(ToolRegistryToken);
+    // The gate activates before us when present; asked for in the ready phase all the same.
+    let gate: PermissionGate | undefined;
+    ctx.onReady(() => {
+      gate = ctx.optional(PermissionGateToken);
+      if (!gate) ctx.logger.warn('no permissions plugin: tool calls run without approval');
+    });
+    // The permissions plugin publishes its prompts on its own event; they join the session's stream.
+    ctx.subscriptions.add(
+      ctx.events.on(PermissionEvent, (e) => {
+        if (manager.get(e.sessionId)) manager.publish(e.sessionId, { ...e, type: 'permission' });
+      }),
+    );
     const turnDeps = {
+      gate: () => gate,
       manager,
       tools,
       container: ctx.container,
       logger: ctx.logger,
       maxTurnRequests: positive(env.SWITCHBOARD_MAX_TURN_REQUESTS, 50),
     };
-    if (ctx.container.isRegistered(StatusRegistryToken, true)) {
-      ctx.subscriptions.add(
-        ctx.container.resolve(StatusRegistryToken).add('sessions', () => {
-          const all = manager.sessionsList();
-          return { count: all.length, activeTurns: all.filter((s) => s.turn).length };
-        }),
-      );
-    }
+    ctx.status.add('sessions', () => {
+      const all = manager.sessionsList();
+      return { count: all.length, activeTurns: all.filter((s) => s.turn).length };
+    });
 
     const modes = (s: Session) => ({ currentModeId: s.meta.mode, availableModes: SESSION_MODES.map((m) => ({ ...m })) });
     const view = (s: Session) => ({
@@ -121,7 +136,7 @@ export const sessionsPlugin: Plugin = {
       const changed = mcpServers && mcpServers.length > 0 && JSON.stringify(mcpServers) !== JSON.stringify(s.meta.mcpServers);
       if (changed) s.record({ k: 'set', patch: { mcpServers }, at: new Date().toISOString() });
       for (const update of historyUpdates(s.messages)) {
-        call.client.notify('session/update', { sessionId, update, _meta: { replay: true } });
+        notifyClient(call.client, SessionUpdate, { sessionId, update, _meta: { replay: true } });
       }
       manager.attach(s, call.client);
       if (changed) manager.reopen(s);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
+import { notifyClient } from '../../host/client-calls.js';
 import type { EventBus } from '../../host/events.js';
 import type { ChatMessage } from '../providers/contract.js';
 import {
@@ -15,6 +16,7 @@ import {
   type UnsequencedSessionEvent,
 } from './contract.js';
 import { SessionDir, SessionLog, type SessionMeta } from './log.js';
+import { SessionUpdate } from './schemas.js';
 import { ReplayBuffer, Session } from './session.js';
 
 function realOr(p: string): string {
@@ -271,7 +273,7 @@ export class SessionManager implements SessionService {
     this.bus.emit(SessionEventBus, full);
     if (full.type === 'update') {
       const params = { sessionId, update: full.update, _meta: { seq: full.seq } };
-      for (const c of s.clients()) c.notify('session/update', params);
+      for (const c of s.clients()) notifyClient(c, SessionUpdate, params);
     }
     return full;
   }

@@ -1,11 +1,14 @@
 import type { ChatMessage } from '../providers/contract.js';
 
+/** An ACP SessionUpdate: its kind, and the fields of that kind. */
+export type AcpUpdate = { sessionUpdate: string } & Record<string, unknown>;
+
 /**
  * The history as the ACP session/update notifications `session/load` replays: user and agent
  * chunks, thoughts, and each tool call with its final state.
  */
-export function historyUpdates(messages: readonly ChatMessage[]): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+export function historyUpdates(messages: readonly ChatMessage[]): AcpUpdate[] {
+  const out: AcpUpdate[] = [];
   const results = new Map<string, { content: string; isError?: boolean }>();
   for (const m of messages) if (m.role === 'tool') results.set(m.toolCallId, m);
   for (const m of messages) {

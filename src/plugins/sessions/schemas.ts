@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NoParams, defineMethod } from '../../host/method.js';
-import { SessionEventPayload, StopReason } from './contract.js';
+import { NoParams, defineClientNotification, defineMethod } from '../../host/method.js';
+import { SessionEventPayload, SessionStream, StopReason } from './contract.js';
 
 /** Approval modes (the permissions plugin enforces them); `ask` is the default. */
 export const SESSION_MODES = [
@@ -141,7 +141,7 @@ export const SessionPrompt = defineMethod({
       path: ['prompt'],
     }),
   result: z.object({ stopReason: StopReason, _meta: Meta }),
-  rest: { verb: 'POST', path: '/sessions/{session_id}/message', stream: 'sse' },
+  rest: { verb: 'POST', path: '/sessions/{session_id}/message', stream: SessionStream },
 });
 
 export const SessionCancel = defineMethod({
@@ -158,7 +158,19 @@ export const SessionEvents = defineMethod({
     'The buffered events after seq `after` (default: all kept). Asking for events already evicted fails with -32009 (Gone), naming the oldest seq kept.',
   params: z.object({ sessionId: SessionId, after: z.coerce.number().int().min(0).optional() }),
   result: z.object({ sessionId: z.string(), events: z.array(SessionEventPayload), lastSeq: z.number().int(), oldestSeq: z.number().int() }),
-  rest: { verb: 'GET', path: '/sessions/{session_id}/events', stream: 'sse' },
+  rest: { verb: 'GET', path: '/sessions/{session_id}/events', stream: SessionStream },
+});
+
+/** ACP `session/update`: how a session's events reach the attached ACP clients. */
+export const SessionUpdate = defineClientNotification({
+  name: 'session/update',
+  description:
+    'ACP notification to every attached client: one SessionUpdate (agent_message_chunk, agent_thought_chunk, tool_call, tool_call_update, usage_update, current_mode_update…) with the event seq in `_meta.seq` (`_meta.replay` for session/load history).',
+  params: z.object({
+    sessionId: z.string(),
+    update: z.object({ sessionUpdate: z.string() }).catchall(z.unknown()),
+    _meta: z.object({ seq: z.number().int().optional(), replay: z.boolean().optional() }).loose().optional(),
+  }),
 });
 
 export const SessionMethods = [

@@ -5,7 +5,7 @@ import { describeIssues } from '../../host/dispatcher.js';
 import { RpcError, isAbortError } from '../../host/errors.js';
 import type { ToolCallPart } from '../providers/contract.js';
 import {
-  PermissionGateToken,
+  type PermissionGate,
   type ToolCallContent,
   type ToolDefinition,
   type ToolRegistry,
@@ -19,6 +19,8 @@ export interface ToolRunDeps {
   tools: ToolRegistry;
   container: DependencyContainer;
   logger: Logger;
+  /** The permission gate, when the permissions plugin is active (found in the ready phase). */
+  gate?: () => PermissionGate | undefined;
 }
 
 const textContent = (text: string): ToolCallContent[] => [{ type: 'content', content: { type: 'text', text } }];
@@ -89,8 +91,8 @@ export async function runToolCall(
   if (!checked.success) return fail(`invalid arguments for ${tool.name}: ${describeIssues(checked.error.issues)}`);
   const args = checked.data;
 
-  if (deps.container.isRegistered(PermissionGateToken, true)) {
-    const gate = deps.container.resolve(PermissionGateToken);
+  const gate = deps.gate?.();
+  if (gate) {
     let decision;
     try {
       decision = await gate.check({ sessionId: s.id, workspace: s.meta.workspace, toolCallId: call.id, tool, args, signal, client });

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { requestClient } from '../../host/client-calls.js';
+import { FsReadTextFile, FsWriteTextFile } from './client-methods.js';
 import type { ToolContext } from './contract.js';
 import type { ConfinedPath } from './confine.js';
 
@@ -21,7 +23,7 @@ export function clientTerminal(ctx: ToolContext): boolean {
 export async function readWholeText(ctx: ToolContext, file: ConfinedPath): Promise<string | undefined> {
   if (clientFs(ctx).read) {
     try {
-      const res = (await ctx.client!.request('fs/read_text_file', { sessionId: ctx.sessionId, path: file.abs }, ctx.signal)) as { content: string };
+      const res = await requestClient(ctx.client!, FsReadTextFile, { sessionId: ctx.sessionId, path: file.abs }, ctx.signal);
       return res.content;
     } catch (err) {
       // The client says the file is not there (or cannot read it): a missing file is a new file.
@@ -39,7 +41,7 @@ export async function readWholeText(ctx: ToolContext, file: ConfinedPath): Promi
 
 export async function writeWholeText(ctx: ToolContext, file: ConfinedPath, content: string): Promise<void> {
   if (clientFs(ctx).write) {
-    await ctx.client!.request('fs/write_text_file', { sessionId: ctx.sessionId, path: file.abs, content }, ctx.signal);
+    await requestClient(ctx.client!, FsWriteTextFile, { sessionId: ctx.sessionId, path: file.abs, content }, ctx.signal);
     return;
   }
   await fs.mkdir(path.dirname(file.abs), { recursive: true });

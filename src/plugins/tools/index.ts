@@ -1,6 +1,6 @@
 import type { Plugin } from '../../host/plugin.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
 import { builtinTools } from './builtin/index.js';
+import { toolClientMethods } from './client-methods.js';
 import { ToolRegistryToken } from './contract.js';
 import { InMemoryToolRegistry } from './registry.js';
 import { detectSandbox, type SandboxInfo } from './sandbox.js';
@@ -14,15 +14,16 @@ export const toolsPlugin: Plugin = {
   name: 'tools',
   description: 'tool registry and built-in tools (files, search, shell), confined to the workspace',
   dependsOn: ['host'],
+  provides: [ToolRegistryToken],
+  clientMethods: toolClientMethods,
   activate(ctx) {
     const registry = new InMemoryToolRegistry();
-    ctx.container.registerInstance(ToolRegistryToken, registry);
+    ctx.provide(ToolRegistryToken, registry);
 
     // Probed once, lazily: starting bwrap costs a few ms that `stdio` start-up need not pay.
     let sandbox: SandboxInfo | undefined;
     const getSandbox = () => (sandbox ??= detectSandbox(ctx.config.env));
-    const status = ctx.container.resolve(StatusRegistryToken);
-    ctx.subscriptions.add(status.add('sandbox', () => getSandbox()));
+    ctx.status.add('sandbox', () => getSandbox());
     for (const tool of builtinTools(getSandbox, { ...ctx.config.env })) ctx.subscriptions.add(registry.register(tool));
   },
 };

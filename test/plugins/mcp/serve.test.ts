@@ -7,7 +7,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { HttpMountsToken } from '../../../src/adapters/http/mounts.js';
+import { serveRawEndpoint } from '../../../src/adapters/http/raw-endpoints.js';
+import { restPeer } from '../../../src/adapters/http/rest-peer.js';
 import { createServePolicy, type ServeMode } from '../../../src/plugins/mcp/serve-policy.js';
 import { ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
@@ -55,9 +56,12 @@ describe('mcp: the host tools as an MCP server', () => {
           content: [{ type: 'content', content: { type: 'text', text: `${text.toUpperCase()} in ${ctx.workspace}` } }],
         }),
       });
-      const mounts = container.resolve(HttpMountsToken);
-      // Stands in for the HTTP adapter, which checks the token before it calls a mount.
-      http = createServer((req, res) => void mounts.find(new URL(req.url!, 'http://x').pathname)!.handle(req, res));
+      const endpoint = t.app.host.endpoints.find('/mcp')!;
+      // Stands in for the HTTP adapter, which checks the token before it serves a raw endpoint.
+      http = createServer((req, res) => {
+        const peer = restPeer(t.app.host, new AbortController().signal);
+        void serveRawEndpoint(endpoint, req, res, { maxBodyBytes: 1 << 20, headers: {}, client: peer, base: 'http://127.0.0.1' }).finally(() => peer.dispose());
+      });
       await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
       url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
     });

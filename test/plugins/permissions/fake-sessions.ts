@@ -5,6 +5,7 @@ import type { Disposable } from '../../../src/host/disposable.js';
 import { defineMethod } from '../../../src/host/method.js';
 import type { Plugin } from '../../../src/host/plugin.js';
 import { builtinPlugins } from '../../../src/plugins/builtin.js';
+import { PermissionEvent } from '../../../src/plugins/permissions/schemas.js';
 import {
   SessionServiceToken,
   type SessionEvent,
@@ -92,6 +93,8 @@ export class FakeSessions implements SessionService {
       activate: (ctx) => {
         this.container = ctx.container;
         ctx.container.registerInstance(SessionServiceToken, this);
+        // As the sessions plugin does: the permissions plugin's own events join the session's stream.
+        ctx.subscriptions.add(ctx.events.on(PermissionEvent, (e) => void (this.sessions.has(e.sessionId) && this.publish(e.sessionId, { ...e, type: 'permission' }))));
         if (FakeSessions.ownsSetMode) {
           ctx.handle(SetMode, ({ sessionId, modeId }) => {
             this.setMode(sessionId, modeId);

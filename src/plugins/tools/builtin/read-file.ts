@@ -2,7 +2,9 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { RpcError } from '../../../host/errors.js';
+import { requestClient } from '../../../host/client-calls.js';
 import { clientFs } from '../client-fs.js';
+import { FsReadTextFile } from '../client-methods.js';
 import { confine } from '../confine.js';
 import { defineTool, textResult } from './common.js';
 
@@ -31,7 +33,7 @@ export const readFileTool = defineTool<z.infer<typeof Params>>({
     let text: string;
     let truncated = false;
     if (clientFs(ctx).read) {
-      const res = (await ctx.client!.request('fs/read_text_file', { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal)) as { content: string };
+      const res = await requestClient(ctx.client!, FsReadTextFile, { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal);
       text = res.content;
       if (Buffer.byteLength(text) > READ_MAX_BYTES) ({ text, truncated } = { text: text.slice(0, READ_MAX_BYTES), truncated: true });
     } else {

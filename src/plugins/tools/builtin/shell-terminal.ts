@@ -1,3 +1,5 @@
+import { requestClient } from '../../../host/client-calls.js';
+import { TerminalCreate, TerminalKill, TerminalOutput, TerminalRelease, TerminalWaitForExit } from '../client-methods.js';
 import type { ToolContext, ToolResult } from '../contract.js';
 import { SHELL_OUTPUT_CAP, shellResult } from './shell.js';
 
@@ -14,11 +16,12 @@ interface ExitStatus {
 export async function runOnClientTerminal(command: string, cwd: string, timeoutMs: number, ctx: ToolContext): Promise<ToolResult> {
   const client = ctx.client!;
   const base = { sessionId: ctx.sessionId };
-  const { terminalId } = (await client.request(
-    'terminal/create',
+  const { terminalId } = await requestClient(
+    client,
+    TerminalCreate,
     { ...base, command: '/bin/sh', args: ['-c', command], cwd, outputByteLimit: SHELL_OUTPUT_CAP },
     ctx.signal,
-  )) as { terminalId: string };
+  );
   ctx.progress({ content: [{ type: 'terminal', terminalId }] });
   let timedOut = false;
   const stop = new AbortController();
@@ -31,12 +34,12 @@ export async function runOnClientTerminal(command: string, cwd: string, timeoutM
   try {
     let exit: ExitStatus | undefined;
     try {
-      exit = (await client.request('terminal/wait_for_exit', { ...base, terminalId }, stop.signal)) as ExitStatus;
+      exit = await requestClient(client, TerminalWaitForExit, { ...base, terminalId }, stop.signal);
     } catch (err) {
       if (!stop.signal.aborted) throw err;
-      await client.request('terminal/kill', { ...base, terminalId }).catch(() => undefined);
+      await requestClient(client, TerminalKill, { ...base, terminalId }).catch(() => undefined);
     }
-    const out = (await client.request('terminal/output', { ...base, terminalId })) as { output: string; truncated: boolean; exitStatus?: ExitStatus | null };
+    const out = await requestClient(client, TerminalOutput, { ...base, terminalId });
     const status = exit ?? out.exitStatus ?? {};
     const res = shellResult(out.output, status.exitCode ?? null, status.signal ?? null, {
       timedOut,
@@ -49,6 +52,6 @@ export async function runOnClientTerminal(command: string, cwd: string, timeoutM
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
-    await client.request('terminal/release', { ...base, terminalId }).catch(() => undefined);
+    await requestClient(client, TerminalRelease, { ...base, terminalId }).catch(() => undefined);
   }
 }
