@@ -39,7 +39,11 @@ export function registerServeCommand(cli: CAC): void {
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
-      const [{ HttpServer }, { WsAdapter }] = await Promise.all([import('../adapters/http/server.js'), import('../adapters/ws/index.js')]);
+      const [{ HttpServer }, { WsAdapter }, { streamSockets }] = await Promise.all([
+        import('../adapters/http/server.js'),
+        import('../adapters/ws/index.js'),
+        import('../adapters/ws/stream-socket.js'),
+      ]);
       const ws = new WsAdapter({
         host: app.host,
         logger: app.logger.child({ transport: 'ws' }),
@@ -54,7 +58,8 @@ export function registerServeCommand(cli: CAC): void {
         port,
         allowOrigins,
         maxBodyBytes,
-        upgrades: [ws],
+        // /ws, and the declared streams that are also served as WebSockets (/ws/hub/feed).
+        upgrades: [ws, ...streamSockets(app.host, app.logger.child({ transport: 'ws' }), maxWsBufferedBytes)],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
       });

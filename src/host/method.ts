@@ -44,8 +44,16 @@ export interface RestRoute {
 export interface RouteStream<E extends EventDecl = EventDecl> {
   /** The declared event (one of some plugin's `events`) whose payloads the stream carries. */
   readonly event: E;
-  /** The params field, and the payload field of the same name, that selects the payloads. */
-  readonly by: string;
+  /**
+   * The params field(s), and the payload field(s) of the same name, that select the payloads
+   * (all of them must match). Absent: a feed, every payload of the event.
+   */
+  readonly by?: string | readonly string[];
+  /**
+   * A GET stream may also be served over WebSocket at this path (e.g. `/ws/hub/feed`): the
+   * same replay and live payloads, one JSON object per text frame; `?after=` resumes.
+   */
+  readonly ws?: string;
   /** The SSE `event:` name of a payload (e.g. a session update's `sessionUpdate`). */
   name(payload: PayloadOf<E>): string;
   /** The SSE `id:` of a payload: a per-key monotonic number, the resume point. Required for GET streams. */

@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from '
 import net from 'node:net';
 import path from 'node:path';
 import { SocketMessageReader, SocketMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { WebSocket } from 'ws';
 import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
 import { connectWsRpc, startStdioAgent, writeFakeProfile, type StdioAgent } from '../support/hub-clients.js';
 import { spawnServe, type Served } from '../support/spawn-serve.js';
+import { openSse } from '../support/sse-client.js';
 
 /**
  * The local hub with real processes sharing one home: a `serve` daemon and `stdio` agents (as
@@ -60,9 +62,17 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     expect(me.sessions.map((s: any) => [s.sessionId, s.state])).to.deep.equal([[sessionId, 'idle']]);
     expect(listed.agents.find((a: any) => a.self).kind).to.equal('serve');
 
-    // Follow over the daemon's /ws, then run a turn that asks before running a shell command.
+    // Follow over the daemon's /ws (JSON-RPC), over SSE, and watch the feed on /ws/hub/feed;
+    // then run a turn that asks before running a shell command.
     const followed: any = await ws.rpc.sendRequest('hub/follow', { agentId, sessionId });
     expect(followed.events).to.deep.equal([]);
+    const auth = { authorization: `Bearer ${served.token}` };
+    const sse = await openSse(`${served.url}/hub/agents/${agentId}/sessions/${sessionId}/events`, { headers: auth });
+    expect(sse.status).to.equal(200);
+    const feedFrames: any[] = [];
+    const feedWs = new WebSocket(served.url.replace('http', 'ws') + '/ws/hub/feed', { headers: auth });
+    feedWs.on('message', (d) => feedFrames.push(JSON.parse(d.toString())));
+    await new Promise((r) => feedWs.once('open', r));
     fake.enqueue({ type: 'tools', calls: [{ id: 'sh1', name: 'shell', args: { command: 'echo approved > out.txt' } }] }, { type: 'text', chunks: ['all ', 'done'] });
     const turn = agent.rpc.sendRequest<{ stopReason: string }>('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'go' }] });
     const asked = await ws.events.until((e) => e.type === 'permission_asked' && e.sessionId === sessionId, 'permission_asked');
@@ -98,6 +108,26 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     const text = ws.updates.items.filter((u) => u.event.update?.sessionUpdate === 'agent_message_chunk').map((u) => u.event.update.content.text).join('');
     expect(text).to.equal('all done');
     expect(ws.updates.items.map((u) => u.event.type)).to.include.members(['turn_started', 'permission', 'turn_ended']);
+
+    // The same turn over SSE: every event, `id:` the session's seq, `event:` as on /sessions/{id}/events.
+    const sseEvents = await sse.until((evs) => evs.some((e) => e.event === 'turn_ended'));
+    sse.close();
+    expect(sseEvents.map((e) => Number(e.id))).to.deep.equal(seqs);
+    expect(sseEvents.map((e) => e.event)).to.include.members(['turn_started', 'permission', 'agent_message_chunk', 'turn_ended']);
+    expect(sseEvents[0].data).to.deep.include({ agentId, sessionId });
+    // The feed over WebSocket: one hub event per text frame, in hub seq order.
+    await ws.events.until(() => feedFrames.some((f) => f.type === 'turn_ended' && f.sessionId === sessionId), 'turn_ended on /ws/hub/feed');
+    expect(feedFrames.map((f) => f.type)).to.include.members(['turn_started', 'permission_asked', 'permission_answered', 'turn_ended']);
+    const feedSeqs = feedFrames.map((f) => f.seq);
+    expect(feedSeqs).to.deep.equal([...feedSeqs].sort((a, b) => a - b));
+    feedWs.close();
+    // The feed over SSE resumes from Last-Event-ID with exactly what came after it.
+    const resumeFrom = feedSeqs[0];
+    const feedSse = await openSse(`${served.url}/hub/feed`, { headers: { ...auth, 'last-event-id': String(resumeFrom) } });
+    const replayed = await feedSse.until((evs) => evs.some((e) => e.event === 'turn_ended'));
+    feedSse.close();
+    expect(replayed[0].id).to.equal(String(resumeFrom + 1));
+    expect(replayed.map((e) => e.event)).to.include('permission_answered');
 
     // Resuming by the session's own seq replays exactly what came after it.
     const mid = seqs[2];

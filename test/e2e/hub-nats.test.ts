@@ -92,7 +92,14 @@ describe('e2e: the NATS hub (two daemons, separate homes, a real nats-server)', 
     const downAt = ws.events.items.length;
     await nats.restart();
     await ws.events.until((e) => e.type === 'hub_connection' && e.state === 'connected' && ws.events.items.indexOf(e) >= downAt, 'hub_connection connected again');
-    const list: any = await ws.rpc.sendRequest('hub/call', { agentId: bId, method: 'session/list', params: {} });
+    // B reconnects on its own backoff: until it has, a call fails fast with -32005 (never hangs).
+    let list: any;
+    for (let i = 0; i < 40 && !list; i++) {
+      list = await ws.rpc.sendRequest('hub/call', { agentId: bId, method: 'session/list', params: {} }).catch((e: any) => {
+        expect(e.code).to.equal(-32005);
+        return new Promise((r) => setTimeout(r, 250));
+      });
+    }
     expect(list.sessions).to.have.length(1);
     const status: any = await (await a.fetch('/status')).json();
     expect(status.hub).to.deep.include({ mode: 'nats', connection: 'connected' });

@@ -1,7 +1,8 @@
 import type { CallContext } from '../../host/client.js';
 import type { SessionEvent } from '../sessions/contract.js';
 import type { HubSubscriptions } from './subscriptions.js';
-import { HubUpdateDecl } from './schemas.js';
+import { notifyClient } from '../../host/client-calls.js';
+import { HubUpdateNotification } from './schemas.js';
 import type { HubView } from './view.js';
 
 export interface FollowDeps {
@@ -25,7 +26,7 @@ export async function follow(deps: FollowDeps, agentId: string, sessionId: strin
     if (!live) return void held.push(e);
     if (e.seq <= lastSent) return;
     lastSent = e.seq;
-    call.client.notify(HubUpdateDecl.name, { agentId, sessionId, seq: e.seq, event: e });
+    notifyClient(call.client, HubUpdateNotification, { agentId, sessionId, seq: e.seq, event: e });
   });
   const offLeft = deps.view.onLeft((aid) => aid === agentId && deps.subs.remove(subscriptionId));
   let subscriptionId = '';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CallContext } from '../../host/client.js';
 import type { MethodDecl } from '../../host/method.js';
 import type { Plugin, PluginContext } from '../../host/plugin.js';
-import { StatusRegistryToken } from '../host-info/status-registry.js';
+import { notifyClient } from '../../host/client-calls.js';
 import { SessionServiceToken, type SessionEvent } from '../sessions/contract.js';
 import { checkAllowed, hubPeer, unknownAgent, type Dispatch } from './calls.js';
 import { HubFeed } from './feed.js';
@@ -11,7 +11,18 @@ import { LocalTransport } from './local/local-transport.js';
 import { HubMember } from './member.js';
 import { natsSettings } from './nats/options.js';
 import { NatsTransport } from './nats/nats-transport.js';
-import { HubAgents, HubCall, HubEventDecl, HubFollow, HubMethods, HubSubscribe, HubUnsubscribe, HubUpdateDecl } from './schemas.js';
+import {
+  HubAgents,
+  HubCall,
+  HubEventDecl,
+  HubEventNotification,
+  HubFollow,
+  HubMethods,
+  HubSubscribe,
+  HubUnsubscribe,
+  HubUpdateDecl,
+  HubUpdateNotification,
+} from './schemas.js';
 import { HubSubscriptions } from './subscriptions.js';
 import { HubView, type HubTransport } from './view.js';
 
@@ -30,9 +41,10 @@ const byName = (name: string) => ({ name }) as MethodDecl;
 export const hubPlugin: Plugin = {
   name: 'hub',
   description: 'every agent visible and steerable from one place: local sockets or NATS',
-  dependsOn: ['sessions'],
+  requires: [SessionServiceToken],
   methods: HubMethods,
   events: [HubEventDecl, HubUpdateDecl],
+  clientMethods: [HubEventNotification, HubUpdateNotification],
   activate(ctx) {
     const env = ctx.config.env;
     const kind = ctx.config.command ?? 'embedded';
@@ -40,7 +52,7 @@ export const hubPlugin: Plugin = {
     const feed = new HubFeed(ctx.events, positive(env.SWITCHBOARD_HUB_REPLAY_EVENTS, 10_000));
     const view = new HubView(agentId, feed, ctx.events);
     const subs = ctx.subscriptions.add(new HubSubscriptions());
-    const sessions = ctx.container.resolve(SessionServiceToken);
+    const sessions = ctx.require(SessionServiceToken);
     const internal = ctx.subscriptions.add(hubPeer(ctx.container, new AbortController().signal, 'self'));
     const dispatch: Dispatch = (method, params, call) => ctx.call(byName(method), params, call);
     const titleOf = async (sessionId: string) => {
@@ -61,19 +73,17 @@ export const hubPlugin: Plugin = {
     });
     ctx.subscriptions.defer(() => clearImmediate(joining));
 
-    if (ctx.container.isRegistered(StatusRegistryToken, true)) {
-      ctx.subscriptions.add(
-        ctx.container.resolve(StatusRegistryToken).add('hub', () => ({
-          mode: transport.mode,
-          agentId,
-          agents: view.size,
-          agentsSeen: view.seen,
-          streams: subs.size,
-          feed: { lastSeq: feed.lastSeq, oldestSeq: feed.oldestSeq },
-          ...transport.status(),
-        })),
-      );
-    }
+    ctx.subscriptions.add(
+      ctx.status.add('hub', () => ({
+        mode: transport.mode,
+        agentId,
+        agents: view.size,
+        agentsSeen: view.seen,
+        streams: subs.size,
+        feed: { lastSeq: feed.lastSeq, oldestSeq: feed.oldestSeq },
+        ...transport.status(),
+      })),
+    );
 
     const callAgent = (target: string, method: string, params: unknown, call: CallContext): Promise<unknown> => {
       checkAllowed(method);
@@ -86,7 +96,7 @@ export const hubPlugin: Plugin = {
 
     ctx.handle(HubSubscribe, (p, call) => {
       const events = feed.after(p?.after);
-      const sub = ctx.events.on(HubEventDecl, (e) => call.client.notify(HubEventDecl.name, e));
+      const sub = ctx.events.on(HubEventDecl, (e) => notifyClient(call.client, HubEventNotification, e));
       const subscriptionId = subs.add('hsub', call.client, () => sub.dispose());
       return { subscriptionId, events, lastSeq: feed.lastSeq, oldestSeq: feed.oldestSeq };
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NoParams, defineEvent, defineMethod } from '../../host/method.js';
+import { NoParams, defineClientNotification, defineEvent, defineMethod, defineStream } from '../../host/method.js';
 import { SessionEventPayload } from '../sessions/contract.js';
 
 /** What a session is doing, as every hub client sees it. */
@@ -79,8 +79,17 @@ export type HubEvent = z.infer<typeof HubEventPayload>;
 
 export const HubEventDecl = defineEvent({
   name: 'hub/event',
-  description: 'A hub event (agent joined/left, session created/deleted, turn started/ended, permission asked/answered), with its hub-wide seq. Sent to clients of hub/subscribe.',
+  description: 'A hub event (agent joined/left, session created/deleted, turn started/ended, permission asked/answered), with its hub-wide seq.',
   payload: HubEventPayload,
+});
+
+/** The feed as a stream: every hub event (no key), SSE `event:` its type, `id:` its hub-wide seq. */
+export const HubFeedStream = defineStream({ event: HubEventDecl, name: (e) => e.type, seq: (e) => e.seq, ws: '/ws/hub/feed' });
+
+export const HubEventNotification = defineClientNotification({
+  name: 'hub/event',
+  description: 'To clients of hub/subscribe: each new hub event, with its hub-wide seq.',
+  params: HubEventPayload,
 });
 
 /** A followed session's event: the session event (its own seq) and the agent it belongs to. */
@@ -89,8 +98,22 @@ export type HubUpdate = z.infer<typeof HubUpdatePayload>;
 
 export const HubUpdateDecl = defineEvent({
   name: 'hub/update',
-  description: "A followed session's event (session/update, turn_started/ended, permission), with the session's own seq. Sent to clients of hub/follow.",
+  description: "An event of a session of any agent (session/update, turn_started/ended, permission), with the session's own seq.",
   payload: HubUpdatePayload,
+});
+
+/** One session of one agent as a stream: SSE `event:` as on the session's own stream, `id:` its seq. */
+export const HubFollowStream = defineStream({
+  event: HubUpdateDecl,
+  by: ['agentId', 'sessionId'],
+  name: (u) => (u.event.type === 'update' ? u.event.update.sessionUpdate : u.event.type),
+  seq: (u) => u.seq,
+});
+
+export const HubUpdateNotification = defineClientNotification({
+  name: 'hub/update',
+  description: "To clients of hub/follow: each new event of the followed session, with the session's own seq.",
+  params: HubUpdatePayload,
 });
 
 const Id = z.string().min(1).max(200);
@@ -110,7 +133,7 @@ export const HubSubscribe = defineMethod({
     'Replays the hub events after `after` (in `events`) and then sends each new one as a hub/event notification until the client closes or calls hub/unsubscribe. An evicted resume point fails with -32009 (Gone).',
   params: z.object({ after: After }).optional(),
   result: z.object({ subscriptionId: z.string(), events: z.array(HubEventPayload), lastSeq: z.number().int(), oldestSeq: z.number().int() }),
-  rest: { verb: 'GET', path: '/hub/feed', stream: 'sse' },
+  rest: { verb: 'GET', path: '/hub/feed', stream: HubFeedStream },
 });
 
 export const HubUnsubscribe = defineMethod({
@@ -133,7 +156,7 @@ export const HubFollow = defineMethod({
     lastSeq: z.number().int(),
     oldestSeq: z.number().int(),
   }),
-  rest: { verb: 'GET', path: '/hub/agents/{agent_id}/sessions/{session_id}/events', stream: 'sse' },
+  rest: { verb: 'GET', path: '/hub/agents/{agent_id}/sessions/{session_id}/events', stream: HubFollowStream },
 });
 
 /** What a hub peer may call on another agent; anything else is refused (-32001). */

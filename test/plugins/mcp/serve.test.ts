@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { expect } from 'chai';
 import { z } from 'zod';
 import { serveRawEndpoint } from '../../../src/adapters/http/raw-endpoints.js';
-import { restPeer } from '../../../src/adapters/http/rest-peer.js';
+import { restPeer } from '../../../src/adapters/call-peer.js';
 import { createServePolicy, type ServeMode } from '../../../src/plugins/mcp/serve-policy.js';
 import { ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';

@@ -24,9 +24,14 @@ export interface NatsTransportOptions {
 
 interface PendingCall {
   agentId: string;
+  /** Cleared by the callee's ack: a request nobody took (lost while it reconnects) fails at once. */
+  ackTimer?: NodeJS.Timeout;
   resolve(v: unknown): void;
   reject(e: Error): void;
 }
+
+/** How long a call waits for the callee to say it has it. */
+const ACK_MS = 2000;
 
 type ConnState = 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'closed';
 
@@ -195,8 +200,10 @@ export class NatsTransport implements HubTransport {
       const callId = msg.subject.slice(this.inbox.length + 1);
       const call = this.pending.get(callId);
       if (!call) return;
+      const body = msg.json() as { ack?: true; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+      clearTimeout(call.ackTimer);
+      if (body.ack) return;
       this.pending.delete(callId);
-      const body = msg.json() as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
       if (body.error) call.reject(new RpcError(body.error.code, body.error.message, body.error.data));
       else call.resolve(body.result);
     });
@@ -206,6 +213,8 @@ export class NatsTransport implements HubTransport {
   private async serve(msg: Msg): Promise<void> {
     const req = msg.json() as { callId?: string; method?: string; params?: unknown; from?: string };
     if (!msg.reply || typeof req.callId !== 'string' || typeof req.method !== 'string') return;
+    // Taken: from here the caller waits for the answer as long as we are alive.
+    msg.respond(JSON.stringify({ ack: true }));
     const ctl = new AbortController();
     this.running.set(req.callId, ctl);
     const peer = hubPeer(this.opts.container, ctl.signal, `nats:${req.from ?? '?'}`);
@@ -239,12 +248,19 @@ export class NatsTransport implements HubTransport {
         this.publish(this.subject('cancel', agentId), { callId });
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      const done = () => signal.removeEventListener('abort', onAbort);
-      this.pending.set(callId, {
+      const call: PendingCall = {
         agentId,
         resolve: (v) => (done(), resolve(v)),
         reject: (e) => (done(), reject(e)),
-      });
+      };
+      const done = () => {
+        clearTimeout(call.ackTimer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      call.ackTimer = setTimeout(() => {
+        if (this.pending.delete(callId)) call.reject(new RpcError(ErrorCodes.Unavailable, `agent ${agentId} did not take the call (it may be reconnecting to the hub); try again`, { agentId }));
+      }, ACK_MS);
+      this.pending.set(callId, call);
       nc.publish(this.subject('rpc', agentId), JSON.stringify({ callId, method, params, from: this.selfId }), { reply: `${this.inbox}.${callId}` });
     });
   }
