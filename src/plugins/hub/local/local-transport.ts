@@ -61,7 +61,11 @@ export class LocalTransport implements HubTransport {
     const { member, logger } = this.opts;
     this.files.token();
     await this.server.listen();
-    if (this.closed) return;
+    if (this.closed) {
+      // Disposed while the socket was opening: close what we just opened.
+      await this.server.close().catch(() => undefined);
+      return;
+    }
     // The socket is up before the record exists, so a record always points at a live socket.
     this.writeRecord();
     this.joined = true;
