@@ -146,6 +146,32 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     expect(ended2.agentId).to.equal(agentId);
   });
 
+  it('serves the same methods over stdio: one editor\'s agent follows another\'s turn', async () => {
+    const a = await joinStdio();
+    const b = await joinStdio();
+    const seen: any = await b.agent.rpc.sendRequest('hub/agents', {});
+    expect(seen.agents.map((x: any) => x.agentId)).to.include.members([a.agentId, b.agentId]);
+    expect(seen.agents.find((x: any) => x.self).agentId).to.equal(b.agentId);
+    const { sessionId } = await a.agent.rpc.sendRequest<{ sessionId: string }>('session/new', { cwd: workspace, mcpServers: [] });
+    await ws.events.until((e) => e.type === 'session_created' && e.sessionId === sessionId, 'session_created');
+    const updates: any[] = [];
+    const ended = new Promise<void>((resolve) =>
+      b.agent.rpc.onNotification('hub/update', (u: any) => {
+        updates.push(u);
+        if (u.event.type === 'turn_ended') resolve();
+      }),
+    );
+    await b.agent.rpc.sendRequest('hub/follow', { agentId: a.agentId, sessionId });
+    fake.enqueue({ type: 'text', chunks: ['from ', 'an editor'] });
+    expect(await a.agent.rpc.sendRequest('session/prompt', { sessionId, message: 'hi' })).to.deep.equal({ stopReason: 'end_turn' });
+    await ended;
+    expect(updates.filter((u) => u.event.update?.sessionUpdate === 'agent_message_chunk').map((u) => u.event.update.content.text).join('')).to.equal('from an editor');
+    for (const x of [a, b]) {
+      x.agent.cli.child.stdin.end();
+      await x.agent.cli.exited;
+    }
+  });
+
   it('refuses calls outside the allowlist, unknown agents and sessions, with precise codes', async () => {
     const listed: any = await (await served.fetch('/hub/agents')).json();
     const other = listed.agents.find((a: any) => !a.self);
@@ -176,7 +202,8 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
     conn.onError(() => undefined);
     conn.listen();
-    await conn.sendRequest('hub.hello', { token: served.token, agentId: 'sluggish' });
+    // It asks for session events (as a daemon whose clients follow does), then reads nothing.
+    await conn.sendRequest('hub.hello', { token: served.token, agentId: 'sluggish', sessions: true });
     socket.pause();
 
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
@@ -239,5 +266,13 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     expect(files('agents')).not.to.include(`${clean.agentId}.json`);
     expect(files('sockets')).not.to.include(`${clean.agentId}.sock`);
     expect(existsSync(path.join(hubDir(), 'sockets'))).to.equal(true);
+  });
+
+  it('leaves no record or socket of the daemon behind when it exits cleanly', async () => {
+    expect(files('agents').some((f) => f.startsWith('serve-'))).to.equal(true);
+    const exit = await served.cli.kill('SIGTERM');
+    expect(exit.code).to.equal(0);
+    expect(files('agents').filter((f) => f.startsWith('serve-'))).to.deep.equal([]);
+    expect(files('sockets').filter((f) => f.startsWith('serve-'))).to.deep.equal([]);
   });
 });

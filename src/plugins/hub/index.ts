@@ -65,7 +65,7 @@ export const hubPlugin: Plugin = {
     ctx.subscriptions.add(member.onChange(() => view.record(member.record())));
     ctx.subscriptions.add(member.onSessionEvent((e) => view.session(agentId, e)));
 
-    const transport: HubTransport = createTransport(ctx, { member, view, dispatch });
+    const transport: HubTransport = createTransport(ctx, { member, view, dispatch, wantSessions: kind === 'serve' });
     ctx.subscriptions.add(transport);
     // Joining happens after activation, in the background: an editor's initialize never waits for it.
     const joining = setImmediate(() => {
@@ -105,6 +105,7 @@ export const hubPlugin: Plugin = {
 
     ctx.handle(HubFollow, ({ agentId: target, sessionId, after }, call) => {
       if (!view.get(target)) throw unknownAgent(target);
+      transport.wantSessionEvents();
       return follow(
         {
           view,
@@ -129,6 +130,8 @@ export const hubPlugin: Plugin = {
 
 interface TransportDeps {
   member: HubMember;
+  /** Ask for every agent's session events from the start (serve, whose clients follow over SSE). */
+  wantSessions: boolean;
   view: HubView;
   dispatch: Dispatch;
 }
@@ -148,6 +151,7 @@ function createTransport(ctx: PluginContext, deps: TransportDeps): HubTransport 
       container: ctx.container,
       logger: ctx.logger,
       beatMs: positive(env.SWITCHBOARD_HUB_HEARTBEAT_MS, 500),
+      wantSessions: deps.wantSessions,
     });
   }
   return new LocalTransport({
@@ -159,5 +163,6 @@ function createTransport(ctx: PluginContext, deps: TransportDeps): HubTransport 
     logger: ctx.logger,
     maxQueue: positive(env.SWITCHBOARD_HUB_MAX_QUEUE, 10_000),
     rescanMs: positive(env.SWITCHBOARD_HUB_RESCAN_MS, 2000),
+    wantSessions: deps.wantSessions,
   });
 }

@@ -105,6 +105,11 @@ export interface HubTransport extends Disposable {
   readonly mode: 'local' | 'nats';
   /** Joins the hub in the background; activation never waits for it. */
   start(): Promise<void>;
+  /**
+   * From now on, receive every agent's session events (a client follows a session). Until then
+   * only hub events flow, so agents that nobody follows cost their peers nothing per token.
+   */
+  wantSessionEvents(): void;
   /** Calls an allowlisted method on another agent; rejects with -32005 if it dies meanwhile. */
   call(agentId: string, method: string, params: unknown, signal: AbortSignal): Promise<unknown>;
   /** For `host/status`: connection state and counters, never a credential. */

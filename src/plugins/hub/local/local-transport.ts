@@ -20,6 +20,8 @@ export interface LocalTransportOptions {
   maxQueue: number;
   /** How often the agents folder is rescanned besides watching it (ms). */
   rescanMs: number;
+  /** Whether to ask every agent for its session events from the start (serve: its clients follow). */
+  wantSessions: boolean;
 }
 
 /**
@@ -42,11 +44,13 @@ export class LocalTransport implements HubTransport {
   private closed = false;
   private joined = false;
   private readonly selfId: string;
+  private wantSessions: boolean;
   private readonly onExit = () => this.files.remove(this.selfId, this.server.socketPath);
 
   constructor(private readonly opts: LocalTransportOptions) {
     this.files = new HubFiles(opts.home);
     this.selfId = opts.member.id.agentId;
+    this.wantSessions = opts.wantSessions;
     this.server = new PeerServer({
       files: this.files,
       member: opts.member,
@@ -135,7 +139,7 @@ export class LocalTransport implements HubTransport {
     this.connecting.add(rec.agentId);
     const client = new PeerClient(rec.agentId, rec.socket, this.opts.sink);
     try {
-      const record = await client.connect(this.selfId, this.files.token());
+      const record = await client.connect(this.selfId, this.files.token(), this.wantSessions);
       if (this.closed) {
         client.close();
         return false;
@@ -170,6 +174,12 @@ export class LocalTransport implements HubTransport {
       this.opts.sink.left(rec.agentId, 'crashed');
       this.files.remove(rec.agentId, rec.socket);
     });
+  }
+
+  wantSessionEvents(): void {
+    if (this.wantSessions) return;
+    this.wantSessions = true;
+    for (const c of this.clients.values()) c.wantSessions();
   }
 
   call(agentId: string, method: string, params: unknown, signal: AbortSignal): Promise<unknown> {

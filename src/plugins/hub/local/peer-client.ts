@@ -3,7 +3,7 @@ import { CancellationTokenSource, ResponseError, SocketMessageReader, SocketMess
 import { RpcError } from '../../../host/errors.js';
 import { agentGone } from '../calls.js';
 import type { AgentRecord } from '../member.js';
-import { PeerCall, PeerEvent, PeerHello, PeerHelloResult, PeerLeaving, PeerRecord, PeerSession } from '../peer-protocol.js';
+import { PeerCall, PeerEvent, PeerHello, PeerHelloResult, PeerLeaving, PeerRecord, PeerSession, PeerWant } from '../peer-protocol.js';
 import type { HubSink } from '../view.js';
 
 /** How a connection to another agent ended: it said it was leaving, or it just went away. */
@@ -32,7 +32,7 @@ export class PeerClient {
   }
 
   /** Connects and says hello; rejects (and ends) if the agent is not there or refuses. */
-  async connect(selfId: string, token: string, timeoutMs = 2000): Promise<AgentRecord> {
+  async connect(selfId: string, token: string, sessions: boolean, timeoutMs = 2000): Promise<AgentRecord> {
     const socket = net.createConnection(this.socketPath);
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
@@ -79,7 +79,7 @@ export class PeerClient {
     conn.onError(() => undefined);
     conn.listen();
     try {
-      const res = PeerHelloResult.parse(await this.withTimeout(conn.sendRequest(PeerHello.name, { token, agentId: selfId }), timeoutMs));
+      const res = PeerHelloResult.parse(await this.withTimeout(conn.sendRequest(PeerHello.name, { token, agentId: selfId, sessions }), timeoutMs));
       if (res.record.agentId !== this.agentId) throw new Error(`the socket answered as ${res.record.agentId}`);
       this.record = res.record;
       return res.record;
@@ -120,6 +120,11 @@ export class PeerClient {
       signal.removeEventListener('abort', onAbort);
       cts.dispose();
     });
+  }
+
+  /** Asks the agent for its session events from now on. */
+  wantSessions(): void {
+    void this.conn?.sendNotification(PeerWant.name, { sessions: true }).catch(() => undefined);
   }
 
   close(): void {

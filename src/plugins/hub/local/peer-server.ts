@@ -6,7 +6,7 @@ import { CancellationToken, ResponseError, SocketMessageReader, SocketMessageWri
 import { ErrorCodes, toRpcError } from '../../../host/errors.js';
 import { hubPeer, serveRemoteCall, type Dispatch } from '../calls.js';
 import type { HubMember } from '../member.js';
-import { PeerCall, PeerEvent, PeerHello, PeerLeaving, PeerRecord, PeerSession } from '../peer-protocol.js';
+import { PeerCall, PeerEvent, PeerHello, PeerLeaving, PeerRecord, PeerSession, PeerWant } from '../peer-protocol.js';
 import type { HubFiles } from './files.js';
 
 export interface PeerServerOptions {
@@ -73,6 +73,7 @@ export class PeerServer {
     const peer = hubPeer(this.opts.container, closed.signal, 'local');
     const subs: { dispose(): void }[] = [];
     let authed = false;
+    let wantSessions = false;
     // vscode-jsonrpc writes the error answer a few ticks later: end after it, then cut if the
     // peer does not close its side.
     const refuse = () =>
@@ -105,10 +106,12 @@ export class PeerServer {
       }
       if (!authed) {
         authed = true;
+        wantSessions = p.data.sessions === true;
         subs.push(
           member.onEvent((event) => send(PeerEvent.name, { event, record: member.record() })),
           member.onChange(() => send(PeerRecord.name, { record: member.record() })),
-          member.onSessionEvent((event) => send(PeerSession.name, { event })),
+          // Token-level traffic only to peers that follow sessions (a serve daemon, or after hub/follow).
+          member.onSessionEvent((event) => wantSessions && send(PeerSession.name, { event })),
         );
       }
       return { record: member.record() };
@@ -125,6 +128,10 @@ export class PeerServer {
       } catch (err) {
         throw toResponseError(err);
       }
+    });
+    conn.onNotification(PeerWant.name, (raw: unknown) => {
+      const p = PeerWant.params.safeParse(raw);
+      if (authed && p.success) wantSessions = p.data.sessions;
     });
     conn.onRequest((method: string) => {
       if (!authed) refuse();

@@ -20,6 +20,8 @@ export interface NatsTransportOptions {
   logger: Logger;
   /** Presence heartbeat period; an agent is gone after 3 missed beats. */
   beatMs: number;
+  /** Whether to subscribe to every agent's session events from the start (serve: its clients follow). */
+  wantSessions: boolean;
 }
 
 interface PendingCall {
@@ -187,10 +189,7 @@ export class NatsTransport implements HubTransport {
       this.seen(p.data.record);
       sink.event(p.data.event, p.data.record);
     });
-    this.sub(nc, this.subject('session', '*'), (msg, agentId) => {
-      const event = (msg.json() as { event?: unknown }).event;
-      if (event && typeof event === 'object' && this.lastSeen.has(agentId)) sink.session(agentId, event as never);
-    });
+    if (this.opts.wantSessions) this.subscribeSessions(nc);
     this.sub(nc, this.subject('rpc', this.selfId), (msg) => void this.serve(msg));
     this.sub(nc, this.subject('cancel', this.selfId), (msg) => {
       const { callId } = msg.json() as { callId?: string };
@@ -207,6 +206,22 @@ export class NatsTransport implements HubTransport {
       if (body.error) call.reject(new RpcError(body.error.code, body.error.message, body.error.data));
       else call.resolve(body.result);
     });
+  }
+
+  private sessionsSubscribed = false;
+
+  private subscribeSessions(nc: NatsConnection): void {
+    if (this.sessionsSubscribed) return;
+    this.sessionsSubscribed = true;
+    this.sub(nc, this.subject('session', '*'), (msg, agentId) => {
+      const event = (msg.json() as { event?: unknown }).event;
+      if (event && typeof event === 'object' && this.lastSeen.has(agentId)) this.opts.sink.session(agentId, event as never);
+    });
+  }
+
+  wantSessionEvents(): void {
+    this.opts.wantSessions = true;
+    if (this.nc) this.subscribeSessions(this.nc);
   }
 
   /** One hub call from another agent: allowlisted, cancellable, answered on the message's reply subject. */
