@@ -300,6 +300,12 @@ function askPermission(id, params) {
     const label = document.createElement('span');
     label.textContent = `Allow ${params.toolCall?.title ?? 'this tool call'}?`;
     box.append(label);
+    // The whole of what will run (the server escapes control characters), never just the title.
+    const detail = document.createElement('pre');
+    detail.className = 'permission-detail';
+    const texts = (params.toolCall?.content ?? []).filter((c) => c.type === 'content' && c.content?.type === 'text').map((c) => c.content.text);
+    detail.textContent = texts.length ? texts.join('\n') : JSON.stringify(params.toolCall?.rawInput ?? {}, null, 2);
+    box.append(detail);
     for (const option of params.options ?? []) {
       const b = document.createElement('button');
       b.type = 'button';

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { scrubSecrets } from '../host/secrets.js';
 
 /**
  * Paths pino blanks in every log line, wherever a secret can sit in what we log: profiles,
@@ -31,6 +32,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       name: 'switchboard',
       level: opts.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // By value too: a secret logged under another name, or inside a message, is still blanked.
+      hooks: { streamWrite: (line: string) => scrubSecrets(line) },
       base: { pid: process.pid },
     },
     destination,

@@ -2,6 +2,7 @@
  * The one error vocabulary of Switchboard. JSON-RPC codes, their HTTP statuses and the mapping
  * of unknown failures live here and nowhere else; no stack trace ever reaches a client.
  */
+import { scrubDeep, scrubSecrets } from './secrets.js';
 export const ErrorCodes = {
   ParseError: -32700,
   InvalidRequest: -32600,
@@ -54,15 +55,22 @@ export function httpStatusFor(code: number): number {
   return httpStatusByCode[code] ?? (code <= -32000 && code >= -32099 ? 500 : 500);
 }
 
-/** An error that is safe to show a client: a code, a message that says what to do, and data. */
+/**
+ * An error that is safe to show a client: a code, a message that says what to do, and data.
+ * Known secret values (and URL credentials) are scrubbed from both as it is made, whatever put
+ * them there (a server's stderr, a provider's error body, a URL).
+ */
 export class RpcError extends Error {
+  readonly data?: unknown;
+
   constructor(
     readonly code: number,
     message: string,
-    readonly data?: unknown,
+    data?: unknown,
   ) {
-    super(message);
+    super(scrubSecrets(message));
     this.name = 'RpcError';
+    this.data = data === undefined ? undefined : scrubDeep(data, 0);
   }
 
   toJSON(): { code: number; message: string; data?: unknown } {

@@ -17,7 +17,8 @@ async function setup() {
   const ws = path.join(realpathSync(home.dir), 'ws');
   mkdirSync(ws);
   const fake = await startFakeOpenAI();
-  const cli = spawnCli(['stdio'], { SWITCHBOARD_HOME: home.dir });
+  // The daemon's home beside the workspace, never around it (the home is outside every fence).
+  const cli = spawnCli(['stdio'], { SWITCHBOARD_HOME: path.join(home.dir, 'home') });
   const input = Readable.toWeb(cli.child.stdout) as unknown as ReadableStream<Uint8Array>;
   const output = Writable.toWeb(cli.child.stdin) as WritableStream<Uint8Array>;
   return {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
 import { detectSandbox } from '../../src/plugins/tools/sandbox.js';
@@ -34,7 +34,9 @@ describe('e2e: tools and permissions through real turns (switchboard stdio)', fu
 
   beforeEach(async () => {
     home = tempHome();
-    const root = realpathSync(home.dir);
+    // The workspace is beside the home, never in it: the daemon's home is outside every fence.
+    const root = realpathSync(home.dir) + '-ws';
+    mkdirSync(root);
     ws = path.join(root, 'ws');
     outside = path.join(root, 'outside');
     mkdirSync(path.join(ws, 'src'), { recursive: true });
@@ -53,6 +55,7 @@ describe('e2e: tools and permissions through real turns (switchboard stdio)', fu
     cli = undefined;
     await fake.close();
     home.remove();
+    rmSync(realpathSync(home.dir + '-ws'), { recursive: true, force: true });
   });
 
   async function start(extraEnv: Record<string, string> = {}): Promise<void> {

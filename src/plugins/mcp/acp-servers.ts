@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registerEnvSecret, registerSecret } from '../../host/secrets.js';
 import { REDACTED, type McpServerConfig } from './config-schema.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() }).loose();
@@ -18,13 +19,19 @@ export function fromAcp(raw: unknown): { name: string; config: McpServerConfig }
     return { name, error: 'not an ACP McpServer (stdio {name, command, args, env} or {type: "http"|"sse", name, url, headers})' };
   }
   const s = parsed.data;
-  const pairs = (list: { name: string; value: string }[] | null | undefined) =>
-    Object.fromEntries((list ?? []).map((p) => [p.name, p.value]));
+  const pairs = (list: { name: string; value: string }[] | null | undefined, kind: 'env' | 'header') =>
+    Object.fromEntries(
+      (list ?? []).map((p) => {
+        if (kind === 'env') registerEnvSecret(p.name, p.value);
+        else registerSecret(p.value);
+        return [p.name, p.value];
+      }),
+    );
   if (s.type === 'http' || s.type === 'sse') {
-    return { name: s.name, config: { type: s.type, url: s.url, headers: pairs(s.headers) } };
+    return { name: s.name, config: { type: s.type, url: s.url, headers: pairs(s.headers, 'header') } };
   }
   const stdio = s as Extract<AcpMcpServer, { command: string }>;
-  return { name: stdio.name, config: { command: stdio.command, args: stdio.args ?? [], env: pairs(stdio.env) } };
+  return { name: stdio.name, config: { command: stdio.command, args: stdio.args ?? [], env: pairs(stdio.env, 'env') } };
 }
 
 /**

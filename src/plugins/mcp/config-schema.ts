@@ -1,3 +1,4 @@
+import { redactUrl } from '../../host/secrets.js';
 import { z } from 'zod';
 
 /** What every secret value (env, header) is replaced with in responses and logs. */
@@ -60,6 +61,7 @@ export function redactConfig(config: McpServerConfig): McpServerConfig {
     const map = (config as Record<string, unknown>)[key] as Record<string, string> | undefined;
     if (map) out[key] = Object.fromEntries(Object.keys(map).map((k) => [k, REDACTED]));
   }
+  if (typeof out.url === 'string') out.url = redactUrl(out.url);
   return out as McpServerConfig;
 }
 
@@ -69,6 +71,9 @@ export function redactConfig(config: McpServerConfig): McpServerConfig {
  */
 export function restoreRedacted(incoming: McpServerConfig, stored: McpServerConfig | undefined): McpServerConfig {
   const out: Record<string, unknown> = { ...incoming };
+  // The url as it was shown (credentials redacted) sent back unchanged keeps the stored one.
+  const storedUrl = (stored as { url?: unknown } | undefined)?.url;
+  if (typeof out.url === 'string' && typeof storedUrl === 'string' && out.url !== storedUrl && out.url === redactUrl(storedUrl)) out.url = storedUrl;
   for (const key of ['env', 'headers'] as const) {
     const map = (incoming as Record<string, unknown>)[key] as Record<string, string> | undefined;
     if (!map) continue;
@@ -81,7 +86,20 @@ export function restoreRedacted(incoming: McpServerConfig, stored: McpServerConf
     }
     out[key] = merged;
   }
+  const usesPlaceholder = (['env', 'headers'] as const).some((key) => Object.values(((incoming as Record<string, unknown>)[key] ?? {}) as Record<string, string>).includes(REDACTED));
+  // A stored secret goes only where it went before: a new command, args or url must be given it again.
+  if (usesPlaceholder && stored && destinationOf(out as McpServerConfig) !== destinationOf(stored)) {
+    throw new PlaceholderError(
+      'an env or header value is the redacted placeholder, but the server\'s command, args or url changed; send the secret values again to use them with the new destination',
+    );
+  }
   return out as McpServerConfig;
 }
 
 export class PlaceholderError extends Error {}
+
+/** Where a server's secrets go: its transport, command and args, or url. */
+function destinationOf(config: McpServerConfig): string {
+  const c = config as { command?: string; args?: string[]; url?: string; type?: string; cwd?: string };
+  return JSON.stringify([transportOf(config), c.command ?? null, c.args ?? [], c.cwd ?? null, c.url ?? null]);
+}

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Disposable } from '../../host/disposable.js';
 import { transportOf, type McpServerConfig, type RemoteServerConfig, type StdioServerConfig, type TransportType } from './config-schema.js';
 import { loadClientSdk, type ClientSdk } from './sdk.js';
+import { registerEnvSecret, registerSecret, registerUrlSecrets, scrubValues } from '../../host/secrets.js';
 import type { ManagedStdioTransport } from './stdio-transport.js';
 
 /** The SDK class is loaded lazily, so the check is by shape rather than `instanceof`. */
@@ -53,6 +54,10 @@ export class McpConnection implements Disposable {
 
   constructor(private readonly opts: ConnectionOptions) {
     this.transport = transportOf(opts.config);
+    const c = opts.config as { env?: Record<string, string>; headers?: Record<string, string>; url?: string };
+    for (const [k, v] of Object.entries(c.env ?? {})) registerEnvSecret(k, v);
+    for (const v of Object.values(c.headers ?? {})) registerSecret(v);
+    registerUrlSecrets(c.url);
   }
 
   get name(): string {
@@ -203,7 +208,17 @@ export class McpConnection implements Disposable {
     this.retryTimer = setTimeout(() => void this.attempt(), wait);
   }
 
+  /** This server's own env and header values: scrubbed from whatever it prints, whatever they look like. */
+  private ownSecrets(): string[] {
+    const c = this.opts.config as { env?: Record<string, string>; headers?: Record<string, string> };
+    return [...Object.values(c.env ?? {}), ...Object.values(c.headers ?? {})];
+  }
+
   private describeFailure(err: unknown, transport: Transport): string {
+    return scrubValues(this.describeFailureRaw(err, transport), this.ownSecrets());
+  }
+
+  private describeFailureRaw(err: unknown, transport: Transport): string {
     if (isManaged(transport)) {
       const exit = transport.exit;
       const how = exit ? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`) : undefined;
@@ -227,7 +242,7 @@ export class McpConnection implements Disposable {
           env: { ...sdk.getDefaultEnvironment(), ...(c.env ?? {}) },
           cwd: c.cwd ? path.resolve(workspace, c.cwd) : workspace,
         },
-        (line) => this.opts.logger.debug({ server: this.name, stderr: line }, 'MCP server stderr'),
+        (line) => this.opts.logger.debug({ server: this.name, stderr: scrubValues(line, this.ownSecrets()) }, 'MCP server stderr'),
       );
     }
     const c = config as RemoteServerConfig;

@@ -2,9 +2,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { factsOf } from '../permissions/gate.js';
 import { GrantStore } from '../permissions/grant-store.js';
-import { decide } from '../permissions/policy.js';
-import { loadPermissionsConfig } from '../permissions/rule-book.js';
-import type { PermissionRule } from '../permissions/schemas.js';
+import { decide, readFilter } from '../permissions/policy.js';
+import { PermissionsFile } from '../permissions/rule-book.js';
 import type { ToolDefinition } from '../tools/contract.js';
 
 /** The permission modes `switchboard mcp` runs in: the sessions' modes. */
@@ -14,6 +13,8 @@ export type ServeMode = (typeof SERVE_MODES)[number];
 /** Decides whether a call over MCP may run; undefined when it may, else why not. */
 export interface ServePolicy {
   refusal(tool: ToolDefinition, args: unknown, workspace: string, sessionId: string): string | undefined;
+  /** Which files a many-file reader (search_files) may read; see ToolContext.mayRead. */
+  readFilter(tool: ToolDefinition): ((rel: string) => boolean) | undefined;
 }
 
 /**
@@ -23,10 +24,14 @@ export interface ServePolicy {
  * person, MCP has nobody to ask: the call is refused with what would let it run.
  */
 export function createServePolicy(home: string, mode: ServeMode, logger: Logger): ServePolicy {
-  const rules: readonly PermissionRule[] = loadPermissionsConfig(path.join(home, 'permissions.json'), logger).rules;
+  const file = new PermissionsFile(path.join(home, 'permissions.json'), logger);
   const grants = new GrantStore(path.join(home, 'grants.json'), logger);
   return {
+    readFilter: (tool) => readFilter(file.config.rules, tool.name),
     refusal(tool, args, workspace, sessionId) {
+      file.refresh();
+      if (file.error) return `"${tool.name}" was refused: ${file.error}.`;
+      const rules = file.config.rules;
       const facts = factsOf({ sessionId, workspace, toolCallId: '', tool, args, signal: AbortSignal.abort() });
       const verdict = decide(facts, mode, rules, grants.list({ workspace }).filter((g) => g.scope === 'workspace'));
       if (verdict.action === 'allow') return undefined;

@@ -68,6 +68,7 @@ export function createToolServer(opts: ToolServerOptions): { server: Server; sub
         workspace,
         toolCallId: `mcp-${String(extra.requestId)}-${randomUUID().slice(0, 8)}`,
         signal: extra.signal,
+        mayRead: policy.readFilter(tool),
         progress: (update) => {
           if (progressToken === undefined) return;
           void extra

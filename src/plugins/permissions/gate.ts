@@ -2,17 +2,19 @@ import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { SessionService } from '../sessions/contract.js';
 import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/contract.js';
-import { relativeSubject } from '../tools/confine.js';
+import { realSubject, relativeSubject } from '../tools/confine.js';
 import type { GrantStore } from './grant-store.js';
-import { PATH_KINDS, decide, grantSubject, type CallFacts } from './policy.js';
+import { PATH_KINDS, decide, grantSubject, readFilter, type CallFacts } from './policy.js';
 import type { PendingPrompt, PromptAnswer, PromptBroker } from './prompt-broker.js';
-import type { RuleBook } from './rule-book.js';
+import type { PermissionsFile, RuleBook } from './rule-book.js';
 import { normalizeMode, type Grant, type PermissionMode } from './schemas.js';
 
 export interface GateDeps {
   sessions(): SessionService | undefined;
   grants: GrantStore;
   rules: RuleBook;
+  /** permissions.json: re-read when it changes; while it is invalid every call is refused. */
+  file: PermissionsFile;
   broker: PromptBroker;
   timeoutMs: number;
   logger: Logger;
@@ -31,6 +33,9 @@ export class Gate implements PermissionGate {
   }
 
   async check(call: ToolCallRequest): Promise<GateDecision> {
+    if (this.deps.file.refresh()) queueMicrotask(() => this.redecidePending());
+    // Fail closed: a rule in the broken file might have denied this call.
+    if (this.deps.file.error) return { outcome: 'deny', reason: `${call.tool.name}: ${this.deps.file.error}` };
     const facts = factsOf(call);
     const verdict = decide(facts, this.modeOf(call.sessionId), this.deps.rules.for(call.sessionId), this.deps.grants.list({ workspace: call.workspace }));
     this.deps.logger.debug({ sessionId: call.sessionId, tool: facts.tool, subject: facts.subject, verdict }, 'permission check');
@@ -70,9 +75,17 @@ export class Gate implements PermissionGate {
     return grant;
   }
 
+  readFilter(call: ToolCallRequest): ((rel: string) => boolean) | undefined {
+    return readFilter(this.deps.rules.for(call.sessionId), call.tool.name);
+  }
+
   /** A mode, rule or grant changed: pending prompts it now decides are answered by it. */
   redecidePending(sessionId?: string): void {
     for (const p of this.deps.broker.list(sessionId)) {
+      if (this.deps.file.error) {
+        this.deps.broker.respond(p.requestId, { outcome: 'selected', optionId: 'reject_once', by: `policy: ${this.deps.file.error}` });
+        continue;
+      }
       const facts = p.request.facts as CallFacts;
       const v = decide(facts, this.modeOf(facts.sessionId), this.deps.rules.for(facts.sessionId), this.deps.grants.list({ workspace: facts.workspace }));
       if (v.action === 'ask') continue;
@@ -101,8 +114,16 @@ export function factsOf(call: ToolCallRequest): CallFacts {
     }
   }
   let inside = true;
-  if (subject !== undefined && PATH_KINDS.has(tool.kind)) ({ rel: subject, inside } = relativeSubject(call.workspace, subject));
-  return { tool: tool.name, kind: tool.kind, subject, inside, workspace: call.workspace, sessionId: call.sessionId };
+  let real: string | undefined;
+  if (subject !== undefined && PATH_KINDS.has(tool.kind)) {
+    const raw = subject;
+    ({ rel: subject, inside } = relativeSubject(call.workspace, raw));
+    // Rules also see where a symlink leads: `config.txt → .env` is `.env` to `deny read_file:.env`.
+    const r = realSubject(call.workspace, raw);
+    if (r && r.rel !== subject) real = r.rel;
+    if (r && !r.inside) inside = false;
+  }
+  return { tool: tool.name, kind: tool.kind, subject, ...(real !== undefined ? { realSubject: real } : {}), inside, workspace: call.workspace, sessionId: call.sessionId };
 }
 
 function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
@@ -115,7 +136,17 @@ function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
       // keep the tool's title
     }
   }
-  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', rawInput: call.args };
+  // The whole of what will run, control characters escaped: a title may be shortened, this never is.
+  let preview: string | undefined;
+  if (parsed.success && call.tool.preview) {
+    try {
+      preview = call.tool.preview(parsed.data);
+    } catch {
+      preview = undefined;
+    }
+  }
+  const content = preview !== undefined ? [{ type: 'content', content: { type: 'text', text: preview } }] : undefined;
+  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', rawInput: call.args, ...(content ? { content } : {}) };
 }
 
 function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {

@@ -9,7 +9,7 @@ import { PermissionGateToken } from '../tools/contract.js';
 import { Gate } from './gate.js';
 import { GrantStore } from './grant-store.js';
 import { PROMPT_OPTIONS, PromptBroker, type PendingPrompt, type PromptAnswer } from './prompt-broker.js';
-import { RuleBook, loadPermissionsConfig } from './rule-book.js';
+import { PermissionsFile, RuleBook } from './rule-book.js';
 import {
   PermissionEvent,
   PermissionsGet,
@@ -44,11 +44,13 @@ export const permissionsPlugin: Plugin = {
   events: [PermissionEvent],
   clientMethods: [SessionRequestPermission],
   activate(ctx) {
-    const config = loadPermissionsConfig(path.join(ctx.config.home, 'permissions.json'), ctx.logger);
+    const file = new PermissionsFile(path.join(ctx.config.home, 'permissions.json'), ctx.logger);
+    const config = file.config;
     const envTimeout = Number(ctx.config.env.SWITCHBOARD_PERMISSION_TIMEOUT_MS);
     const timeoutMs = Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : (config.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS);
     const grants = new GrantStore(path.join(ctx.config.home, 'grants.json'), ctx.logger);
-    const rules = new RuleBook(config.rules);
+    const rules = new RuleBook(file);
+    ctx.status.add('permissions', () => ({ config: file.state() }));
 
     // The session service, once the ready phase has found it (the sessions plugin activates
     // after this one, since it uses the gate).
@@ -77,7 +79,7 @@ export const permissionsPlugin: Plugin = {
         publish(p, { state: 'resolved', outcome: outcomeOf(answer) });
       },
     });
-    const gate = new Gate({ sessions, grants, rules, broker, timeoutMs, logger: ctx.logger });
+    const gate = new Gate({ sessions, grants, rules, file, broker, timeoutMs, logger: ctx.logger });
     ctx.provide(PermissionGateToken, gate);
     ctx.subscriptions.defer(async () => {
       broker.cancelAll();

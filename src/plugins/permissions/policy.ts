@@ -8,7 +8,12 @@ export interface CallFacts {
   kind: ToolKind;
   /** Workspace-relative path for file kinds, the command line for execute… */
   subject?: string;
-  /** False when a path subject lies outside the workspace (lexically). */
+  /**
+   * For path kinds, where the subject really is (symlinks resolved), workspace-relative; set when
+   * it differs from `subject`. Deny and ask rules match either; allow rules must match both.
+   */
+  realSubject?: string;
+  /** False when a path subject lies outside the workspace (lexically or really). */
   inside: boolean;
   workspace: string;
   sessionId: string;
@@ -27,7 +32,8 @@ export const PATH_KINDS: ReadonlySet<ToolKind> = new Set(['read', 'search', 'edi
  * Pure, so it is tested on its own and re-run when a mode or grant changes under a pending prompt.
  */
 export function decide(call: CallFacts, mode: PermissionMode, rules: readonly PermissionRule[], grants: readonly Grant[]): Verdict {
-  const matching = (action: PermissionRule['action']) => rules.find((r) => r.action === action && ruleMatches(r.pattern, call));
+  const matching = (action: PermissionRule['action']) =>
+    rules.find((r) => r.action === action && ruleMatches(r.pattern, call, action === 'allow' ? 'all' : 'any', action === 'deny' ? coveredTools(call.tool) : [call.tool]));
   const denyRule = matching('deny');
   if (denyRule) return { action: 'deny', why: `denied by the rule "deny ${denyRule.pattern}"` };
   if (mode === 'read-only' && !READS.has(call.kind)) {
@@ -51,14 +57,43 @@ export function decide(call: CallFacts, mode: PermissionMode, rules: readonly Pe
   return { action: 'ask', why: `${call.kind} tools ask in ${mode} mode` };
 }
 
-/** `tool` or `tool:subject`; for path kinds `*` stays within a folder, for commands it spans all. */
-export function ruleMatches(pattern: string, call: Pick<CallFacts, 'tool' | 'kind' | 'subject'>): boolean {
+/** A `read_file` deny rule also covers searching that file's text. */
+function coveredTools(tool: string): string[] {
+  return tool === 'search_files' ? [tool, 'read_file'] : [tool];
+}
+
+/**
+ * `tool` or `tool:subject`; for path kinds `*` stays within a folder, for commands it spans all.
+ * With a real subject beside the lexical one, `any` (deny, ask) matches either and `all` (allow)
+ * needs both: a symlink can neither walk around a deny rule nor borrow an allow rule.
+ */
+export function ruleMatches(
+  pattern: string,
+  call: Pick<CallFacts, 'tool' | 'kind' | 'subject' | 'realSubject'>,
+  need: 'any' | 'all' = 'any',
+  tools: readonly string[] = [call.tool],
+): boolean {
   const colon = pattern.indexOf(':');
   const toolPart = colon < 0 ? pattern : pattern.slice(0, colon);
-  if (!matchGlob(toolPart, call.tool)) return false;
+  if (!tools.some((t) => matchGlob(toolPart, t))) return false;
   if (colon < 0) return true;
   if (call.subject === undefined) return false;
-  return matchGlob(pattern.slice(colon + 1), call.subject, { crossSlash: !PATH_KINDS.has(call.kind) });
+  const subjects = call.realSubject !== undefined && call.realSubject !== call.subject ? [call.subject, call.realSubject] : [call.subject];
+  const hit = (s: string) => matchGlob(pattern.slice(colon + 1), s, { crossSlash: !PATH_KINDS.has(call.kind) });
+  return need === 'all' ? subjects.every(hit) : subjects.some(hit);
+}
+
+/**
+ * For a tool that reads many files (search_files): the workspace-relative paths its deny rules
+ * (and `read_file` deny rules) forbid, as a filter; undefined when no such rule exists.
+ */
+export function readFilter(rules: readonly PermissionRule[], tool: string): ((rel: string) => boolean) | undefined {
+  const patterns = rules
+    .filter((r) => r.action === 'deny' && r.pattern.includes(':'))
+    .filter((r) => [tool, 'read_file'].some((t) => matchGlob(r.pattern.slice(0, r.pattern.indexOf(':')), t)))
+    .map((r) => r.pattern.slice(r.pattern.indexOf(':') + 1));
+  if (patterns.length === 0) return undefined;
+  return (rel) => !patterns.some((p) => matchGlob(p, rel));
 }
 
 export function grantMatches(g: Grant, call: CallFacts): boolean {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
+import { redactUrl, registerSecret, registerUrlSecrets } from '../../host/secrets.js';
 import type { ProviderConfig } from '../providers/contract.js';
 import { OLLAMA_BASE_URL } from '../providers/index.js';
 import { ProfileSchema, REDACTED, type Profile } from './schemas.js';
@@ -28,7 +29,15 @@ export function redact(p: Profile): Profile {
   const out: Profile = { ...p };
   if (p.apiKey !== undefined) out.apiKey = envRef(p.apiKey) ? p.apiKey : REDACTED;
   if (p.headers) out.headers = Object.fromEntries(Object.keys(p.headers).map((k) => [k, envRef(p.headers![k]) ? p.headers![k] : REDACTED]));
+  if (p.baseUrl) out.baseUrl = redactUrl(p.baseUrl);
   return out;
+}
+
+/** Where a profile's key is sent: a placeholder keeps a stored secret only while this stays the same. */
+function destination(p: Record<string, unknown>): string {
+  const provider = String(p.provider);
+  const base = typeof p.baseUrl === 'string' ? p.baseUrl : provider === 'anthropic' ? ANTHROPIC_BASE_URL : provider === 'ollama' ? OLLAMA_BASE_URL : OPENAI_BASE_URL;
+  return `${provider} ${base.replace(/\/+$/, '')}`;
 }
 
 /**
@@ -89,6 +98,7 @@ export class ProfileStore {
   }
 
   private write(): void {
+    for (const p of this.data.profiles) learn(p);
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n', { mode: 0o600 });
     renameSync(tmp, this.file);
@@ -132,14 +142,25 @@ export class ProfileStore {
   update(name: string, patch: Record<string, unknown> & { newName?: string; makeDefault?: boolean }): Profile {
     const current = this.get(name);
     const next: Record<string, unknown> = { ...current };
+    let placeholders = false;
     for (const [key, value] of Object.entries(patch)) {
       if (key === 'name' || key === 'newName' || key === 'makeDefault' || value === undefined) continue;
       if (value === null) delete next[key];
-      else if (key === 'apiKey' && value === REDACTED) continue;
+      else if (key === 'apiKey' && value === REDACTED) placeholders = true;
+      // The baseUrl as it was shown (credentials redacted) sent back unchanged keeps the stored one.
+      else if (key === 'baseUrl' && current.baseUrl && value === redactUrl(current.baseUrl)) continue;
       else if (key === 'headers') {
         const old = current.headers ?? {};
+        if (Object.values(value as Record<string, string>).includes(REDACTED)) placeholders = true;
         next.headers = Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, v === REDACTED ? old[k] ?? '' : v]));
       } else next[key] = value;
+    }
+    // A placeholder must not carry a stored key to another server: re-pointing needs the key again.
+    if (placeholders && destination(next) !== destination(current as Record<string, unknown>)) {
+      throw RpcError.invalidParams(
+        `profile "${name}": the apiKey or a header is the redacted placeholder, but the profile now points elsewhere (${redactUrl(destination(current as Record<string, unknown>))} → ${redactUrl(destination(next))}); send the secret again to use it with the new server`,
+        { name },
+      );
     }
     if (patch.newName && patch.newName !== name) {
       if (this.find(patch.newName)) throw RpcError.conflict(`cannot rename "${name}": a profile named "${patch.newName}" already exists`);
@@ -186,6 +207,7 @@ export class ProfileStore {
       return ref ? this.env[ref] ?? '' : v;
     };
     const baseUrl = p.baseUrl ?? (p.provider === 'anthropic' ? ANTHROPIC_BASE_URL : p.provider === 'ollama' ? OLLAMA_BASE_URL : OPENAI_BASE_URL);
+    learn(p, sub);
     return {
       profile: p.name,
       kind: p.provider,
@@ -198,4 +220,11 @@ export class ProfileStore {
       contextWindow: p.contextWindow,
     };
   }
+}
+
+/** Every secret a profile holds (literal or from the environment) is scrubbed by value from what leaves. */
+function learn(p: Profile, sub: (v: string) => string = (v) => v): void {
+  if (p.apiKey) registerSecret(sub(p.apiKey));
+  for (const v of Object.values(p.headers ?? {})) registerSecret(sub(v));
+  registerUrlSecrets(p.baseUrl);
 }

@@ -8,6 +8,7 @@ import { ProviderFactoryToken } from '../providers/contract.js';
 import { PermissionEvent } from '../permissions/schemas.js';
 import { PermissionGateToken, ToolRegistryToken, type PermissionGate } from '../tools/contract.js';
 import { redactAcpServers } from '../mcp/acp-servers.js';
+import { workspaceWarnings } from '../tools/fence.js';
 import { SessionEventBus, SessionServiceToken } from './contract.js';
 import { SessionDir } from './log.js';
 import { SessionManager } from './manager.js';
@@ -68,7 +69,7 @@ export const sessionsPlugin: Plugin = {
     let gate: PermissionGate | undefined;
     ctx.onReady(() => {
       gate = ctx.optional(PermissionGateToken);
-      if (!gate) ctx.logger.warn('no permissions plugin: tool calls run without approval');
+      if (!gate) ctx.logger.error('no permissions plugin: every tool call is refused (the gate fails closed)');
     });
     // The permissions plugin publishes its prompts on its own event; they join the session's stream.
     ctx.subscriptions.add(
@@ -126,7 +127,9 @@ export const sessionsPlugin: Plugin = {
       });
       manager.attach(s, call.client);
       ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');
-      return { ...view(s), modes: modes(s) };
+      const warnings = workspaceWarnings(s.meta.workspace, ctx.config.home, ctx.config.env.HOME);
+      if (warnings.length > 0) ctx.logger.warn({ sessionId: s.id, workspace: s.meta.workspace, warnings }, 'wide workspace');
+      return { ...view(s), modes: modes(s), ...(warnings.length > 0 ? { warnings } : {}) };
     });
 
     ctx.handle(SessionLoad, ({ sessionId, mcpServers }, call) => {

@@ -1,5 +1,7 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { REDACTED, scrubDeep } from '../../host/secrets.js';
+import { redactAcpServers } from '../mcp/acp-servers.js';
 import type { ChatMessage } from '../providers/contract.js';
 import type { SessionEvent } from './contract.js';
 
@@ -18,10 +20,10 @@ export interface SessionMeta {
 
 /** One line of a session log. Later `set` lines override the meta; `clear` empties the history. */
 export type LogRecord =
-  | { k: 'meta'; meta: SessionMeta }
+  | { k: 'meta'; meta: SessionMeta; secrets?: string }
   | { k: 'msg'; m: ChatMessage; at: string }
   | { k: 'ev'; e: SessionEvent }
-  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers'>>; at: string }
+  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers'>>; at: string; secrets?: string }
   | { k: 'clear'; at: string };
 
 export interface LoadedLog {
@@ -40,9 +42,28 @@ export class SessionLog {
 
   constructor(readonly file: string) {}
 
+  /** Beside the log, mode 0600: the ACP `mcpServers` env and header values the log leaves out. */
+  get secretsFile(): string {
+    return this.file.replace(/\.jsonl$/, '') + '.secrets.json';
+  }
+
   append(record: LogRecord): void {
     this.fd ??= openSync(this.file, 'a', 0o600);
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+    // Known secret values are scrubbed from every string (keys untouched, so the record keeps its shape).
+    writeSync(this.fd, JSON.stringify(scrubDeep(this.withoutServerSecrets(record))) + '\n');
+  }
+
+  /** mcpServers with env or header values: the values go to the side file, the log refers to it. */
+  private withoutServerSecrets(record: LogRecord): LogRecord {
+    const servers = record.k === 'meta' ? record.meta.mcpServers : record.k === 'set' ? record.patch.mcpServers : undefined;
+    if (!servers || JSON.stringify(redactAcpServers(servers)) === JSON.stringify(servers)) return record;
+    const tmp = `${this.secretsFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ mcpServers: servers }) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.secretsFile);
+    const secrets = path.basename(this.secretsFile);
+    if (record.k === 'meta') return { ...record, meta: { ...record.meta, mcpServers: redactAcpServers(servers) }, secrets };
+    const set = record as Extract<LogRecord, { k: 'set' }>;
+    return { ...set, patch: { ...set.patch, mcpServers: redactAcpServers(servers) }, secrets };
   }
 
   close(): void {
@@ -53,6 +74,7 @@ export class SessionLog {
   remove(): void {
     this.close();
     rmSync(this.file, { force: true });
+    rmSync(this.secretsFile, { force: true });
   }
 
   static load(file: string): LoadedLog {
@@ -69,8 +91,27 @@ export class SessionLog {
         skipped++;
       }
     }
-    return { records, skipped };
+    return { records: restoreServerSecrets(file, records), skipped };
   }
+}
+
+/** Puts the side file's mcpServers back where the log refers to it (the latest list is the one kept). */
+function restoreServerSecrets(file: string, records: LogRecord[]): LogRecord[] {
+  const ref = records.find((r) => (r.k === 'meta' || r.k === 'set') && typeof r.secrets === 'string') as { secrets: string } | undefined;
+  if (!ref) return records;
+  let servers: unknown[] | undefined;
+  try {
+    servers = (JSON.parse(readFileSync(path.join(path.dirname(file), path.basename(ref.secrets)), 'utf8')) as { mcpServers?: unknown[] }).mcpServers;
+  } catch {
+    servers = undefined; // Gone: the servers stay redacted, and a reload with the values fixes them.
+  }
+  if (!Array.isArray(servers)) return records;
+  const latest = servers;
+  return records.map((r) => {
+    if (r.k === 'meta' && r.secrets && JSON.stringify(r.meta.mcpServers).includes(REDACTED)) return { ...r, meta: { ...r.meta, mcpServers: latest } };
+    if (r.k === 'set' && r.secrets && r.patch.mcpServers) return { ...r, patch: { ...r.patch, mcpServers: latest } };
+    return r;
+  });
 }
 
 /** `$SWITCHBOARD_HOME/sessions`: one `<sessionId>.jsonl` per session. */

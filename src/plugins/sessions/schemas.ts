@@ -55,7 +55,10 @@ export const SessionNew = defineMethod({
     title: z.string().max(200).optional(),
     _meta: Meta,
   }).optional(),
-  result: SessionView.extend({ modes: ModeState }),
+  result: SessionView.extend({
+    modes: ModeState,
+    warnings: z.array(z.string()).optional().describe('what to know about the workspace: the file-system root or a home folder is a very wide fence'),
+  }),
   rest: { verb: 'POST', path: '/sessions', status: 201 },
 });
 

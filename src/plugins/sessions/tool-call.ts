@@ -91,32 +91,41 @@ export async function runToolCall(
   if (!checked.success) return fail(`invalid arguments for ${tool.name}: ${describeIssues(checked.error.issues)}`);
   const args = checked.data;
 
+  // Fail closed: without a gate nobody decides, so nothing runs.
   const gate = deps.gate?.();
-  if (gate) {
-    let decision;
-    try {
-      decision = await gate.check({ sessionId: s.id, workspace: s.meta.workspace, toolCallId: call.id, tool, args, signal, client });
-    } catch (err) {
-      if (signal.aborted || isAbortError(err)) return fail('cancelled', true);
-      deps.logger.error({ err, tool: tool.name }, 'permission gate failed');
-      return fail(`the permission check failed: ${err instanceof RpcError ? err.message : 'internal error'}`);
-    }
-    if (decision.outcome === 'deny') return fail(`the user denied this tool call: ${decision.reason}`);
-    if (decision.outcome === 'cancelled') return fail('the permission request was cancelled', signal.aborted);
+  if (!gate) {
+    deps.logger.error({ tool: tool.name }, 'no permission gate is registered; refusing the tool call');
+    return fail(`${tool.name} was refused: no permission gate is running (the permissions plugin is missing or failed to start; see host/status), so no tool call can be approved`);
   }
+  const request = { sessionId: s.id, workspace: s.meta.workspace, toolCallId: call.id, tool, args, signal, client };
+  let decision;
+  try {
+    decision = await gate.check(request);
+  } catch (err) {
+    if (signal.aborted || isAbortError(err)) return fail('cancelled', true);
+    deps.logger.error({ err, tool: tool.name }, 'permission gate failed');
+    return fail(`the permission check failed: ${err instanceof RpcError ? err.message : 'internal error'}`);
+  }
+  if (decision.outcome === 'deny') return fail(`the user denied this tool call: ${decision.reason}`);
+  if (decision.outcome === 'cancelled') return fail('the permission request was cancelled', signal.aborted);
   if (signal.aborted) return fail('cancelled', true);
+  const mayRead = gate.readFilter?.(request);
 
   update({ status: 'in_progress' });
   let result: ToolResult;
   try {
-    result = await tool.execute(args, {
-      sessionId: s.id,
-      workspace: s.meta.workspace,
-      toolCallId: call.id,
+    result = await untilAborted(
+      tool.execute(args, {
+        sessionId: s.id,
+        workspace: s.meta.workspace,
+        toolCallId: call.id,
+        signal,
+        client,
+        ...(mayRead ? { mayRead } : {}),
+        progress: (p) => update({ status: 'in_progress', ...p }),
+      }),
       signal,
-      client,
-      progress: (p) => update({ status: 'in_progress', ...p }),
-    });
+    );
   } catch (err) {
     if (signal.aborted || isAbortError(err)) return fail('cancelled', true);
     // A tool's own error message is meant for the model (e.g. "path escapes the workspace").
@@ -131,4 +140,29 @@ export async function runToolCall(
     ...(result.rawOutput !== undefined ? { rawOutput: result.rawOutput } : {}),
   });
   return { text: result.modelText ?? textOf(result.content), isError: result.isError ?? false, cancelled: false };
+}
+
+/**
+ * A tool that ignores its signal (stuck in a system call, a plugin that never checks) must not
+ * hold up cancel, delete or shutdown: on abort the turn moves on and the late result is dropped.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason ?? new Error('aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 
@@ -47,6 +47,41 @@ export function relativeSubject(workspace: string, input: string): { rel: string
   const inside = isInside(workspace, abs);
   const rel = inside ? path.relative(workspace, abs).split(path.sep).join('/') || '.' : abs;
   return { rel, inside };
+}
+
+/**
+ * Where a path really leads (symlinks resolved, for paths that may not exist yet), relative to
+ * the workspace when it stays inside, absolute otherwise. Synchronous: the permission gate
+ * decides in one step. Undefined when it cannot be resolved (a loop).
+ */
+export function realSubject(workspace: string, input: string): { rel: string; inside: boolean } | undefined {
+  try {
+    const root = realpathSync(workspace);
+    const real = realpathLooseSync(path.resolve(root, input), 0);
+    const inside = isInside(root, real);
+    return { rel: inside ? path.relative(root, real).split(path.sep).join('/') || '.' : real, inside };
+  } catch {
+    return undefined;
+  }
+}
+
+function realpathLooseSync(p: string, depth: number): string {
+  if (depth > MAX_LINK_DEPTH) throw new Error('too many levels of symbolic links');
+  try {
+    return realpathSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isSymbolicLink()) return realpathLooseSync(path.resolve(path.dirname(p), readlinkSync(p)), depth + 1);
+  const parent = path.dirname(p);
+  if (parent === p) return p;
+  return path.join(realpathLooseSync(parent, depth), path.basename(p));
 }
 
 /**

@@ -35,6 +35,11 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** The client that sent the prompt, for ACP `fs/*` and `terminal/*` routing. */
   readonly client?: ClientPeer;
+  /**
+   * Whether the rules let this session read a workspace-relative path; tools that read many
+   * files (search) skip the ones a `deny read_file:…` rule covers. Absent: no such rules.
+   */
+  readonly mayRead?: (rel: string) => boolean;
   progress(update: ToolProgress): void;
 }
 
@@ -64,6 +69,11 @@ export interface ToolDefinition<A = any> {
   subject?(args: A): string | undefined;
   /** A short human title for the call, e.g. `Read src/index.ts`. */
   describe?(args: A): string;
+  /**
+   * The whole of what will run, for an approval prompt (a shell command, control characters
+   * escaped); a title may be shortened, this never is.
+   */
+  preview?(args: A): string;
   execute(args: A, ctx: ToolContext): Promise<ToolResult>;
 }
 
@@ -106,6 +116,8 @@ export type GateDecision =
  */
 export interface PermissionGate {
   check(call: ToolCallRequest): Promise<GateDecision>;
+  /** For an allowed call: which workspace-relative paths the rules let it read (see ToolContext.mayRead). */
+  readFilter?(call: ToolCallRequest): ((rel: string) => boolean) | undefined;
 }
 
 export const PermissionGateToken = Symbol('PermissionGate') as InjectionToken<PermissionGate>;

@@ -2,6 +2,7 @@ import type { Plugin } from '../../host/plugin.js';
 import { builtinTools } from './builtin/index.js';
 import { toolClientMethods } from './client-methods.js';
 import { ToolRegistryToken } from './contract.js';
+import { Fence } from './fence.js';
 import { InMemoryToolRegistry } from './registry.js';
 import { detectSandbox, type SandboxInfo } from './sandbox.js';
 
@@ -24,6 +25,8 @@ export const toolsPlugin: Plugin = {
     let sandbox: SandboxInfo | undefined;
     const getSandbox = () => (sandbox ??= detectSandbox(ctx.config.env));
     ctx.status.add('sandbox', () => getSandbox());
-    for (const tool of builtinTools(getSandbox, { ...ctx.config.env })) ctx.subscriptions.add(registry.register(tool));
+    // The daemon's home is outside every workspace fence, even a workspace that contains it.
+    const fence = Fence.forHome(ctx.config.home);
+    for (const tool of builtinTools(getSandbox, { ...ctx.config.env }, fence)) ctx.subscriptions.add(registry.register(tool));
   },
 };

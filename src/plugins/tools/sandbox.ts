@@ -52,13 +52,15 @@ function systemBinds(): string[] {
 
 /**
  * The bwrap argv that runs `sh -c command` with the workspace as the only writable folder (and a
- * private /tmp). The network stays shared (package installs, git); pid, ipc and uts are private so
+ * private /tmp; `hidden` folders inside it are covered by empty ones). The network stays shared (package installs, git); pid, ipc and uts are private so
  * the whole tree dies with the sandbox.
  */
-export function bwrapArgs(workspace: string, command: string, extraReadOnly: string[] = []): string[] {
+export function bwrapArgs(workspace: string, command: string, extraReadOnly: string[] = [], hidden: string[] = []): string[] {
   const args = [...systemBinds()];
   for (const p of extraReadOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
   args.push('--bind', workspace, workspace, '--chdir', workspace);
+  // The daemon's home inside the workspace (a session on ~) is replaced by an empty tmpfs.
+  for (const h of hidden) args.push('--tmpfs', h);
   args.push('--unshare-all', '--share-net', '--die-with-parent', '--new-session', '--setenv', 'HOME', '/tmp');
   args.push('--', '/bin/sh', '-c', command);
   return args;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -78,4 +78,24 @@ describe('the browser UI with real sessions in headless Chromium', function () {
     expect(errors).to.deep.equal([]);
     await page.close();
   });
+
+  it('shows the whole shell command in an approval, a tail hidden behind spaces included', async () => {
+    const page = await browser!.newPage();
+    await page.goto(s.pageUrl);
+    await page.waitForSelector('body[data-state="connected"]');
+    await page.fill('#cwd', workspace);
+    await page.click('#new-session-button');
+    await page.waitForSelector('#sessions button[aria-current="true"]');
+    const command = `npm test${' '.repeat(75)}; echo pwned > pwned.txt`;
+    fake.enqueue({ type: 'tools', calls: [{ name: 'shell', args: { command } }] }, { type: 'text', chunks: ['ok'] });
+    await page.fill('#prompt', 'run the tests');
+    await page.click('#send');
+    await page.waitForSelector('.permission .permission-detail');
+    expect(await page.textContent('.permission span')).to.equal('Allow Run `npm test ; echo pwned > pwned.txt`?');
+    expect(await page.textContent('.permission .permission-detail')).to.equal(command);
+    await page.click('.permission button[data-option-id="reject_once"]');
+    await page.waitForFunction(() => document.getElementById('turn-state')?.textContent === 'turn ended: end_turn');
+    expect(existsSync(path.join(workspace, 'pwned.txt')), 'rejected, yet it ran').to.equal(false);
+    await page.close();
+  }).timeout(30000);
 });

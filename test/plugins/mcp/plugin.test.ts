@@ -66,7 +66,13 @@ describe('mcp plugin: config CRUD, session connections (with the sessions plugin
     const github = list.servers[0]!.config;
     await client.sendRequest('mcp/servers/update', { serverName: 'github', config: { ...github, env: { ...(github.env as object), LEVEL: 'info' } } });
     expect(stored().mcpServers.github.env).to.deep.equal({ GITHUB_TOKEN: SECRET, LEVEL: 'info' });
-    await client.sendRequest('mcp/servers/update', { serverName: 'remote', config: { url: 'https://mcp.example.com/v2', headers: { Authorization: '[redacted]' } }, newName: 'remote2' });
+    // Re-pointed (a new url) with the placeholder: the stored secret must not follow; given again, it may.
+    const repointed = await rejection(
+      client.sendRequest('mcp/servers/update', { serverName: 'remote', config: { url: 'https://mcp.example.com/v2', headers: { Authorization: '[redacted]' } }, newName: 'remote2' }),
+    );
+    expect(repointed.code).to.equal(-32602);
+    expect(repointed.message).to.contain('send the secret values again');
+    await client.sendRequest('mcp/servers/update', { serverName: 'remote', config: { url: 'https://mcp.example.com/v2', headers: { Authorization: `Bearer ${SECRET}` } }, newName: 'remote2' });
     expect(stored().mcpServers).to.have.keys('github', 'remote2');
     expect(stored().mcpServers.remote2).to.deep.equal({ url: 'https://mcp.example.com/v2', headers: { Authorization: `Bearer ${SECRET}` } });
 

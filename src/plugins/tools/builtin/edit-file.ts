@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RpcError } from '../../../host/errors.js';
 import { readWholeText, writeWholeText } from '../client-fs.js';
-import { confine } from '../confine.js';
+import { defaultFence, type Fence } from '../fence.js';
 import { defineTool } from './common.js';
 
 const Params = z.object({
@@ -12,7 +12,7 @@ const Params = z.object({
 });
 
 /** Exact string replacement: refuses when the old text is missing or ambiguous, so edits never land in the wrong place. */
-export const editFileTool = defineTool<z.infer<typeof Params>>({
+export const createEditFileTool = (fence: Fence) => defineTool<z.infer<typeof Params>>({
   name: 'edit_file',
   title: 'Edit file',
   description: 'Replace an exact piece of text in a file of the workspace. oldText must match exactly (whitespace included) and occur once, unless replaceAll is set.',
@@ -21,8 +21,8 @@ export const editFileTool = defineTool<z.infer<typeof Params>>({
   subject: (a) => a.path,
   describe: (a) => `Edit ${a.path}`,
   async execute(args, ctx) {
-    const file = await confine(ctx.workspace, args.path);
-    const before = await readWholeText(ctx, file);
+    const file = await fence.confine(ctx.workspace, args.path);
+    const before = await readWholeText(fence, ctx, file);
     if (before === undefined) throw RpcError.notFound(`file ${file.rel}`, { path: args.path });
     const count = occurrences(before, args.oldText);
     if (count === 0) {
@@ -33,7 +33,7 @@ export const editFileTool = defineTool<z.infer<typeof Params>>({
     }
     // split/join, not String.replace: `$&` and friends in newText must stay literal.
     const after = args.replaceAll ? before.split(args.oldText).join(args.newText) : replaceOnce(before, args.oldText, args.newText);
-    await writeWholeText(ctx, file, after);
+    await writeWholeText(fence, ctx, file, after);
     const line = before.slice(0, before.indexOf(args.oldText)).split('\n').length;
     return {
       content: [{ type: 'diff', path: file.abs, oldText: before, newText: after }],
@@ -53,3 +53,5 @@ function replaceOnce(s: string, from: string, to: string): string {
   const i = s.indexOf(from);
   return s.slice(0, i) + to + s.slice(i + from.length);
 }
+
+export const editFileTool = createEditFileTool(defaultFence());

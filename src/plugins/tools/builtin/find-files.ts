@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { confine } from '../confine.js';
-import { globToRegExp } from '../glob.js';
+import { defaultFence, type Fence } from '../fence.js';
+import { compileGlob } from '../glob.js';
 import { defineTool, textResult } from './common.js';
 import { walkFiles } from './walk.js';
 
@@ -11,31 +11,33 @@ const Params = z.object({
   path: z.string().default('.').describe('folder to search in; default the workspace'),
 });
 
-/** Files whose workspace-relative path matches a glob (`**`, `*`, `?`, `{a,b}`, `[…]`). */
-export const findFilesTool = defineTool<z.infer<typeof Params>>({
-  name: 'find_files',
-  title: 'Find files',
-  description: `Find files in the workspace whose path matches a glob ("**" crosses folders, "*" does not). Skips .git and node_modules; at most ${MAX_RESULTS} results.`,
-  kind: 'search',
-  parameters: Params,
-  subject: (a) => a.path,
-  describe: (a) => `Find ${a.pattern}${a.path && a.path !== '.' ? ` in ${a.path}` : ''}`,
-  async execute(args, ctx) {
-    const dir = await confine(ctx.workspace, args.path);
-    const root = await confine(ctx.workspace, '.');
-    // A pattern without a folder part matches at any depth, as people expect from `*.ts`.
-    const re = globToRegExp(args.pattern.includes('/') ? args.pattern : `**/${args.pattern}`);
-    const found: string[] = [];
-    let more = false;
-    for await (const f of walkFiles(root.abs, dir.abs, ctx.signal)) {
-      if (!re.test(f.rel)) continue;
-      if (found.length >= MAX_RESULTS) {
-        more = true;
-        break;
+/** Files whose workspace-relative path matches a glob (`**`, `*`, `?`, `{a,b}`, `[…]`); linear-time matching. */
+export const createFindFilesTool = (fence: Fence) =>
+  defineTool<z.infer<typeof Params>>({
+    name: 'find_files',
+    title: 'Find files',
+    description: `Find files in the workspace whose path matches a glob ("**" crosses folders, "*" does not). Skips .git and node_modules; at most ${MAX_RESULTS} results.`,
+    kind: 'search',
+    parameters: Params,
+    subject: (a) => a.path,
+    describe: (a) => `Find ${a.pattern}${a.path && a.path !== '.' ? ` in ${a.path}` : ''}`,
+    async execute(args, ctx) {
+      const dir = await fence.confine(ctx.workspace, args.path);
+      // A pattern without a folder part matches at any depth, as people expect from `*.ts`.
+      const matches = compileGlob(args.pattern.includes('/') ? args.pattern : `**/${args.pattern}`);
+      const found: string[] = [];
+      let more = false;
+      for await (const f of walkFiles(fence, ctx.workspace, dir.abs, ctx.signal)) {
+        if (!matches(f.rel)) continue;
+        if (found.length >= MAX_RESULTS) {
+          more = true;
+          break;
+        }
+        found.push(f.rel);
       }
-      found.push(f.rel);
-    }
-    const text = found.length === 0 ? `no files match ${args.pattern}` : found.join('\n') + (more ? `\n… [capped at ${MAX_RESULTS} results]` : '');
-    return textResult(text, { rawOutput: { files: found, truncated: more } });
-  },
-});
+      const text = found.length === 0 ? `no files match ${args.pattern}` : found.join('\n') + (more ? `\n… [capped at ${MAX_RESULTS} results]` : '');
+      return textResult(text, { rawOutput: { files: found, truncated: more } });
+    },
+  });
+
+export const findFilesTool = createFindFilesTool(defaultFence());

@@ -1,14 +1,16 @@
-import { createReadStream, promises as fs } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { RpcError } from '../../../host/errors.js';
 import { requestClient } from '../../../host/client-calls.js';
 import { clientFs } from '../client-fs.js';
 import { FsReadTextFile } from '../client-methods.js';
-import { confine } from '../confine.js';
+import { defaultFence, type Fence } from '../fence.js';
+import { readLines } from '../read-text.js';
 import { defineTool, textResult } from './common.js';
 
 export const READ_MAX_BYTES = 256 * 1024;
+/** One line longer than this is cut (minified bundles, logs without newlines, `truncate -s 1G`). */
+export const READ_MAX_LINE_BYTES = 64 * 1024;
+/** Reading on to a far line scans the file; past this many bytes the tool stops and says so. */
+export const READ_MAX_SCAN_BYTES = 64 * 1024 * 1024;
 const DEFAULT_LINES = 2000;
 
 const Params = z.object({
@@ -18,68 +20,43 @@ const Params = z.object({
 });
 
 /** Reads a text file (or a range of its lines), capped so one call cannot flood the context. */
-export const readFileTool = defineTool<z.infer<typeof Params>>({
-  name: 'read_file',
-  title: 'Read file',
-  description: `Read a text file in the workspace. Use line/limit for a range of lines; output is capped at ${DEFAULT_LINES} lines and ${READ_MAX_BYTES / 1024} KiB.`,
-  kind: 'read',
-  parameters: Params,
-  subject: (a) => a.path,
-  describe: (a) => `Read ${a.path}${a.line ? ` from line ${a.line}` : ''}`,
-  async execute(args, ctx) {
-    const file = await confine(ctx.workspace, args.path);
-    const line = args.line ?? 1;
-    const limit = args.limit ?? DEFAULT_LINES;
-    let text: string;
-    let truncated = false;
-    if (clientFs(ctx).read) {
-      const res = await requestClient(ctx.client!, FsReadTextFile, { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal);
-      text = res.content;
-      if (Buffer.byteLength(text) > READ_MAX_BYTES) ({ text, truncated } = { text: text.slice(0, READ_MAX_BYTES), truncated: true });
-    } else {
-      const st = await fs.stat(file.abs).catch(() => {
-        throw RpcError.notFound(`file ${file.rel}`, { path: args.path });
-      });
-      if (st.isDirectory()) throw RpcError.invalidParams(`${file.rel} is a folder; use list_directory`);
-      // Small files in one read; big ones streamed line by line so memory stays bounded.
-      ({ text, truncated } = st.size <= READ_MAX_BYTES ? await sliceLines(file.abs, line, limit, ctx.signal) : await readLines(file.abs, line, limit, ctx.signal));
-    }
-    const note = truncated ? `\n… [output capped; read on with line=${line + text.split('\n').length}]` : '';
-    return textResult(text + note, { locations: [{ path: file.abs, line }] });
-  },
-});
-
-async function sliceLines(file: string, from: number, limit: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
-  const all = await fs.readFile(file, { encoding: 'utf8', signal });
-  if (all.slice(0, 8000).includes('\0')) throw RpcError.invalidParams(`${file} looks like a binary file; read_file reads text`);
-  const lines = all.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const slice = lines.slice(from - 1, from - 1 + limit);
-  return { text: slice.join('\n'), truncated: from - 1 + limit < lines.length };
-}
-
-async function readLines(file: string, from: number, limit: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
-  const stream = createReadStream(file, { encoding: 'utf8', signal });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  const out: string[] = [];
-  let bytes = 0;
-  let n = 0;
-  let truncated = false;
-  try {
-    for await (const l of lines) {
-      n++;
-      if (n === 1 && l.includes('\0')) throw RpcError.invalidParams(`${file} looks like a binary file; read_file reads text`);
-      if (n < from) continue;
-      if (out.length >= limit || bytes + l.length > READ_MAX_BYTES) {
-        truncated = true;
-        break;
+export function createReadFileTool(fence: Fence) {
+  return defineTool<z.infer<typeof Params>>({
+    name: 'read_file',
+    title: 'Read file',
+    description: `Read a text file in the workspace. Use line/limit for a range of lines; output is capped at ${DEFAULT_LINES} lines and ${READ_MAX_BYTES / 1024} KiB, and a line longer than ${READ_MAX_LINE_BYTES / 1024} KiB is cut.`,
+    kind: 'read',
+    parameters: Params,
+    subject: (a) => a.path,
+    describe: (a) => `Read ${a.path}${a.line ? ` from line ${a.line}` : ''}`,
+    async execute(args, ctx) {
+      const line = args.line ?? 1;
+      const limit = args.limit ?? DEFAULT_LINES;
+      if (clientFs(ctx).read) {
+        const file = await fence.confine(ctx.workspace, args.path);
+        const res = await requestClient(ctx.client!, FsReadTextFile, { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal);
+        let text = res.content;
+        const truncated = Buffer.byteLength(text) > READ_MAX_BYTES;
+        if (truncated) text = Buffer.from(text).subarray(0, READ_MAX_BYTES).toString('utf8');
+        return textResult(text + (truncated ? `\n… [output capped; read on with line=${line + text.split('\n').length}]` : ''), { locations: [{ path: file.abs, line }] });
       }
-      out.push(l);
-      bytes += Buffer.byteLength(l) + 1;
-    }
-  } finally {
-    lines.close();
-    stream.destroy();
-  }
-  return { text: out.join('\n'), truncated };
+      // Opened first, then checked: the descriptor is what was verified, and O_NONBLOCK keeps a FIFO from parking a worker.
+      const file = await fence.openFile(ctx.workspace, args.path);
+      try {
+        const caps = { maxBytes: READ_MAX_BYTES, maxLineBytes: READ_MAX_LINE_BYTES, maxScanBytes: READ_MAX_SCAN_BYTES };
+        const r = await readLines(file.handle, file.rel, line, limit, caps, ctx.signal);
+        const next = line + (r.text === '' ? 0 : r.text.split('\n').length);
+        const note = r.scanCapped
+          ? `\n… [stopped after scanning ${READ_MAX_SCAN_BYTES / 1024 / 1024} MiB of ${file.size} bytes]`
+          : r.truncated
+            ? `\n… [output capped; read on with line=${next}]`
+            : '';
+        return textResult(r.text + note, { locations: [{ path: file.abs, line }], rawOutput: { cutLines: r.cutLines, truncated: r.truncated, bytes: file.size } });
+      } finally {
+        await file.handle.close();
+      }
+    },
+  });
 }
+
+export const readFileTool = createReadFileTool(defaultFence());

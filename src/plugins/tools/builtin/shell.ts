@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { ToolContext, ToolResult } from '../contract.js';
 import { clientTerminal } from '../client-fs.js';
-import { confine } from '../confine.js';
+import { isInside } from '../confine.js';
+import { defaultFence, type Fence } from '../fence.js';
 import { runProcess } from '../run-process.js';
 import { bwrapArgs, nodeDir, type SandboxInfo } from '../sandbox.js';
-import { textContent } from './common.js';
+import { escapeControl, textContent } from './common.js';
 import { runOnClientTerminal } from './shell-terminal.js';
 
 export const SHELL_OUTPUT_CAP = 64 * 1024;
@@ -17,13 +18,25 @@ const Params = z.object({
 });
 export type ShellArgs = z.infer<typeof Params>;
 
-/** Secrets in the daemon's environment must not be one `env` away from the model. */
-const SECRET_ENV = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)|^SWITCHBOARD_/i;
+/**
+ * The environment a command sees is an allow-list: what programs need to run and to print, never
+ * the daemon's own variables (API keys, `GITHUB_PAT`, `DATABASE_URL`, session cookies, whatever
+ * they are called). `SWITCHBOARD_SHELL_ENV` (comma-separated names, `*` globs) adds more.
+ */
+export const SHELL_ENV_ALLOW = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'COLORTERM', 'NO_COLOR', 'TMPDIR', 'TZ'];
 
-export function shellEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function shellEnv(env: NodeJS.ProcessEnv, extra: readonly string[] = []): NodeJS.ProcessEnv {
+  const allow = [...SHELL_ENV_ALLOW, ...extra].map((n) => new RegExp(`^${n.replace(/[^A-Za-z0-9_*]/g, '').replace(/\*/g, '[A-Za-z0-9_]*')}$`));
   const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !SECRET_ENV.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !k.startsWith('SWITCHBOARD_') && allow.some((re) => re.test(k))) out[k] = v;
   return out;
+}
+
+/** An approval title: whitespace runs collapsed (no spaces pushing a tail out of view), controls escaped. */
+export function commandTitle(command: string, max = 160): string {
+  const flat = escapeControl(command.replace(/[ \t\n\r\f\v]+/g, ' ').trim());
+  if (flat.length <= max) return `Run \`${flat}\``;
+  return `Run \`${flat.slice(0, max)}…\` (+${flat.length - max} more characters; the approval shows the whole command)`;
 }
 
 /**
@@ -31,7 +44,8 @@ export function shellEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * writable), in its own process group killed as a whole on cancel or timeout, output capped.
  * Routed to the ACP client's terminal when the client declared `terminal`.
  */
-export function createShellTool(sandbox: () => SandboxInfo, env: NodeJS.ProcessEnv) {
+export function createShellTool(sandbox: () => SandboxInfo, env: NodeJS.ProcessEnv, fence: Fence = defaultFence()) {
+  const extraEnv = (env.SWITCHBOARD_SHELL_ENV ?? '').split(',').map((n) => n.trim()).filter(Boolean);
   return {
     name: 'shell',
     title: 'Run shell command',
@@ -39,18 +53,19 @@ export function createShellTool(sandbox: () => SandboxInfo, env: NodeJS.ProcessE
     kind: 'execute' as const,
     parameters: Params,
     subject: (a: ShellArgs) => a.command,
-    describe: (a: ShellArgs) => `Run \`${a.command.length > 80 ? `${a.command.slice(0, 77)}…` : a.command}\``,
+    describe: (a: ShellArgs) => commandTitle(a.command),
+    preview: (a: ShellArgs) => escapeControl(a.command),
     async execute(args: ShellArgs, ctx: ToolContext): Promise<ToolResult> {
-      const cwd = (await confine(ctx.workspace, '.')).abs;
+      const cwd = (await fence.confine(ctx.workspace, '.')).abs;
       const timeoutMs = args.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       if (clientTerminal(ctx)) return runOnClientTerminal(args.command, cwd, timeoutMs, ctx);
       const box = sandbox();
-      const [file, argv] = box.shell === 'bwrap' && box.bwrap ? [box.bwrap, bwrapArgs(cwd, args.command, nodeDir())] : ['/bin/sh', ['-c', args.command]];
+      const [file, argv] = box.shell === 'bwrap' && box.bwrap ? [box.bwrap, bwrapArgs(cwd, args.command, nodeDir(), fence.hidden.filter((h) => isInside(cwd, h)))] : ['/bin/sh', ['-c', args.command]];
       let lastProgress = 0;
       let seen = '';
       const res = await runProcess(file, argv, {
         cwd,
-        env: shellEnv(env),
+        env: shellEnv(env, extraEnv),
         timeoutMs,
         outputCap: SHELL_OUTPUT_CAP,
         signal: ctx.signal,

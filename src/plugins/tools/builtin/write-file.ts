@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readWholeText, writeWholeText } from '../client-fs.js';
-import { confine } from '../confine.js';
+import { defaultFence, type Fence } from '../fence.js';
 import { defineTool } from './common.js';
 
 const Params = z.object({
@@ -9,7 +9,7 @@ const Params = z.object({
 });
 
 /** Creates or overwrites a text file; the result carries an ACP diff against what was there. */
-export const writeFileTool = defineTool<z.infer<typeof Params>>({
+export const createWriteFileTool = (fence: Fence) => defineTool<z.infer<typeof Params>>({
   name: 'write_file',
   title: 'Write file',
   description: 'Create a text file in the workspace, or replace its whole content. Prefer edit_file for changes to an existing file.',
@@ -18,9 +18,9 @@ export const writeFileTool = defineTool<z.infer<typeof Params>>({
   subject: (a) => a.path,
   describe: (a) => `Write ${a.path}`,
   async execute(args, ctx) {
-    const file = await confine(ctx.workspace, args.path);
-    const before = await readWholeText(ctx, file);
-    await writeWholeText(ctx, file, args.content);
+    const file = await fence.confine(ctx.workspace, args.path);
+    const before = await readWholeText(fence, ctx, file);
+    await writeWholeText(fence, ctx, file, args.content);
     const verb = before === undefined ? 'Created' : 'Wrote';
     return {
       content: [{ type: 'diff', path: file.abs, oldText: before ?? null, newText: args.content }],
@@ -29,3 +29,5 @@ export const writeFileTool = defineTool<z.infer<typeof Params>>({
     };
   },
 });
+
+export const writeFileTool = createWriteFileTool(defaultFence());
