@@ -14,7 +14,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFakeOpenAI } from '../test/support/fake-openai-server.js';
@@ -73,8 +73,7 @@ async function measureLatency(layout: Layout, tokens: number): Promise<{ direct:
   await ws.rpc.sendRequest('hub/subscribe', { after: 0 }).then((r: any) => r.events.forEach((e: unknown) => ws.events.push(e)));
   const agent = await startStdioAgent(layout.agentHome, quiet, layout.hubArgs);
   const joined = await ws.events.until((e) => e.type === 'agent_joined' && e.agent.pid === agent.cli.child.pid, 'agent joined', 30_000);
-  const workspace = path.join(layout.agentHome, 'ws');
-  mkdirSync(workspace, { recursive: true });
+  const workspace = newHome();
   const { sessionId } = await agent.rpc.sendRequest<{ sessionId: string }>('session/new', { cwd: workspace, mcpServers: [] });
   await ws.events.until((e) => e.type === 'session_created' && e.sessionId === sessionId, 'session seen', 30_000);
   await ws.rpc.sendRequest('hub/follow', { agentId: joined.agentId, sessionId });
@@ -105,8 +104,7 @@ async function measureThroughput(layout: Layout, n: number, tokens: number): Pro
   const ws = await connectWsRpc(observer.url, token);
   await ws.rpc.sendRequest('hub/subscribe', { after: 0 }).then((r: any) => r.events.forEach((e: unknown) => ws.events.push(e)));
   const agents: StdioAgent[] = await Promise.all(Array.from({ length: n }, () => startStdioAgent(layout.agentHome, quiet, layout.hubArgs)));
-  const workspace = path.join(layout.agentHome, 'ws');
-  mkdirSync(workspace, { recursive: true });
+  const workspace = newHome();
   const sessions: { agent: StdioAgent; sessionId: string }[] = [];
   for (const agent of agents) {
     const joined = await ws.events.until((e) => e.type === 'agent_joined' && e.agent.pid === agent.cli.child.pid, 'agent joined', 60_000);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { SocketMessageReader, SocketMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
@@ -26,8 +27,8 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     fake = await startFakeOpenAI();
     // A small hub replay buffer, so that a stale resume point is really evicted.
     served = await spawnServe([], { SWITCHBOARD_HUB_REPLAY_EVENTS: '5' }, (home) => writeFakeProfile(home, fake.baseUrl));
-    workspace = path.join(realpathSync(served.home), 'ws');
-    mkdirSync(workspace);
+    // Outside the daemon home, which no tool may reach.
+    workspace = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-hub-ws-')));
     ws = await connectWsRpc(served.url, served.token);
     const sub: any = await ws.rpc.sendRequest('hub/subscribe', {});
     expect(sub.subscriptionId).to.be.a('string');
@@ -37,6 +38,7 @@ describe('e2e: the local hub (serve + stdio agents sharing a home)', function ()
     for (const a of agents) await a.cli.kill('SIGKILL');
     await served?.stop();
     await fake?.close();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
   const hubDir = () => path.join(served.home, 'hub');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
 import { connectWsRpc, writeFakeProfile } from '../support/hub-clients.js';
@@ -50,8 +51,9 @@ describe('e2e: the NATS hub (two daemons, separate homes, a real nats-server)', 
   });
 
   it('follows, approves and cancels a turn of the other daemon through NATS', async () => {
-    const workspace = path.join(realpathSync(b.home), 'ws');
-    mkdirSync(workspace);
+    // Outside the daemon home, which no tool may reach.
+    const workspace = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-hub-ws-')));
+    after(() => rmSync(workspace, { recursive: true, force: true }));
     const created: any = await (await b.fetch('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workspace }) })).json();
     const sessionId = created.sessionId;
     await ws.events.until((e) => e.type === 'session_created' && e.sessionId === sessionId && e.agentId === bId, 'session_created on B');
