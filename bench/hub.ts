@@ -10,7 +10,7 @@
  *    their own clients see them and as one hub client following all of them sees them; beside
  *    bare NATS pub/sub of the same number of messages.
  *
- *   npm run build && node dist/bench/hub.js [agents=20] [tokens=2000]
+ *   npm run build && node dist/bench/hub.js [agents=20] [tokens=2000] [local|nats]
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +24,8 @@ import { BIN, fmt, median, startServer } from './support/measure.js';
 
 const agentsN = Number(process.argv[2] ?? 20);
 const tokensN = Number(process.argv[3] ?? 2000);
+/** `local` or `nats` runs only that half. */
+const only = process.argv[4];
 const quiet = { SWITCHBOARD_LOG_LEVEL: 'warn' };
 const now = () => performance.timeOrigin + performance.now();
 const homes: string[] = [];
@@ -180,14 +182,16 @@ async function bareNats(url: string, count: number): Promise<{ latencyMs: number
 }
 
 try {
-  const shared = newHome();
-  const local: Layout = { label: 'local', agentHome: shared, observerHome: shared, hubArgs: [] };
-  const lat = await measureLatency(local, 1000);
-  console.log(`latency, local hub: direct (the agent's own stdio client) ${fmt(lat.direct, 3)} ms, via the hub (serve /ws hub/follow) ${fmt(lat.hub, 3)} ms; the hub adds ${fmt(lat.hub - lat.direct, 3)} ms per event (median of 1,000)`);
-  const shared2 = newHome();
-  const tpLocal = await measureThroughput({ label: 'local', agentHome: shared2, observerHome: shared2, hubArgs: [] }, agentsN, tokensN);
-  console.log(`throughput, local hub, ${agentsN} agents × ${fmt(tokensN)} tokens: their own clients ${fmt(tpLocal.direct)} tokens/s, one hub client following all ${fmt(tpLocal.hub)} tokens/s`);
-  if (natsServerAvailable()) {
+  if (only !== 'nats') {
+    const shared = newHome();
+    const local: Layout = { label: 'local', agentHome: shared, observerHome: shared, hubArgs: [] };
+    const lat = await measureLatency(local, 1000);
+    console.log(`latency, local hub: direct (the agent's own stdio client) ${fmt(lat.direct, 3)} ms, via the hub (serve /ws hub/follow) ${fmt(lat.hub, 3)} ms; the hub adds ${fmt(lat.hub - lat.direct, 3)} ms per event (median of 1,000)`);
+    const shared2 = newHome();
+    const tpLocal = await measureThroughput({ label: 'local', agentHome: shared2, observerHome: shared2, hubArgs: [] }, agentsN, tokensN);
+    console.log(`throughput, local hub, ${agentsN} agents × ${fmt(tokensN)} tokens: their own clients ${fmt(tpLocal.direct)} tokens/s, one hub client following all ${fmt(tpLocal.hub)} tokens/s`);
+  }
+  if (only !== 'local' && natsServerAvailable()) {
     const nats = await startNatsServer();
     const bare = await bareNats(nats.url, agentsN * tokensN);
     console.log(`bare NATS pub/sub baseline: ${fmt(bare.latencyMs, 3)} ms median latency, ${fmt(bare.rate)} msg/s for ${fmt(agentsN * tokensN)} messages`);
@@ -197,7 +201,7 @@ try {
     const ntp = await measureThroughput({ label: 'nats', agentHome: newHome(), observerHome: newHome(), hubArgs: ['--hub', nats.url, '--hub-name', 'bench2'] }, agentsN, tokensN);
     console.log(`throughput, NATS hub, ${agentsN} agents × ${fmt(tokensN)} tokens: their own clients ${fmt(ntp.direct)} tokens/s, one hub client following all ${fmt(ntp.hub)} tokens/s (bare NATS: ${fmt(bare.rate)} msg/s)`);
     await nats.stop();
-  } else {
+  } else if (only !== 'local') {
     console.log('nats-server is not installed (Debian package nats-server): NATS figures skipped');
   }
 } finally {
