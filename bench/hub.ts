@@ -133,7 +133,13 @@ async function measureThroughput(layout: Layout, n: number, tokens: number): Pro
   const started = performance.now();
   await Promise.all(sessions.map(({ agent, sessionId }) => agent.rpc.sendRequest('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'go' }] })));
   const directEnd = performance.now();
-  await allHub;
+  // Core NATS is at-most-once: say so if events went missing, rather than wait for ever.
+  await Promise.race([
+    allHub,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`hub client saw ${viaHubDone}/${n} turns end, ${viaHub}/${n * tokens} tokens (direct: ${direct})`)), 120_000).unref(),
+    ),
+  ]);
   ws.close();
   for (const a of agents) {
     a.rpc.dispose();
