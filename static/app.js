@@ -298,7 +298,9 @@ function askPermission(id, params) {
     box.dataset.requestId = String(id);
     state.asked.set(id, { box, resolve });
     const label = document.createElement('span');
-    label.textContent = `Allow ${params.toolCall?.title ?? 'this tool call'}?`;
+    // A shell call's title is the bare command (as ACP editors show it); the page says what it does.
+    const title = params.toolCall?.title ?? 'this tool call';
+    label.textContent = `Allow ${params.toolCall?.kind === 'execute' && params.toolCall?.title ? `Run \`${title}\`` : title}?`;
     box.append(label);
     // The whole of what will run (the server escapes control characters), never just the title.
     const detail = document.createElement('pre');

@@ -33,17 +33,17 @@ export interface TailRequest {
 }
 
 /**
- * Which payloads belong to this stream: those whose `by` fields equal the params' (every payload
- * when the stream declares no `by`: a feed). A missing key param is the client's error.
+ * Which payloads belong to this stream: those its `select` accepts, or whose `by` field equals
+ * the param of that name (every payload when the stream declares neither: a feed). A missing
+ * key param is the client's error.
  */
 export function streamFilter(stream: RouteStream<any>, params: Record<string, unknown>, label: string): (e: Payload) => boolean {
-  const fields = stream.by === undefined ? [] : ([] as string[]).concat(stream.by);
-  const keys = fields.map((f) => {
-    const key = params[f];
-    if (key === undefined || key === null) throw RpcError.invalidParams(`${label} streams ${stream.event.name} by ${fields.join(', ')} and needs a ${f}`);
-    return [f, key] as const;
-  });
-  return (e) => keys.every(([f, key]) => e[f] === key);
+  if (stream.select) return stream.select(params) as (e: Payload) => boolean;
+  const by = stream.by;
+  if (by === undefined) return () => true;
+  const key = params[by];
+  if (key === undefined || key === null) throw RpcError.invalidParams(`${label} streams ${stream.event.name} by ${by} and needs a ${by}`);
+  return (e) => e[by] === key;
 }
 
 function eventsOf(result: unknown): Payload[] {
@@ -98,7 +98,11 @@ export async function runTail(req: TailRequest, open: () => TailSink): Promise<v
     }
     if (req.gone.aborted) return;
     sink = open();
-    if (replayError) sink.gone(replayError);
+    if (replayError) {
+      sink.gone(replayError);
+      // The resume point is no use (evicted, or from before a restart): go live from here.
+      lastSeq = -1;
+    }
     if (req.after === undefined) {
       // Live only: what the method returned is what the client already has.
       for (const e of replay) lastSeq = Math.max(lastSeq, seqOf(e));

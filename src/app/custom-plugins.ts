@@ -1,75 +1,108 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { BootError, BootErrorCodes, type BootErrorCode } from '../host/boot-errors.js';
 import type { Plugin } from '../host/plugin.js';
+import { incompatibility } from '../plugin-kit/compat.js';
+import { withDefaultRoutes } from '../plugin-kit/default-routes.js';
+import { startProcessPlugin } from '../plugin-kit/process/process-plugin.js';
+import { resolveKitForPlugins } from '../plugin-kit/resolution.js';
+import { findPluginSources, type PluginSource } from './plugin-sources.js';
+
+export interface CustomPluginOptions {
+  home: string;
+  /** `--plugin-dir` folders (development). */
+  extraDirs?: readonly string[];
+  version: string;
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+}
+
+/** A custom plugin ready to register, with where it came from. */
+export interface LoadedPlugin {
+  plugin: Plugin;
+  source: string;
+  /** Releases what loading started (an out-of-process plugin's child) if it is never activated. */
+  release?(): Promise<void>;
+}
+
+/** How long a custom plugin's `activate` (or an out-of-process plugin's handshake) may take. */
+export function pluginTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const n = Number(env.SWITCHBOARD_PLUGIN_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : 10_000;
+}
 
 /**
  * Custom plugins, through the same contract as built-in ones: every folder in
- * `$SWITCHBOARD_HOME/plugins` (its package.json `main`, else `index.js`) and every npm package
- * named in `$SWITCHBOARD_HOME/config.json` `{"plugins": ["name"]}`. The module's default export
- * (or its `plugin` export) is the Plugin. One that fails to load still appears, as failed.
+ * `$SWITCHBOARD_HOME/plugins` and `--plugin-dir` (package.json `main`, else `index.js`; or a
+ * `plugin.json` naming a command), every npm package and `{command, args}` in `config.json`
+ * `plugins`. A module's default export (or its `plugin` export) is the Plugin. One that cannot
+ * be loaded, or asks for another plugin API or Switchboard version, still appears, as failed
+ * with the file and the reason. Methods without a REST route get `POST /plugins/<name>/<method>`.
  */
-export async function loadCustomPlugins(home: string): Promise<Plugin[]> {
-  const specs: { label: string; url: string }[] = [];
-  const dir = path.join(home, 'plugins');
-  if (existsSync(dir)) {
-    for (const name of readdirSync(dir).sort()) {
-      const folder = path.join(dir, name);
-      // statSync follows symlinks: a linked plugin folder counts as a folder.
-      if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) continue;
-      specs.push({ label: name, url: pathToFileURL(path.join(folder, mainOf(folder))).href });
-    }
-  }
-  const configFile = path.join(home, 'config.json');
-  if (existsSync(configFile)) {
-    const names = readConfigPlugins(configFile);
-    const require = createRequire(path.join(home, 'config.json'));
-    for (const name of names) {
-      try {
-        specs.push({ label: name, url: pathToFileURL(require.resolve(name)).href });
-      } catch {
-        specs.push({ label: name, url: name });
-      }
-    }
-  }
-  return Promise.all(specs.map((s) => importPlugin(s.label, s.url)));
+export async function loadCustomPlugins(opts: CustomPluginOptions): Promise<LoadedPlugin[]> {
+  const sources = findPluginSources(opts.home, opts.extraDirs);
+  if (sources.some((s) => s.kind === 'module')) resolveKitForPlugins();
+  const loaded = await Promise.all(sources.map((s) => loadOne(s, opts)));
+  return loaded.map((l) => ({ ...l, plugin: withDefaultRoutes(l.plugin) }));
 }
 
-function mainOf(folder: string): string {
-  const pkg = path.join(folder, 'package.json');
-  if (existsSync(pkg)) {
-    const main = (JSON.parse(readFileSync(pkg, 'utf8')) as { main?: string }).main;
-    if (main) return main;
+async function loadOne(s: PluginSource, opts: CustomPluginOptions): Promise<LoadedPlugin> {
+  if (s.kind === 'broken') return { plugin: failedPlugin(s.label, s.error), source: s.source };
+  if (s.kind === 'command') {
+    try {
+      const env = opts.env;
+      const plugin = await startProcessPlugin({
+        label: s.label,
+        source: s.source,
+        spec: { command: s.config.command, args: s.config.args, cwd: s.config.cwd, env: s.config.env },
+        env,
+        logger: opts.logger,
+        hostVersion: opts.version,
+        home: opts.home,
+        timeoutMs: pluginTimeoutMs(env),
+        maxRestarts: numberOr(env.SWITCHBOARD_PLUGIN_RESTARTS, 3),
+        backoffMs: numberOr(env.SWITCHBOARD_PLUGIN_BACKOFF_MS, 250),
+      });
+      return { plugin, source: s.source, release: (plugin as { stopUnused?: () => Promise<void> }).stopUnused };
+    } catch (err) {
+      return { plugin: failedPlugin(s.label, `${s.source} could not start: ${(err as Error).message}`), source: s.source };
+    }
   }
-  return 'index.js';
-}
-
-function readConfigPlugins(file: string): string[] {
+  let plugin: Plugin;
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { plugins?: unknown };
-    return Array.isArray(parsed.plugins) ? parsed.plugins.filter((p): p is string => typeof p === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-async function importPlugin(label: string, url: string): Promise<Plugin> {
-  try {
-    const mod = (await import(url)) as { default?: Plugin; plugin?: Plugin };
-    const plugin = mod.default ?? mod.plugin;
-    if (!plugin || typeof plugin.name !== 'string' || typeof plugin.activate !== 'function') {
-      throw new Error('the module must export a plugin ({ name, activate }) as default or as "plugin"');
+    const mod = (await import(pathToFileURL(s.file).href)) as { default?: Plugin; plugin?: Plugin };
+    const candidate = mod.default ?? mod.plugin;
+    if (!candidate || typeof candidate.name !== 'string' || typeof candidate.activate !== 'function') {
+      throw new Error(`${s.file} must export a plugin ({ name, activate }, e.g. definePlugin from "switchboard/plugin") as default or as "plugin"`);
     }
-    return plugin;
+    plugin = candidate;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return {
-      name: `custom:${label}`,
-      description: `custom plugin that failed to load from ${label}`,
-      activate() {
-        throw new Error(`could not load: ${reason}`);
-      },
-    };
+    let reason = err instanceof Error ? err.message : String(err);
+    // The usual first mistake: importing zod (or Switchboard's internals) instead of the kit.
+    if (/Cannot find (package|module)/.test(reason)) reason += '; a plugin imports what it needs of Switchboard, z included, from "switchboard/plugin"';
+    return { plugin: failedPlugin(s.label, reason.includes(s.file) ? reason : `${s.file}: ${reason}`), source: s.source };
   }
+  const why = incompatibility(plugin, opts.version, s.packageJson);
+  if (why) return { plugin: failedPlugin(plugin.name, `plugin "${plugin.name}" (${s.source}) is refused: ${why}`, BootErrorCodes.Incompatible), source: s.source };
+  return { plugin, source: s.source };
+}
+
+/**
+ * Stands in for a plugin that cannot run: it is listed, and fails with the reason and code.
+ * Named `custom:<label>` unless a name is known (an incompatible plugin keeps its own).
+ */
+export function failedPlugin(label: string, reason: string, code: BootErrorCode = BootErrorCodes.LoadFailed): Plugin {
+  const name = code === BootErrorCodes.LoadFailed ? `custom:${label}` : label;
+  return {
+    name,
+    description: `custom plugin that could not be loaded (${label})`,
+    activate() {
+      throw new BootError(code, code === BootErrorCodes.LoadFailed ? `could not load: ${reason}` : reason);
+    },
+  };
+}
+
+function numberOr(v: string | undefined, d: number): number {
+  const n = Number(v);
+  return v !== undefined && Number.isFinite(n) && n >= 0 ? n : d;
 }

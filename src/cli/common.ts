@@ -8,6 +8,8 @@ export interface CommonFlags {
   maxMessageBytes?: number;
   hub?: string;
   hubName?: string;
+  /** `--plugin-dir` (repeatable): cac gives a string, or an array when repeated. */
+  pluginDir?: string | string[];
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -18,11 +20,16 @@ export function withCommonFlags(command: Command): Command {
     .option('--log-level <level>', `Log level: ${LEVELS.join(', ')} (default: info; env SWITCHBOARD_LOG_LEVEL)`)
     .option('--log-file <file>', 'Append logs to this file instead of stderr (logs never go to stdout)')
     .option('--max-message-bytes <n>', 'Largest JSON-RPC message accepted, in bytes (default: 16 MiB)')
+    .option('--plugin-dir <dir>', 'Also load the custom plugin in this folder, or every plugin folder in it (repeatable; for development)')
     .option('--hub <url>', 'Join a hub across machines on NATS: nats://host:4222 or tls://… (env SWITCHBOARD_HUB_URL; default: this machine only)')
     .option('--hub-name <name>', 'Prefix of the hub\'s NATS subjects, so several meshes can share a server (default: switchboard)');
 }
 
-export async function startApp(flags: CommonFlags, command: string): Promise<App> {
+/**
+ * `ownLog`: also write the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (the daemon, `serve`).
+ * `command`: which command runs (`serve`, `stdio`, `mcp`), how the hub names this agent.
+ */
+export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean; command?: string } = {}): Promise<App> {
   if (flags.logLevel && !LEVELS.includes(flags.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}; got "${flags.logLevel}"`);
   }
@@ -37,7 +44,21 @@ export async function startApp(flags: CommonFlags, command: string): Promise<App
   const env = { ...process.env };
   if (flags.hub !== undefined) env.SWITCHBOARD_HUB_URL = String(flags.hub);
   if (flags.hubName !== undefined) env.SWITCHBOARD_HUB_NAME = String(flags.hubName);
-  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, env, command });
+  return createApp({
+    logLevel: flags.logLevel,
+    logFile: flags.logFile,
+    maxMessageBytes: max,
+    pluginDirs: pluginDirsOf(flags),
+    ownLog: extra.ownLog,
+    env,
+    command: extra.command,
+  });
+}
+
+export function pluginDirsOf(flags: CommonFlags): string[] {
+  const dirs = flags.pluginDir === undefined ? [] : [flags.pluginDir].flat();
+  if (dirs.some((d) => typeof d !== 'string' || d === '')) throw new UsageError('--plugin-dir needs a folder');
+  return dirs;
 }
 
 export class UsageError extends Error {}

@@ -4,6 +4,7 @@ import { UsageError } from './common.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerStdioCommand } from './stdio-command.js';
+import { registerPluginCommand } from './plugin-command.js';
 
 /** The `switchboard` command line. Each command registers itself from its own file. */
 export async function main(argv: string[]): Promise<void> {
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
   registerServeCommand(cli);
   registerStdioCommand(cli);
   registerMcpCommand(cli);
+  registerPluginCommand(cli);
   cli.help();
   cli.version(packageVersion());
   try {

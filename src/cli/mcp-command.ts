@@ -30,7 +30,7 @@ export function registerMcpCommand(cli: CAC): void {
       const mode = (flags.mode ?? 'ask') as ServeMode;
       if (!SERVE_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${SERVE_MODES.join(', ')}; got "${flags.mode}"`);
       const workspace = resolveWorkspace(flags.workspace ?? process.cwd());
-      const app = await startApp(flags, 'mcp');
+      const app = await startApp(flags, { command: 'mcp' });
       const container = app.host.createChildContainer();
       const registry = container.resolve(ToolRegistryToken);
       const logger = app.logger.child({ transport: 'mcp-stdio' });

@@ -18,6 +18,16 @@ export const BootErrorCodes = {
   ReadyFailed: 'SB_ERR_READY_FAILED',
   /** A plugin's `activate` threw. */
   ActivationFailed: 'SB_ERR_ACTIVATION_FAILED',
+  /** A plugin's `activate` did not finish within its time limit. */
+  ActivationTimeout: 'SB_ERR_ACTIVATION_TIMEOUT',
+  /** A plugin, method or tool name is already taken by another plugin. */
+  Duplicate: 'SB_ERR_DUPLICATE',
+  /** A custom plugin asks for another plugin API or Switchboard version, or could not be loaded. */
+  Incompatible: 'SB_ERR_INCOMPATIBLE',
+  /** A custom plugin could not be loaded (missing file, syntax error, bad package.json, no handshake). */
+  LoadFailed: 'SB_ERR_LOAD_FAILED',
+  /** A running plugin failed (an out-of-process plugin that kept crashing). */
+  Crashed: 'SB_ERR_CRASHED',
   /** A plugin depends on a plugin that is missing, failed, or in a cycle with it. */
   DependencyFailed: 'SB_ERR_DEPENDENCY',
 } as const;

@@ -11,4 +11,6 @@ export interface HostConfig {
   readonly validateResults: boolean;
   /** The command this host runs for (`serve`, `stdio`, `mcp`); absent when embedded (tests). */
   readonly command?: string;
+  /** The file this process's own log goes to, if any (`--log-file`, or the rotating log of `serve`). */
+  readonly logFile?: string;
 }

@@ -7,15 +7,16 @@ import { Dispatcher } from './dispatcher.js';
 import { DisposableStore, type Disposable } from './disposable.js';
 import { RawEndpointRegistry } from './endpoints.js';
 import { EventBus } from './events.js';
-import type { ClientMethodDecl, EventDecl, MethodDecl } from './method.js';
+import { restRoutesOf, routeKey, type ClientMethodDecl, type EventDecl, type MethodDecl } from './method.js';
 import { orderPlugins } from './plugin-order.js';
-import type { HostView, Plugin, PluginContext, PluginStatus } from './plugin.js';
+import type { HostView, Plugin, PluginContext, PluginStatus, RegisterOptions } from './plugin.js';
 import { assertDeclared, serviceName, type ServiceToken } from './services.js';
 import { StatusSectionRegistry } from './status-sections.js';
 import { Tokens } from './tokens.js';
 
 interface Slot {
   plugin: Plugin;
+  timeoutMs?: number;
   status: PluginStatus;
   store?: DisposableStore;
   ready: (() => void | Promise<void>)[];
@@ -56,26 +57,52 @@ export class Host implements HostView {
     this.pluginContainer.registerInstance(Tokens.EventBus, this.events);
   }
 
-  /** Adds a plugin before start. Duplicate plugin, method or service names fail here, at start-up. */
-  register(plugin: Plugin): void {
+  /**
+   * Adds a plugin before start. A duplicate plugin, method, host→client method or service name
+   * throws here, at start-up, naming both sources, and leaves nothing of the plugin registered.
+   */
+  register(plugin: Plugin, opts: RegisterOptions = {}): void {
     if (this.started) throw new Error(`cannot register plugin "${plugin.name}" after start`);
-    if (this.slots.has(plugin.name)) throw new Error(`duplicate plugin name "${plugin.name}"`);
+    const source = opts.source ?? 'built-in';
+    const from = (name: string) => `"${name}" (${this.slots.get(name)?.status.source ?? 'built-in'})`;
+    const dup = (message: string) => new BootError(BootErrorCodes.Duplicate, `${BootErrorCodes.Duplicate}: ${message}`);
+    if (this.slots.has(plugin.name)) throw dup(`duplicate plugin name "${plugin.name}": ${source} and ${this.slots.get(plugin.name)!.status.source ?? 'built-in'}`);
     for (const token of plugin.provides ?? []) {
       const other = this.providers.get(token);
       if (other) {
-        throw new BootError(BootErrorCodes.ServiceDuplicate, `${BootErrorCodes.ServiceDuplicate}: service "${serviceName(token)}" is provided by both "${other}" and "${plugin.name}"`);
+        throw new BootError(
+          BootErrorCodes.ServiceDuplicate,
+          `${BootErrorCodes.ServiceDuplicate}: service "${serviceName(token)}" is provided by both "${other}" and "${plugin.name}" (${this.slots.get(other)?.status.source ?? 'built-in'}; ${source})`,
+        );
+      }
+    }
+    const seen = new Set<string>();
+    for (const m of plugin.methods ?? []) {
+      const owner = this.dispatcher.ownerOf(m.name);
+      if (owner !== undefined) throw dup(`duplicate method "${m.name}": declared by plugin ${from(owner)} and by "${plugin.name}" (${source})`);
+      if (seen.has(m.name)) throw dup(`plugin "${plugin.name}" (${source}) declares method "${m.name}" twice`);
+      seen.add(m.name);
+    }
+    const routes = new Map(this.dispatcher.decls().flatMap((d) => restRoutesOf(d).map((r) => [routeKey(r), d.name] as const)));
+    for (const m of plugin.methods ?? []) {
+      for (const r of restRoutesOf(m)) {
+        const other = routes.get(routeKey(r));
+        if (other !== undefined) throw dup(`REST route ${r.verb} ${r.path} of "${m.name}" (${source}) is already the route of "${other}" (plugin ${from(this.dispatcher.ownerOf(other) ?? '')})`);
+        routes.set(routeKey(r), m.name);
       }
     }
     for (const c of plugin.clientMethods ?? []) {
       const other = this.clientDecls.get(c.name);
-      if (other) throw new Error(`duplicate host→client method "${c.name}": declared by "${other.owner}" and by "${plugin.name}"`);
+      if (other) throw dup(`duplicate host→client method "${c.name}": declared by ${from(other.owner)} and by "${plugin.name}" (${source})`);
     }
     for (const m of plugin.methods ?? []) this.dispatcher.declare(m, plugin.name);
     for (const token of plugin.provides ?? []) this.providers.set(token, plugin.name);
     for (const c of plugin.clientMethods ?? []) this.clientDecls.set(c.name, { decl: c, owner: plugin.name });
     this.declaredEvents.push(...(plugin.events ?? []));
+    const tools = (plugin as { tools?: unknown }).tools;
     this.slots.set(plugin.name, {
       plugin,
+      timeoutMs: opts.activateTimeoutMs,
       ready: [],
       status: {
         name: plugin.name,
@@ -84,6 +111,8 @@ export class Host implements HostView {
         state: 'pending',
         dependsOn: [...(plugin.dependsOn ?? [])],
         methods: (plugin.methods ?? []).map((m) => m.name),
+        source,
+        ...(Array.isArray(tools) ? { tools: tools.filter((t): t is string => typeof t === 'string') } : {}),
       },
     });
   }
@@ -170,10 +199,16 @@ export class Host implements HostView {
       subscriptions: store,
       host: this,
       handle: (method, handler) => {
+        // A plugin that timed out or failed may still run: it must not bind handlers again.
+        if (store.isDisposed) throw new Error(`plugin "${plugin.name}" is stopped; it cannot handle ${method.name}`);
         this.dispatcher.bind(method.name, plugin.name, handler as never);
         return store.defer(() => this.dispatcher.unbind(method.name, plugin.name, handler as never));
       },
       call: (method, params, callCtx) => this.dispatch(method.name, params, callCtx) as never,
+      fail: async (reason) => {
+        if (slot.status.state !== 'active') return;
+        await this.failActive(slot, reason, BootErrorCodes.Crashed, undefined);
+      },
       provide: (token, instance) => {
         assertDeclared(plugin, token, 'provides');
         container.registerInstance(token, instance);
@@ -199,7 +234,7 @@ export class Host implements HostView {
       endpoints: { add: (endpoint) => store.add(this.endpoints.add(endpoint)) },
     };
     try {
-      const result = await plugin.activate(ctx);
+      const result = await this.withinLimit(slot, store, plugin.activate(ctx));
       if (result) store.add(result);
       const absent = (plugin.provides ?? []).filter((t) => !container.isRegistered(t, true));
       if (absent.length) {
@@ -221,6 +256,24 @@ export class Host implements HostView {
       const message = err instanceof Error ? err.message.replace(/^SB_ERR_[A-Z_]+: /, '') : String(err);
       this.fail(slot, err instanceof BootError ? message : `activation failed: ${message}`, code);
     }
+  }
+
+  /**
+   * Waits for `activate`, for at most the slot's limit. On time-out the plugin's store is
+   * disposed (so its context stops working and what it acquired is released) and a disposable
+   * it returns later is disposed at once.
+   */
+  private withinLimit<T>(slot: Slot, store: DisposableStore, activation: T | Promise<T>): Promise<T> {
+    const ms = slot.timeoutMs;
+    if (!ms || !(activation instanceof Promise)) return Promise.resolve(activation);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void activation.then((d) => (d as Partial<Disposable> | undefined)?.dispose?.()).catch(() => undefined);
+        reject(new BootError(BootErrorCodes.ActivationTimeout, `activate did not finish within ${ms} ms; the plugin is stopped`));
+      }, ms);
+    });
+    return Promise.race([activation, late]).finally(() => clearTimeout(timer));
   }
 
   /** Fails a plugin that was active (its ready listener threw): dispose it, then mark it. */

@@ -44,11 +44,15 @@ export interface RestRoute {
 export interface RouteStream<E extends EventDecl = EventDecl> {
   /** The declared event (one of some plugin's `events`) whose payloads the stream carries. */
   readonly event: E;
+  /** The params field, and the payload field of the same name, that selects the payloads. */
+  readonly by?: string;
   /**
-   * The params field(s), and the payload field(s) of the same name, that select the payloads
-   * (all of them must match). Absent: a feed, every payload of the event.
+   * Instead of `by`, for streams selected by more than one key (a file list, a level, a
+   * pattern): builds once per stream, from the request's params, the test each payload must
+   * pass. It may throw an RpcError (bad params), which the client gets as the JSON error.
+   * A GET stream's method is still asked for the replay with the same params.
    */
-  readonly by?: string | readonly string[];
+  select?(params: Record<string, unknown>): (payload: PayloadOf<E>) => boolean;
   /**
    * A GET stream may also be served over WebSocket at this path (e.g. `/ws/hub/feed`): the
    * same replay and live payloads, one JSON object per text frame; `?after=` resumes.
@@ -106,6 +110,12 @@ export const NoParams = z.object({}).strict().optional().nullable().describe('no
 export function restRoutesOf(decl: MethodDecl): readonly RestRoute[] {
   if (!decl.rest) return [];
   return Array.isArray(decl.rest) ? (decl.rest as RestRoute[]) : [decl.rest as RestRoute];
+}
+
+/** What makes two REST routes the same: the verb and the path with its parameters unnamed. */
+export function routeKey(route: Pick<RestRoute, 'verb' | 'path'>): string {
+  const segments = route.path.split('/').filter(Boolean).map((s) => (s.startsWith('{') && s.endsWith('}') ? '{}' : s));
+  return `${route.verb} /${segments.join('/')}`;
 }
 
 /** Which side sends a declared message: client→host methods are served, host→client ones are sent. */

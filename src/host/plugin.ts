@@ -62,6 +62,11 @@ export interface PluginContext {
    * each is removed when the plugin is disposed, or earlier by its disposable.
    */
   readonly endpoints: Pick<RawEndpoints, 'add'>;
+  /**
+   * Fails this plugin while it runs (an out-of-process plugin that gave up restarting): it is
+   * disposed, `host/status` shows it failed with the reason, and its methods answer -32005.
+   */
+  fail(reason: string): Promise<void>;
   /** Calls any method through the dispatcher (validated like a client call). */
   call<M extends MethodDecl>(method: M, params: ParamsOf<M> | unknown, ctx: CallContext): Promise<ResultOutOf<M>>;
   /** A read-only view of the host for status and discovery. */
@@ -112,6 +117,18 @@ export interface PluginStatus {
   code?: string;
   dependsOn: string[];
   methods: string[];
+  /** Where it came from: `built-in`, a folder, an npm package, a command. */
+  source?: string;
+  /** The tools it adds to the registry, when it says so (`tools` on the plugin). */
+  tools?: string[];
+}
+
+/** How a plugin is registered: where it came from, and how long its `activate` may take. */
+export interface RegisterOptions {
+  /** Named in `host/plugins` and in the message refusing a duplicate. Default `built-in`. */
+  source?: string;
+  /** An `activate` that takes longer fails the plugin (SB_ERR_ACTIVATION_TIMEOUT). Default: no limit. */
+  activateTimeoutMs?: number;
 }
 
 export interface HostView {

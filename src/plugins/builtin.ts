@@ -1,6 +1,7 @@
 import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
 import { hubPlugin } from './hub/index.js';
+import { logsPlugin } from './logs/index.js';
 import { mcpPlugin } from './mcp/index.js';
 import { permissionsPlugin } from './permissions/index.js';
 import { toolsPlugin } from './tools/index.js';
@@ -13,5 +14,5 @@ import { sessionsPlugin } from './sessions/index.js';
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, hubPlugin];
+  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, logsPlugin, hubPlugin];
 }

@@ -11,11 +11,14 @@ describe('adapters: which payloads belong to a declared stream', () => {
     expect(feed({ a: '1', b: '2', seq: 1 })).to.equal(true);
   });
 
-  it('several `by` fields must all match, and each is required', () => {
-    const stream = defineStream({ event: Ev, by: ['a', 'b'], name: () => 'e', seq: (e) => e.seq });
-    const f = streamFilter(stream, { a: '1', b: '2' }, 'GET /x');
+  it('`by` needs its param and selects by it; `select` decides on several fields', () => {
+    const byA = defineStream({ event: Ev, by: 'a', name: () => 'e', seq: (e) => e.seq });
+    expect(streamFilter(byA, { a: '1' }, 'GET /x')({ a: '1', b: 'z' })).to.equal(true);
+    expect(streamFilter(byA, { a: '1' }, 'GET /x')({ a: '2', b: 'z' })).to.equal(false);
+    expect(() => streamFilter(byA, {}, 'GET /x')).to.throw(/needs a a/);
+    const both = defineStream({ event: Ev, select: (p) => (e) => e.a === p.a && e.b === p.b, name: () => 'e', seq: (e) => e.seq });
+    const f = streamFilter(both, { a: '1', b: '2' }, 'GET /x');
     expect(f({ a: '1', b: '2' })).to.equal(true);
     expect(f({ a: '1', b: '3' })).to.equal(false);
-    expect(() => streamFilter(stream, { a: '1' }, 'GET /x')).to.throw(/needs a b/);
   });
 });

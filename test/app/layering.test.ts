@@ -42,6 +42,11 @@ describe('layering (the README Layout section)', () => {
     expect(nodeIo.map((f) => path.relative(SRC, f))).to.deep.equal([]);
   });
 
+  it('the plugin kit (the public switchboard/plugin entry) imports no adapter, and nothing in the core imports it', () => {
+    expect(offending('plugin-kit', (t) => t.startsWith('adapters/') || t.startsWith('app/') || t.startsWith('cli/'))).to.deep.equal([]);
+    for (const folder of ['host', 'adapters', 'plugins']) expect(offending(folder, (t) => t.startsWith('plugin-kit/'))).to.deep.equal([]);
+  });
+
   it('the HTTP and WebSocket adapters do not import each other', () => {
     expect(offending('adapters/http', (t) => t.startsWith('adapters/ws/'))).to.deep.equal([]);
     expect(offending('adapters/ws', (t) => t.startsWith('adapters/http/'))).to.deep.equal([]);

@@ -11,15 +11,17 @@ import {
   HostVersion,
   Initialize,
 } from './schemas.js';
+import { HostSubscribe, HostUnsubscribe, serveEventFeed } from './event-feed.js';
 
 /** `initialize` and `host/*`: what the daemon is and what it can do. */
 export const hostInfoPlugin: Plugin = {
   name: 'host',
   description: 'ACP initialize, version, status and method discovery',
-  methods: [Initialize, HostVersion, HostPing, HostPlugins, HostStatus, HostMethods],
+  methods: [Initialize, HostVersion, HostPing, HostPlugins, HostStatus, HostMethods, HostSubscribe, HostUnsubscribe],
   activate(ctx) {
     const startedAt = Date.now();
     const bound = (m: string) => ctx.host.isAvailable(m);
+    serveEventFeed(ctx);
 
     ctx.handle(Initialize, (params, call) => {
       call.client.info = {
@@ -38,6 +40,10 @@ export const hostInfoPlugin: Plugin = {
           sessionCapabilities: {
             ...(bound('session/list') ? { list: {} } : {}),
             ...(bound('session/delete') ? { delete: {} } : {}),
+            ...(bound('session/resume') ? { resume: {} } : {}),
+            ...(bound('session/close') ? { close: {} } : {}),
+            // The sessions plugin takes additionalDirectories on new, load and resume.
+            ...(bound('session/new') && bound('session/resume') ? { additionalDirectories: {} } : {}),
           },
         },
         authMethods: [],

@@ -69,6 +69,8 @@ const PluginStatusSchema = z.object({
   code: z.string().optional(),
   dependsOn: z.array(z.string()),
   methods: z.array(z.string()),
+  source: z.string().optional().describe('where it was loaded from: "built-in", a folder, an npm package, a command'),
+  tools: z.array(z.string()).optional(),
 });
 
 export const HostPlugins = defineMethod({

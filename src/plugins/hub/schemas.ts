@@ -105,7 +105,7 @@ export const HubUpdateDecl = defineEvent({
 /** One session of one agent as a stream: SSE `event:` as on the session's own stream, `id:` its seq. */
 export const HubFollowStream = defineStream({
   event: HubUpdateDecl,
-  by: ['agentId', 'sessionId'],
+  select: (p) => (u) => u.agentId === p.agentId && u.sessionId === p.sessionId,
   name: (u) => (u.event.type === 'update' ? u.event.update.sessionUpdate : u.event.type),
   seq: (u) => u.seq,
 });

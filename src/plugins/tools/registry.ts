@@ -7,16 +7,22 @@ const GLOBAL = '';
 /** Tools by scope: global ones, and each session's own (its MCP servers). */
 export class InMemoryToolRegistry implements ToolRegistry {
   private readonly scopes = new Map<string, Map<string, ToolDefinition>>();
+  private readonly sources = new WeakMap<ToolDefinition, string>();
   private readonly listeners = new Set<(e: { sessionId?: string }) => void>();
 
   register(tool: ToolDefinition, opts: RegisterOptions = {}): Disposable {
     const key = opts.sessionId ?? GLOBAL;
     let scope = this.scopes.get(key);
     if (!scope) this.scopes.set(key, (scope = new Map()));
-    if (scope.has(tool.name) || (key !== GLOBAL && this.scopes.get(GLOBAL)?.has(tool.name))) {
-      throw RpcError.conflict(`a tool named "${tool.name}" is already registered${opts.sessionId ? ` for session ${opts.sessionId}` : ''}`);
+    const taken = scope.get(tool.name) ?? (key !== GLOBAL ? this.scopes.get(GLOBAL)?.get(tool.name) : undefined);
+    if (taken) {
+      const by = this.sources.get(taken) ?? 'the built-in tools';
+      throw RpcError.conflict(
+        `a tool named "${tool.name}" is already registered${opts.sessionId ? ` for session ${opts.sessionId}` : ''} by ${by}${opts.source ? `; ${opts.source} cannot add another` : ''}`,
+      );
     }
     scope.set(tool.name, tool);
+    if (opts.source) this.sources.set(tool, opts.source);
     this.fire(opts.sessionId);
     return {
       dispose: () => {
