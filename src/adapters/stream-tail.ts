@@ -34,13 +34,11 @@ export interface TailRequest {
 
 /**
  * Which payloads belong to this stream: those its `select` accepts, or whose `by` field equals
- * the param of that name (every payload when the stream declares neither: a feed). A missing
- * key param is the client's error.
+ * the param of that name. A missing key param is the client's error.
  */
 export function streamFilter(stream: RouteStream<any>, params: Record<string, unknown>, label: string): (e: Payload) => boolean {
   if (stream.select) return stream.select(params) as (e: Payload) => boolean;
-  const by = stream.by;
-  if (by === undefined) return () => true;
+  const by = stream.by as string;
   const key = params[by];
   if (key === undefined || key === null) throw RpcError.invalidParams(`${label} streams ${stream.event.name} by ${by} and needs a ${by}`);
   return (e) => e[by] === key;

@@ -83,8 +83,8 @@ export const HubEventDecl = defineEvent({
   payload: HubEventPayload,
 });
 
-/** The feed as a stream: every hub event (no key), SSE `event:` its type, `id:` its hub-wide seq. */
-export const HubFeedStream = defineStream({ event: HubEventDecl, name: (e) => e.type, seq: (e) => e.seq, ws: '/ws/hub/feed' });
+/** The feed as a stream: every hub event (it selects them all), SSE `event:` its type, `id:` its hub-wide seq. */
+export const HubFeedStream = defineStream({ event: HubEventDecl, select: () => () => true, name: (e) => e.type, seq: (e) => e.seq, ws: '/ws/hub/feed' });
 
 export const HubEventNotification = defineClientNotification({
   name: 'hub/event',
