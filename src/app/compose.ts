@@ -23,6 +23,8 @@ export interface AppOptions {
   /** Extra custom plugin folders (`--plugin-dir`, for development). */
   pluginDirs?: string[];
   logger?: Logger;
+  /** The command being run (`serve`, `stdio`, `mcp`): how the hub names this agent. */
+  command?: string;
   /** Also write the log to the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (`serve`); `logFile` wins. */
   ownLog?: boolean;
 }
@@ -54,6 +56,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
     maxMessageBytes: opts.maxMessageBytes ?? numberFrom(env.SWITCHBOARD_MAX_MESSAGE_BYTES) ?? DEFAULT_MAX_MESSAGE_BYTES,
     env,
     validateResults: env.SWITCHBOARD_VALIDATE_RESULTS === '1',
+    command: opts.command,
     ...(log.file ? { logFile: log.file } : {}),
   };
   const container = rootContainer.createChildContainer();

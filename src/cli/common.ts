@@ -6,6 +6,8 @@ export interface CommonFlags {
   logLevel?: LevelWithSilent;
   logFile?: string;
   maxMessageBytes?: number;
+  hub?: string;
+  hubName?: string;
   /** `--plugin-dir` (repeatable): cac gives a string, or an array when repeated. */
   pluginDir?: string | string[];
 }
@@ -18,14 +20,20 @@ export function withCommonFlags(command: Command): Command {
     .option('--log-level <level>', `Log level: ${LEVELS.join(', ')} (default: info; env SWITCHBOARD_LOG_LEVEL)`)
     .option('--log-file <file>', 'Append logs to this file instead of stderr (logs never go to stdout)')
     .option('--max-message-bytes <n>', 'Largest JSON-RPC message accepted, in bytes (default: 16 MiB)')
-    .option('--plugin-dir <dir>', 'Also load the custom plugin in this folder, or every plugin folder in it (repeatable; for development)');
+    .option('--plugin-dir <dir>', 'Also load the custom plugin in this folder, or every plugin folder in it (repeatable; for development)')
+    .option('--hub <url>', 'Join a hub across machines on NATS: nats://host:4222 or tls://… (env SWITCHBOARD_HUB_URL; default: this machine only)')
+    .option('--hub-name <name>', 'Prefix of the hub\'s NATS subjects, so several meshes can share a server (default: switchboard)');
 }
 
 /**
  * `ownLog`: also write the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (the daemon, `serve`).
  * `env` (default: the process's): what the plugins see of the environment.
+ * `command`: which command runs (`serve`, `stdio`, `mcp`), how the hub names this agent.
  */
-export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<App> {
+export async function startApp(
+  flags: CommonFlags,
+  extra: { ownLog?: boolean; env?: Readonly<Record<string, string | undefined>>; command?: string } = {},
+): Promise<App> {
   if (flags.logLevel && !LEVELS.includes(flags.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}; got "${flags.logLevel}"`);
   }
@@ -33,7 +41,22 @@ export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean; en
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
     throw new UsageError(`--max-message-bytes must be a positive whole number; got "${flags.maxMessageBytes}"`);
   }
-  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, pluginDirs: pluginDirsOf(flags), ownLog: extra.ownLog, ...(extra.env ? { env: extra.env } : {}) });
+  if (flags.hubName !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(String(flags.hubName))) {
+    throw new UsageError(`--hub-name must be 1-64 letters, digits, _ or -; got "${flags.hubName}"`);
+  }
+  // The hub plugin reads its settings from the environment the host was given.
+  const env: Record<string, string | undefined> = { ...(extra.env ?? process.env) };
+  if (flags.hub !== undefined) env.SWITCHBOARD_HUB_URL = String(flags.hub);
+  if (flags.hubName !== undefined) env.SWITCHBOARD_HUB_NAME = String(flags.hubName);
+  return createApp({
+    logLevel: flags.logLevel,
+    logFile: flags.logFile,
+    maxMessageBytes: max,
+    pluginDirs: pluginDirsOf(flags),
+    ownLog: extra.ownLog,
+    env,
+    command: extra.command,
+  });
 }
 
 export function pluginDirsOf(flags: CommonFlags): string[] {

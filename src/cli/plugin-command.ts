@@ -44,7 +44,7 @@ function newPlugin(name: string | undefined, flags: PluginFlags): void {
 }
 
 async function listPlugins(flags: PluginFlags): Promise<void> {
-  const app = await startApp({ ...flags, logLevel: flags.logLevel ?? 'silent' });
+  const app = await startApp({ ...flags, logLevel: flags.logLevel ?? 'silent' }, { command: 'plugin' });
   try {
     const custom = app.host.plugins().filter((p) => p.source !== 'built-in');
     if (flags.json) {

@@ -36,14 +36,15 @@ export function registerServeCommand(cli: CAC): void {
       const maxBodyBytes = positiveInt('--max-body-bytes', flags.maxBodyBytes, 1024 * 1024);
       const maxWsBufferedBytes = positiveInt('--ws-max-buffered-bytes', flags.wsMaxBufferedBytes, 8 * 1024 * 1024);
       const allowOrigins = flags.allowOrigin === undefined ? [] : ([] as string[]).concat(flags.allowOrigin).map(String);
-      const app = await startApp(flags, { ownLog: true });
+      const app = await startApp(flags, { ownLog: true, command: 'serve' });
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
-      const [{ HttpServer }, { WsAdapter }, { ACP_CONNECTION_HEADER }] = await Promise.all([
+      const [{ HttpServer }, { WsAdapter }, { ACP_CONNECTION_HEADER }, { streamSockets }] = await Promise.all([
         import('../adapters/http/server.js'),
         import('../adapters/ws/index.js'),
         import('../adapters/acp-http/index.js'),
+        import('../adapters/ws/stream-socket.js'),
       ]);
       const ws = new WsAdapter({
         host: app.host,
@@ -73,7 +74,8 @@ export function registerServeCommand(cli: CAC): void {
         // A client that stops reading is dropped at the same bound on every transport.
         maxAcpBufferedBytes: maxWsBufferedBytes,
         acpIdleMs: positiveInt('SWITCHBOARD_ACP_IDLE_MS', process.env.SWITCHBOARD_ACP_IDLE_MS, 5 * 60_000),
-        upgrades: [ws, acpWs],
+        // /ws, /acp, and the declared streams that are also served as WebSockets (/ws/hub/feed).
+        upgrades: [ws, acpWs, ...streamSockets(app.host, app.logger.child({ transport: 'ws' }), maxWsBufferedBytes)],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
         // Unset: the writer's default (64 MiB).

@@ -7,7 +7,7 @@ export function registerStdioCommand(cli: CAC): void {
   withCommonFlags(
     cli.command('stdio', 'Serve one client on stdin/stdout (ACP NDJSON or LSP-style Content-Length framing)'),
   ).action(async (flags: CommonFlags) => {
-    const app = await startApp(flags);
+    const app = await startApp(flags, { command: 'stdio' });
     const served = serveStdio({
       host: app.host,
       input: process.stdin,

@@ -53,6 +53,11 @@ export interface RouteStream<E extends EventDecl = EventDecl> {
    * A GET stream's method is still asked for the replay with the same params.
    */
   select?(params: Record<string, unknown>): (payload: PayloadOf<E>) => boolean;
+  /**
+   * A GET stream may also be served over WebSocket at this path (e.g. `/ws/hub/feed`): the
+   * same replay and live payloads, one JSON object per text frame; `?after=` resumes.
+   */
+  readonly ws?: string;
   /** The SSE `event:` name of a payload (e.g. a session update's `sessionUpdate`). */
   name(payload: PayloadOf<E>): string;
   /** The SSE `id:` of a payload: a per-key monotonic number, the resume point. Required for GET streams. */

@@ -1,5 +1,6 @@
 import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
+import { hubPlugin } from './hub/index.js';
 import { logsPlugin } from './logs/index.js';
 import { mcpPlugin } from './mcp/index.js';
 import { permissionsPlugin } from './permissions/index.js';
@@ -16,5 +17,5 @@ import { voicePlugin } from './voice/index.js';
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, logsPlugin, apiProxyPlugin, openaiCompatPlugin, voicePlugin];
+  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, logsPlugin, apiProxyPlugin, openaiCompatPlugin, voicePlugin, hubPlugin];
 }

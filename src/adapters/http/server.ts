@@ -11,7 +11,7 @@ import type { UpgradeHandler } from '../upgrade.js';
 import { buildOpenApi } from './openapi.js';
 import { serveRawEndpoint } from './raw-endpoints.js';
 import { BASE_HEADERS, readJsonBody, sendError, sendJson } from './respond.js';
-import { restPeer } from './rest-peer.js';
+import { restPeer } from '../call-peer.js';
 import { compileRoutes, matchRoute, paramsFromQuery, type CompiledRoute } from './routes.js';
 import { RequestGuard, tokenMatches } from './security.js';
 import { serveEventTail, serveTurnStream, type StreamContext } from './sse-routes.js';

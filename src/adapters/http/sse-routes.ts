@@ -1,15 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
-import type { Host } from '../../host/host.js';
 import type { z } from 'zod';
+import { toRpcError } from '../../host/errors.js';
+import type { Host } from '../../host/host.js';
 import type { EventDecl, RouteStream } from '../../host/method.js';
+import { restPeer } from '../call-peer.js';
+import { runTail, streamFilter, type Payload } from '../stream-tail.js';
 import { sendError } from './respond.js';
-import { restPeer } from './rest-peer.js';
 import type { CompiledRoute } from './routes.js';
 import { SseWriter, type SseWriterOptions } from './sse-writer.js';
-
-/** A payload of a route's stream, as the bridge sees it: a record it reads `by` from. */
-type Payload = Record<string, unknown>;
 
 export interface StreamContext {
   host: Host;
@@ -25,16 +23,6 @@ function streamOf(route: CompiledRoute): RouteStream<any> {
   return route.stream;
 }
 
-/** What selects the payloads of this stream: its `select`, or the value of its key param. */
-function selectorOf(params: Record<string, unknown>, route: CompiledRoute, stream: RouteStream<any>): (e: Payload) => boolean {
-  if (stream.select) return stream.select(params) as (e: Payload) => boolean;
-  const by = stream.by as string;
-  const key = params[by];
-  if (key === undefined || key === null) {
-    throw RpcError.invalidParams(`${route.verb} ${route.path} streams ${stream.event.name} by ${by} and needs a ${by}`);
-  }
-  return (e) => e[by] === key;
-}
 
 function openWriter(ctx: StreamContext, res: ServerResponse, headers: Record<string, string>): SseWriter {
   let w: SseWriter | undefined;
@@ -63,11 +51,11 @@ export async function serveTurnStream(
   headers: Record<string, string>,
 ): Promise<void> {
   const stream = streamOf(route);
-  const selected = selectorOf(params, route, stream);
+  const belongs = streamFilter(stream, params, `${route.verb} ${route.path}`);
   let writer: SseWriter | undefined;
   const start = () => (writer ??= openWriter(ctx, res, headers));
   const sub = ctx.host.events.on(stream.event as EventDecl<z.ZodType<Payload>>, (e) => {
-    if (!selected(e)) return;
+    if (!belongs(e)) return;
     start().send(stream.name(e), e, stream.seq?.(e));
   });
   const turnOver = new AbortController();
@@ -95,16 +83,10 @@ function resumePoint(req: IncomingMessage, params: Record<string, unknown>): num
   return typeof params.after === 'number' ? params.after : undefined;
 }
 
-function eventsOf(result: unknown): Payload[] {
-  const list = Array.isArray(result) ? result : (result as { events?: unknown } | null)?.events;
-  return Array.isArray(list) ? (list as Payload[]) : [];
-}
-
 /**
- * A GET stream route: live payloads of a key with replay (e.g. `GET /sessions/{id}/events`). It subscribes first and
- * buffers, then asks the route's method for what came after the resume point, sends that, then
- * the live events: by seq, so nothing is lost between replay and live and nothing is sent twice.
- * A resume point already evicted gets an explicit `error` event (never a silent gap).
+ * A GET stream route as SSE (e.g. `GET /sessions/{id}/events`, `GET /hub/feed`): the shared
+ * tail (replay after `Last-Event-ID` / `?after=`, then live, merged by seq; an evicted resume
+ * point is an explicit `error` event), written as `id:` seq, `event:` name, `data:` JSON.
  */
 export async function serveEventTail(
   ctx: StreamContext,
@@ -114,67 +96,26 @@ export async function serveEventTail(
   params: Record<string, unknown>,
   headers: Record<string, string>,
 ): Promise<void> {
-  const stream = streamOf(route);
-  const selected = selectorOf(params, route, stream);
-  const seqOf = (e: Payload): number => {
-    const n = stream.seq?.(e);
-    if (typeof n !== 'number') throw new Error(`${route.verb} ${route.path}: a GET stream needs seq() on its declaration`);
-    return n;
-  };
-  const after = resumePoint(req, params);
-  let lastSeq = after ?? -1;
-  let writer: SseWriter | undefined;
-  const backlog: Payload[] = [];
-  const emit = (e: Payload) => {
-    const seq = seqOf(e);
-    if (seq <= lastSeq || !writer || writer.closed) return;
-    lastSeq = seq;
-    writer.send(stream.name(e), e, seq);
-  };
-  const sub = ctx.host.events.on(stream.event as EventDecl<z.ZodType<Payload>>, (e) => {
-    if (!selected(e)) return;
-    if (writer) emit(e);
-    else backlog.push(e);
-  });
   const gone = new AbortController();
-  res.once('close', () => {
-    gone.abort();
-    sub.dispose();
-  });
+  res.once('close', () => gone.abort());
   const replayOver = new AbortController();
   const peer = restPeer(ctx.host, replayOver.signal);
   try {
-    let replay: Payload[] = [];
-    let replayError: RpcError | undefined;
-    let reportedLast: number | undefined;
-    try {
-      const replayParams = { ...params, ...(after === undefined ? {} : { after }) };
-      const result = await ctx.host.dispatch(route.decl.name, replayParams, { signal: gone.signal, client: peer });
-      replay = eventsOf(result);
-      const last = (result as { lastSeq?: unknown } | null)?.lastSeq;
-      if (typeof last === 'number') reportedLast = last;
-    } catch (err) {
-      const rpc = toRpcError(err);
-      if (rpc.code !== ErrorCodes.Gone) throw rpc;
-      replayError = rpc;
-    }
-    if (gone.signal.aborted) return;
-    writer = openWriter(ctx, res, headers);
-    if (replayError) {
-      writer.send('error', replayError.toJSON());
-      // The resume point is no use (evicted, or from before a restart): go live from here.
-      lastSeq = -1;
-    }
-    if (after === undefined) {
-      // Live only: what the method returned is what the client already has.
-      for (const e of replay) lastSeq = Math.max(lastSeq, seqOf(e));
-      if (reportedLast !== undefined) lastSeq = Math.max(lastSeq, reportedLast);
-    }
-    for (const e of [...replay, ...backlog].sort((a, b) => seqOf(a) - seqOf(b))) emit(e);
-    backlog.length = 0;
-    writer.comment('live');
+    await runTail(
+      { host: ctx.host, decl: route.decl, stream: streamOf(route), label: `${route.verb} ${route.path}`, params, after: resumePoint(req, params), gone: gone.signal, peer },
+      () => {
+        const writer = openWriter(ctx, res, headers);
+        return {
+          get closed() {
+            return writer.closed;
+          },
+          send: (name, payload, seq) => writer.send(name, payload, seq),
+          gone: (err) => writer.send('error', err.toJSON()),
+          live: () => writer.comment('live'),
+        };
+      },
+    );
   } catch (err) {
-    sub.dispose();
     sendError(res, err, headers);
   } finally {
     replayOver.abort();

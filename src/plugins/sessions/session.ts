@@ -9,14 +9,14 @@ import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
  * A bounded FIFO of the latest events, for replay by seq. It grows as events come (an idle
  * session costs nearly nothing) and becomes a ring once full.
  */
-export class ReplayBuffer {
-  private readonly items: SessionEvent[] = [];
+export class ReplayBuffer<E extends { seq: number } = SessionEvent> {
+  private readonly items: E[] = [];
   /** Index of the oldest event once the ring is full. */
   private start = 0;
 
   constructor(readonly capacity: number) {}
 
-  push(e: SessionEvent): void {
+  push(e: E): void {
     if (this.items.length < this.capacity) {
       this.items.push(e);
       return;
@@ -30,8 +30,8 @@ export class ReplayBuffer {
     return this.items.length ? this.items[this.start].seq : lastSeq + 1;
   }
 
-  after(seq: number): SessionEvent[] {
-    const out: SessionEvent[] = [];
+  after(seq: number): E[] {
+    const out: E[] = [];
     const n = this.items.length;
     for (let i = 0; i < n; i++) {
       const e = this.items[(this.start + i) % n];

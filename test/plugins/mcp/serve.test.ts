@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { expect } from 'chai';
 import { z } from 'zod';
 import { serveRawEndpoint } from '../../../src/adapters/http/raw-endpoints.js';
-import { restPeer } from '../../../src/adapters/http/rest-peer.js';
+import { restPeer } from '../../../src/adapters/call-peer.js';
 import { ToolCallsToken, ToolRegistryToken } from '../../../src/plugins/tools/contract.js';
 import type { ApprovalMode } from '../../../src/plugins/tools/modes.js';
 import { createTestHost, type TestHost } from '../../support/in-memory.js';
