@@ -102,7 +102,7 @@ export class HttpServer {
       cors = this.guard.corsHeaders(req);
       if (url.pathname === '/health' && (verb === 'GET' || verb === 'HEAD')) return sendJson(res, 200, { status: 'ok' }, cors);
       const match = matchRoute(this.routes, verb, url.pathname);
-      if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD')) {
+      if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD', req.headers['if-none-match'])) {
         return;
       }
       this.guard.checkToken(req);
