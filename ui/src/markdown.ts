@@ -28,6 +28,16 @@ const marked = new Marked({
   gfm: true,
   breaks: false,
   renderer: {
+    // Raw HTML in model output is shown as text, not parsed: a reply that mentions <div> reads
+    // right, and markup never reaches a parser (even an inert one makes Chromium compile the
+    // handlers it carries, against the CSP). DOMPurify below still guards what marked emits.
+    html({ text }) {
+      return escapeHtml(text);
+    },
+    // Images would fetch from wherever the model says: shown as a link to click instead.
+    image({ href, text }) {
+      return `<a href="${escapeHtml(href)}">[image: ${escapeHtml(text || href)}]</a>`;
+    },
     code({ text, lang }) {
       const name = (lang ?? '').trim().split(/\s+/)[0]!.toLowerCase();
       const known = name && hljs.getLanguage(name) ? name : '';
@@ -46,10 +56,10 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
-/** Markdown to sanitized HTML (no scripts, no event handlers, no forms, no styles). */
+/** Markdown to sanitized HTML (no scripts, no event handlers, no forms, no styles, no images). */
 export function renderMarkdown(text: string): string {
   const html = marked.parse(text, { async: false });
-  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'button'], FORBID_ATTR: ['style'] });
+  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'button', 'img'], FORBID_ATTR: ['style'] });
 }
 
 /**
