@@ -1,6 +1,7 @@
 // Permission prompts (session/request_permission from the daemon) as cards: allow once / always /
 // reject. A prompt the server withdraws (answered elsewhere, cancelled, timed out) closes here.
 import { $, h } from './dom.js';
+import { renderDiff } from './tool-card.js';
 
 interface Asked {
   box: HTMLElement;
@@ -25,6 +26,8 @@ export class Permissions {
       // The whole of what will run (the server escapes control characters), never just the title.
       const texts = (tc.content ?? []).filter((c: any) => c.type === 'content' && c.content?.type === 'text').map((c: any) => c.content.text);
       box.append(h('pre', { class: 'permission-detail', text: texts.length ? texts.join('\n') : JSON.stringify(tc.rawInput ?? {}, null, 2) }));
+      // An edit asked about shows what it would change.
+      for (const d of (tc.content ?? []).filter((c: any) => c.type === 'diff')) box.append(renderDiff(d.path ?? '', d.oldText ?? '', d.newText ?? ''));
       const buttons = h('div', { class: 'permission-options' });
       for (const option of params.options ?? []) {
         buttons.append(

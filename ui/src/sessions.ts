@@ -33,7 +33,8 @@ export function renderSessions(
         'button',
         { type: 'button', title: s.sessionId, 'data-session-id': s.sessionId, 'aria-current': String(s.sessionId === opts.current), onclick: () => opts.select(s) },
         h('span', { class: 'session-title', text: sessionLabel(s) }),
-        h('span', { class: 'session-cwd', text: s.cwd }),
+        // The path's tail matters most: clipped from the left (rtl box), the path itself kept left-to-right.
+        h('span', { class: 'session-cwd' }, h('bdi', { text: s.cwd })),
         h('span', { class: `session-state state-${st}`, text: LABEL[st] }),
       );
       return h('li', {}, b);
