@@ -9,7 +9,7 @@ import { builtinPlugins } from '../plugins/builtin.js';
 import { BootError, BootErrorCodes } from '../host/boot-errors.js';
 import { failedPlugin, loadCustomPlugins, pluginTimeoutMs, type LoadedPlugin } from './custom-plugins.js';
 import { packageVersion, resolveHome } from './home.js';
-import { createLogger } from './logger.js';
+import { createAppLogger, ownLogOf } from './logger.js';
 
 export interface AppOptions {
   home?: string;
@@ -22,6 +22,8 @@ export interface AppOptions {
   /** Extra custom plugin folders (`--plugin-dir`, for development). */
   pluginDirs?: string[];
   logger?: Logger;
+  /** Also write the log to the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (`serve`); `logFile` wins. */
+  ownLog?: boolean;
 }
 
 export interface App {
@@ -39,14 +41,20 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  */
 export async function createApp(opts: AppOptions = {}): Promise<App> {
   const env = opts.env ?? process.env;
+  const home = resolveHome(env, opts.home);
+  const level = opts.logLevel ?? (env.SWITCHBOARD_LOG_LEVEL as LevelWithSilent) ?? 'info';
+  const log = opts.logger
+    ? { logger: opts.logger, file: opts.logFile, close: async () => void opts.logger?.flush?.() }
+    : createAppLogger({ level, file: opts.logFile, rotating: opts.ownLog ? ownLogOf(home, env) : undefined });
+  const logger = log.logger;
   const config: HostConfig = {
-    home: resolveHome(env, opts.home),
+    home,
     version: packageVersion(),
     maxMessageBytes: opts.maxMessageBytes ?? numberFrom(env.SWITCHBOARD_MAX_MESSAGE_BYTES) ?? DEFAULT_MAX_MESSAGE_BYTES,
     env,
     validateResults: env.SWITCHBOARD_VALIDATE_RESULTS === '1',
+    ...(log.file ? { logFile: log.file } : {}),
   };
-  const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? (env.SWITCHBOARD_LOG_LEVEL as LevelWithSilent) ?? 'info', file: opts.logFile });
   const container = rootContainer.createChildContainer();
   container.registerInstance(Tokens.Config, config);
   container.registerInstance(Tokens.Logger, logger);
@@ -69,7 +77,7 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
       await host.stop();
       await Promise.all(custom.map((c) => c.release?.()));
       await container.dispose();
-      logger.flush?.();
+      await log.close();
     },
   };
 }

@@ -21,7 +21,8 @@ export function withCommonFlags(command: Command): Command {
     .option('--plugin-dir <dir>', 'Also load the custom plugin in this folder, or every plugin folder in it (repeatable; for development)');
 }
 
-export async function startApp(flags: CommonFlags): Promise<App> {
+/** `ownLog`: also write the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (the daemon, `serve`). */
+export async function startApp(flags: CommonFlags, extra: { ownLog?: boolean } = {}): Promise<App> {
   if (flags.logLevel && !LEVELS.includes(flags.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}; got "${flags.logLevel}"`);
   }
@@ -29,7 +30,7 @@ export async function startApp(flags: CommonFlags): Promise<App> {
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
     throw new UsageError(`--max-message-bytes must be a positive whole number; got "${flags.maxMessageBytes}"`);
   }
-  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, pluginDirs: pluginDirsOf(flags) });
+  return createApp({ logLevel: flags.logLevel, logFile: flags.logFile, maxMessageBytes: max, pluginDirs: pluginDirsOf(flags), ownLog: extra.ownLog });
 }
 
 export function pluginDirsOf(flags: CommonFlags): string[] {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CAC } from 'cac';
 import { isLoopbackHost, newToken, writeTokenFile } from '../adapters/http/security.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
@@ -28,23 +29,37 @@ export function registerServeCommand(cli: CAC): void {
     .option('--port <port>', 'Port (default: 7433; 0 picks a free one)')
     .option('--allow-origin <origin>', 'A browser origin allowed to call the daemon (repeatable); also turns CORS on for it')
     .option('--max-body-bytes <n>', 'Largest JSON request body, in bytes (default: 1 MiB)')
-    .option('--ws-max-buffered-bytes <n>', 'Bytes queued to one WebSocket client before it is dropped as too slow (default: 8 MiB)')
+    .option('--ws-max-buffered-bytes <n>', 'Bytes queued to one WebSocket or /acp client before it is dropped as too slow (default: 8 MiB)')
     .action(async (flags: ServeFlags) => {
       const bindHost = flags.host ?? '127.0.0.1';
       const port = positiveInt('--port', flags.port, 7433, true);
       const maxBodyBytes = positiveInt('--max-body-bytes', flags.maxBodyBytes, 1024 * 1024);
       const maxWsBufferedBytes = positiveInt('--ws-max-buffered-bytes', flags.wsMaxBufferedBytes, 8 * 1024 * 1024);
       const allowOrigins = flags.allowOrigin === undefined ? [] : ([] as string[]).concat(flags.allowOrigin).map(String);
-      const app = await startApp(flags);
+      const app = await startApp(flags, { ownLog: true });
       // Written only once the port is ours: a second daemon that fails to bind leaves the file alone.
       const token = newToken();
       // The HTTP and WebSocket stack loads only for `serve`, not for `stdio` or `mcp`.
-      const [{ HttpServer }, { WsAdapter }] = await Promise.all([import('../adapters/http/server.js'), import('../adapters/ws/index.js')]);
+      const [{ HttpServer }, { WsAdapter }, { ACP_CONNECTION_HEADER }] = await Promise.all([
+        import('../adapters/http/server.js'),
+        import('../adapters/ws/index.js'),
+        import('../adapters/acp-http/index.js'),
+      ]);
       const ws = new WsAdapter({
         host: app.host,
         logger: app.logger.child({ transport: 'ws' }),
         maxMessageBytes: app.config.maxMessageBytes,
         maxBufferedBytes: maxWsBufferedBytes,
+      });
+      // ACP's WebSocket profile at /acp: the same JSON-RPC over WebSocket, its 101 naming the connection.
+      const acpWs = new WsAdapter({
+        host: app.host,
+        logger: app.logger.child({ transport: 'acp-ws' }),
+        maxMessageBytes: app.config.maxMessageBytes,
+        maxBufferedBytes: maxWsBufferedBytes,
+        path: '/acp',
+        name: 'acpWs',
+        upgradeHeaders: () => ({ [ACP_CONNECTION_HEADER]: randomUUID() }),
       });
       const server = new HttpServer({
         host: app.host,
@@ -54,7 +69,11 @@ export function registerServeCommand(cli: CAC): void {
         port,
         allowOrigins,
         maxBodyBytes,
-        upgrades: [ws],
+        maxMessageBytes: app.config.maxMessageBytes,
+        // A client that stops reading is dropped at the same bound on every transport.
+        maxAcpBufferedBytes: maxWsBufferedBytes,
+        acpIdleMs: positiveInt('SWITCHBOARD_ACP_IDLE_MS', process.env.SWITCHBOARD_ACP_IDLE_MS, 5 * 60_000),
+        upgrades: [ws, acpWs],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
       });

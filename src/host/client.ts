@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { Disposable } from './disposable.js';
 
 export type TransportKind = 'stdio' | 'ws' | 'http' | 'mcp' | 'internal';
 
@@ -8,6 +9,19 @@ export interface ClientInfo {
   /** ACP clientCapabilities, e.g. `{ fs: { readTextFile: true }, terminal: true }`. */
   capabilities: Record<string, unknown>;
   clientInfo?: { name: string; version: string; title?: string | null };
+}
+
+/**
+ * How much a transport holds for one client that the client has not read yet. A plugin that
+ * pushes a stream the client may not keep up with (log lines) holds back while this is high
+ * and drops its own oldest items, rather than filling the transport's queue (which would end
+ * with the transport dropping the client).
+ */
+export interface PeerFlow {
+  /** Bytes queued for the client that the operating system has not taken yet. */
+  queuedBytes(): number;
+  /** Calls back (once) when the queue may have drained; the caller checks `queuedBytes` again. */
+  onceDrained(listener: () => void): Disposable;
 }
 
 /**
@@ -26,6 +40,8 @@ export interface ClientPeer {
   /** Per-connection child container, disposed when the connection closes. */
   readonly container: DependencyContainer;
   notify(method: string, params: unknown): void;
+  /** Flow control, when the transport can tell (stdio, WebSocket); absent: notify never waits. */
+  readonly flow?: PeerFlow;
   /** Sends a request to the client (e.g. `session/request_permission`). */
   request(method: string, params: unknown, signal?: AbortSignal): Promise<unknown>;
 }

@@ -9,4 +9,6 @@ export interface HostConfig {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Check handler results against their schemas (on in tests; costs time in production). */
   readonly validateResults: boolean;
+  /** The file this process's own log goes to, if any (`--log-file`, or the rotating log of `serve`). */
+  readonly logFile?: string;
 }

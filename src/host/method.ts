@@ -45,7 +45,14 @@ export interface RouteStream<E extends EventDecl = EventDecl> {
   /** The declared event (one of some plugin's `events`) whose payloads the stream carries. */
   readonly event: E;
   /** The params field, and the payload field of the same name, that selects the payloads. */
-  readonly by: string;
+  readonly by?: string;
+  /**
+   * Instead of `by`, for streams selected by more than one key (a file list, a level, a
+   * pattern): builds once per stream, from the request's params, the test each payload must
+   * pass. It may throw an RpcError (bad params), which the client gets as the JSON error.
+   * A GET stream's method is still asked for the replay with the same params.
+   */
+  select?(params: Record<string, unknown>): (payload: PayloadOf<E>) => boolean;
   /** The SSE `event:` name of a payload (e.g. a session update's `sessionUpdate`). */
   name(payload: PayloadOf<E>): string;
   /** The SSE `id:` of a payload: a per-key monotonic number, the resume point. Required for GET streams. */

@@ -1,5 +1,6 @@
 import type { Plugin } from '../host/plugin.js';
 import { hostInfoPlugin } from './host-info/index.js';
+import { logsPlugin } from './logs/index.js';
 import { mcpPlugin } from './mcp/index.js';
 import { permissionsPlugin } from './permissions/index.js';
 import { toolsPlugin } from './tools/index.js';
@@ -12,5 +13,5 @@ import { sessionsPlugin } from './sessions/index.js';
  * Each plugin lives in its own folder; adding one is one line here.
  */
 export function builtinPlugins(): Plugin[] {
-  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin];
+  return [hostInfoPlugin, toolsPlugin, permissionsPlugin, providersPlugin, profilesPlugin, sessionsPlugin, mcpPlugin, logsPlugin];
 }

@@ -99,7 +99,7 @@ describe('e2e: switchboard stdio driven by the official ACP client', function ()
       const res = await ctx.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'count' }] });
       expect(res.stopReason).to.equal('end_turn');
       expect(textOf(first.updates)).to.equal(words.join(''));
-      const seqs = first.updates.map((u) => u._meta.seq);
+      const seqs = first.updates.filter((u) => u._meta?.seq !== undefined).map((u) => u._meta.seq);
       expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
 
       // 2. A tool-call round trip through the custom plugin's tool.

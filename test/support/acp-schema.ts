@@ -18,6 +18,9 @@ const RESPONSE_DEFS: Record<string, string> = {
   'session/load': 'LoadSessionResponse',
   'session/list': 'ListSessionsResponse',
   'session/delete': 'DeleteSessionResponse',
+  'session/resume': 'ResumeSessionResponse',
+  'session/close': 'CloseSessionResponse',
+  'session/set_config_option': 'SetSessionConfigOptionResponse',
   'session/set_mode': 'SetSessionModeResponse',
   'session/prompt': 'PromptResponse',
 };
@@ -26,6 +29,7 @@ const REQUEST_DEFS: Record<string, string> = {
   'session/request_permission': 'RequestPermissionRequest',
   'fs/read_text_file': 'ReadTextFileRequest',
   'fs/write_text_file': 'WriteTextFileRequest',
+  'terminal/create': 'CreateTerminalRequest',
 };
 
 /**

@@ -41,3 +41,34 @@ export function acpWire(cli: SpawnedCli, validator: AcpValidator): { stream: Ret
   });
   return { stream: ndJsonStream(output, input), received };
 }
+
+type AnyMessage = { id?: string | number | null; method?: string; params?: unknown; result?: unknown; error?: unknown; jsonrpc?: string };
+type MessageStream = { readable: ReadableStream<AnyMessage>; writable: WritableStream<AnyMessage> };
+
+/**
+ * Wraps an SDK message stream (`createHttpStream`, `createWebSocketStream`…) so that every
+ * message in both directions goes through the schema validator, and what Switchboard sends is
+ * kept in arrival order in `received`.
+ */
+export function validatedStream<S extends MessageStream>(stream: S, validator: AcpValidator): { stream: S; received: AnyMessage[] } {
+  const received: AnyMessage[] = [];
+  const readable = stream.readable.pipeThrough(
+    new TransformStream<AnyMessage, AnyMessage>({
+      transform(message, controller) {
+        received.push(message);
+        validator.received(message);
+        controller.enqueue(message);
+      },
+    }),
+  );
+  const writer = stream.writable.getWriter();
+  const writable = new WritableStream<AnyMessage>({
+    write: (message) => {
+      validator.sent(message as { id?: string | number; method?: string });
+      return writer.write(message);
+    },
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(reason),
+  });
+  return { stream: { ...stream, readable, writable }, received };
+}

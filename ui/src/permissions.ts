@@ -22,7 +22,9 @@ export class Permissions {
     return new Promise((resolve) => {
       const tc = params.toolCall ?? {};
       const box = h('div', { class: 'permission', role: 'group', 'aria-label': 'Permission request', 'data-request-id': String(id) });
-      box.append(h('span', { class: 'permission-title', text: `Allow ${tc.title ?? 'this tool call'}?` }));
+      // A shell call's title is the bare command (as ACP editors show it); the page says what it does.
+      const title = tc.title ?? 'this tool call';
+      box.append(h('span', { class: 'permission-title', text: `Allow ${tc.kind === 'execute' && tc.title ? `Run \`${title}\`` : title}?` }));
       // The whole of what will run (the server escapes control characters), never just the title.
       const texts = (tc.content ?? []).filter((c: any) => c.type === 'content' && c.content?.type === 'text').map((c: any) => c.content.text);
       box.append(h('pre', { class: 'permission-detail', text: texts.length ? texts.join('\n') : JSON.stringify(tc.rawInput ?? {}, null, 2) }));

@@ -45,7 +45,7 @@ function streamSchema(route: CompiledRoute): Schema {
   data.push({ title: 'error', description: 'a client-safe error (e.g. -32009 Gone when the resume point was evicted)', ...(ERROR_SCHEMA.properties as { error: Schema }).error });
   return {
     type: 'object',
-    description: `SSE frames of the \`${stream.event.name}\` event, selected by \`${stream.by}\``,
+    description: `SSE frames of the \`${stream.event.name}\` event, selected by ${stream.by ? `\`${stream.by}\`` : 'its params'}`,
     required: ['event', 'data'],
     properties: {
       id: { type: 'string', description: 'the payload seq: send it back as Last-Event-ID to resume' },

@@ -38,6 +38,9 @@ export function compileRoutes(methods: readonly MethodDecl[]): CompiledRoute[] {
       if (other) throw new Error(`REST route ${r.verb} ${r.path} is declared by both "${other}" and "${decl.name}"`);
       seen.set(key, decl.name);
       // A tail resumes by seq: a GET stream without one could not honour Last-Event-ID.
+      if (r.stream && !r.stream.by === !r.stream.select) {
+        throw new Error(`REST route ${r.verb} ${r.path} of "${decl.name}" streams ${r.stream.event.name}: declare exactly one of by and select()`);
+      }
       if (r.stream && r.verb === 'GET' && !r.stream.seq) {
         throw new Error(`REST route GET ${r.path} of "${decl.name}" streams ${r.stream.event.name} without seq(): a GET stream needs it to resume`);
       }

@@ -157,7 +157,8 @@ export class RequestGuard {
     if (!this.corsEnabled || !origin || !this.allowOrigins.has(origin.replace(/\/+$/, '').toLowerCase())) return {};
     return {
       'access-control-allow-origin': origin,
-      'access-control-allow-headers': 'authorization, content-type, x-ghost-key, last-event-id',
+      'access-control-allow-headers': 'authorization, content-type, x-ghost-key, last-event-id, acp-connection-id, acp-session-id',
+      'access-control-expose-headers': 'Acp-Connection-Id',
       'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
       'access-control-max-age': '600',
       vary: 'Origin',

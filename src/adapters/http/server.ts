@@ -6,6 +6,7 @@ import { ErrorCodes, RpcError, httpStatusFor, toRpcError } from '../../host/erro
 import type { RawEndpoint } from '../../host/endpoints.js';
 import type { Host } from '../../host/host.js';
 import type { Disposable } from '../../host/disposable.js';
+import { AcpHttpAdapter } from '../acp-http/index.js';
 import type { UpgradeHandler } from '../upgrade.js';
 import { buildOpenApi } from './openapi.js';
 import { serveRawEndpoint } from './raw-endpoints.js';
@@ -27,6 +28,12 @@ export interface HttpServerOptions {
   allowOrigins?: readonly string[];
   /** Body limit in bytes of JSON bodies and of raw endpoints that set none (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Largest POST /acp message (ACP Streamable HTTP); default `maxBodyBytes`. */
+  maxMessageBytes?: number;
+  /** Unread output of one /acp HTTP connection before it is closed (default 8 MiB). */
+  maxAcpBufferedBytes?: number;
+  /** An /acp HTTP connection with no reader and no request for this long is closed (default 5 min). */
+  acpIdleMs?: number;
   /** Protocols served by upgrading a connection (the WebSocket adapter's `/ws`), after the same checks. */
   upgrades?: readonly UpgradeHandler[];
   heartbeatMs?: number;
@@ -43,6 +50,8 @@ export class HttpServer {
   private readonly guard: RequestGuard;
   private readonly routes: CompiledRoute[];
   private readonly upgrades: readonly UpgradeHandler[];
+  /** ACP's Streamable HTTP at `/acp` (its WebSocket profile is an upgrade handler at `/acp`). */
+  private readonly acpHttp: AcpHttpAdapter;
   private readonly streams: StreamContext;
   private readonly shutdownCtl = new AbortController();
   private openapi?: Record<string, unknown>;
@@ -54,6 +63,7 @@ export class HttpServer {
     this.guard = new RequestGuard({ token: opts.token, bindHost: opts.bindHost, allowOrigins: opts.allowOrigins ?? [] });
     this.routes = compileRoutes(host.methods());
     this.upgrades = opts.upgrades ?? [];
+    this.acpHttp = new AcpHttpAdapter({ host, logger: opts.logger.child({ transport: 'acp-http' }), maxBodyBytes: opts.maxMessageBytes ?? opts.maxBodyBytes ?? 1024 * 1024, maxBufferedBytes: opts.maxAcpBufferedBytes, idleMs: opts.acpIdleMs, heartbeatMs: opts.heartbeatMs });
     this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
     this.statusSection = host.status.add('http', () => ({
       url: this.url,
@@ -61,6 +71,7 @@ export class HttpServer {
       sseStreams: this.streams.open.size,
       endpoints: host.endpoints.list().map((e) => e.path),
       ...Object.fromEntries(this.upgrades.map((u) => [u.name, u.stats()])),
+      acpHttp: this.acpHttp.stats(),
     }));
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -107,6 +118,7 @@ export class HttpServer {
       }
       this.guard.checkToken(req);
       if (match && 'route' in match) return await this.serveRoute(req, res, match.route, match.params, url, cors);
+      if (url.pathname === '/acp') return await this.acpHttp.handle(req, res, cors);
       if (url.pathname === '/openapi.json' && verb === 'GET') {
         this.openapi ??= buildOpenApi(this.routes, this.opts.host.config.version, this.opts.host.endpoints.list());
         return sendJson(res, 200, this.openapi, cors);
@@ -227,7 +239,7 @@ export class HttpServer {
       return w.endAndWait();
     });
     this.shutdownCtl.abort();
-    await Promise.all(this.upgrades.map((u) => u.close()));
+    await Promise.all([...this.upgrades.map((u) => u.close()), this.acpHttp.close()]);
     await Promise.race([Promise.all(finished), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.server.closeIdleConnections();
     const force = setTimeout(() => this.server.closeAllConnections(), 1000);

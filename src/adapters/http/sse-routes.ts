@@ -25,13 +25,15 @@ function streamOf(route: CompiledRoute): RouteStream<any> {
   return route.stream;
 }
 
-/** The value of the stream's key param: what selects the payloads of this stream. */
-function keyOf(params: Record<string, unknown>, route: CompiledRoute, stream: RouteStream<any>): unknown {
-  const key = params[stream.by];
+/** What selects the payloads of this stream: its `select`, or the value of its key param. */
+function selectorOf(params: Record<string, unknown>, route: CompiledRoute, stream: RouteStream<any>): (e: Payload) => boolean {
+  if (stream.select) return stream.select(params) as (e: Payload) => boolean;
+  const by = stream.by as string;
+  const key = params[by];
   if (key === undefined || key === null) {
-    throw RpcError.invalidParams(`${route.verb} ${route.path} streams ${stream.event.name} by ${stream.by} and needs a ${stream.by}`);
+    throw RpcError.invalidParams(`${route.verb} ${route.path} streams ${stream.event.name} by ${by} and needs a ${by}`);
   }
-  return key;
+  return (e) => e[by] === key;
 }
 
 function openWriter(ctx: StreamContext, res: ServerResponse, headers: Record<string, string>): SseWriter {
@@ -61,11 +63,11 @@ export async function serveTurnStream(
   headers: Record<string, string>,
 ): Promise<void> {
   const stream = streamOf(route);
-  const key = keyOf(params, route, stream);
+  const selected = selectorOf(params, route, stream);
   let writer: SseWriter | undefined;
   const start = () => (writer ??= openWriter(ctx, res, headers));
   const sub = ctx.host.events.on(stream.event as EventDecl<z.ZodType<Payload>>, (e) => {
-    if (e[stream.by] !== key) return;
+    if (!selected(e)) return;
     start().send(stream.name(e), e, stream.seq?.(e));
   });
   const turnOver = new AbortController();
@@ -113,7 +115,7 @@ export async function serveEventTail(
   headers: Record<string, string>,
 ): Promise<void> {
   const stream = streamOf(route);
-  const key = keyOf(params, route, stream);
+  const selected = selectorOf(params, route, stream);
   const seqOf = (e: Payload): number => {
     const n = stream.seq?.(e);
     if (typeof n !== 'number') throw new Error(`${route.verb} ${route.path}: a GET stream needs seq() on its declaration`);
@@ -130,7 +132,7 @@ export async function serveEventTail(
     writer.send(stream.name(e), e, seq);
   };
   const sub = ctx.host.events.on(stream.event as EventDecl<z.ZodType<Payload>>, (e) => {
-    if (e[stream.by] !== key) return;
+    if (!selected(e)) return;
     if (writer) emit(e);
     else backlog.push(e);
   });
@@ -146,7 +148,7 @@ export async function serveEventTail(
     let replayError: RpcError | undefined;
     let reportedLast: number | undefined;
     try {
-      const replayParams = { ...params, [stream.by]: key, ...(after === undefined ? {} : { after }) };
+      const replayParams = { ...params, ...(after === undefined ? {} : { after }) };
       const result = await ctx.host.dispatch(route.decl.name, replayParams, { signal: gone.signal, client: peer });
       replay = eventsOf(result);
       const last = (result as { lastSeq?: unknown } | null)?.lastSeq;
@@ -158,7 +160,11 @@ export async function serveEventTail(
     }
     if (gone.signal.aborted) return;
     writer = openWriter(ctx, res, headers);
-    if (replayError) writer.send('error', replayError.toJSON());
+    if (replayError) {
+      writer.send('error', replayError.toJSON());
+      // The resume point is no use (evicted, or from before a restart): go live from here.
+      lastSeq = -1;
+    }
     if (after === undefined) {
       // Live only: what the method returned is what the client already has.
       for (const e of replay) lastSeq = Math.max(lastSeq, seqOf(e));

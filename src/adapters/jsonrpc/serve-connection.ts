@@ -11,7 +11,7 @@ import {
   type Message,
   type MessageWriter,
 } from 'vscode-jsonrpc/node';
-import type { ClientPeer, TransportKind } from '../../host/client.js';
+import type { ClientPeer, PeerFlow, TransportKind } from '../../host/client.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { Host } from '../../host/host.js';
 import { Tokens } from '../../host/tokens.js';
@@ -36,7 +36,7 @@ export function serveConnection(
   host: Host,
   reader: MessageReader,
   writer: MessageWriter,
-  opts: { transport: TransportKind; logger: Logger },
+  opts: { transport: TransportKind; logger: Logger; flow?: PeerFlow },
 ): ServedConnection {
   const log = opts.logger;
   // Counts calls received, so `idle` knows about those vscode-jsonrpc has queued but not started.
@@ -70,6 +70,7 @@ export function serveConnection(
     canRequest: true,
     closed: closedController.signal,
     container,
+    ...(opts.flow ? { flow: opts.flow } : {}),
     notify: (method, params) => {
       if (closedController.signal.aborted) return;
       connection.sendNotification(method, params as object).catch((err) => log.debug({ err }, 'notify failed'));

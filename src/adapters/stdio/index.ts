@@ -5,6 +5,7 @@ import type { Host } from '../../host/host.js';
 import { FrameMessageReader } from '../jsonrpc/frame-reader.js';
 import { FrameMessageWriter } from '../jsonrpc/frame-writer.js';
 import { frameErrorResponse, serveConnection, type ServedConnection } from '../jsonrpc/serve-connection.js';
+import { writableFlow } from '../jsonrpc/writable-flow.js';
 import { ContentLengthDecoder, encodeContentLength } from './content-length.js';
 import { NdjsonDecoder, encodeNdjson } from './ndjson.js';
 
@@ -32,6 +33,7 @@ export function serveStdio(opts: StdioOptions): ServedConnection & { framing(): 
   let framing: Framing | undefined;
   let decoder: { push(chunk: Buffer): void; dispose?(): void } | undefined;
   let pending: string[] = [];
+  let pendingBytes = 0;
   let scheduled = false;
 
   const flush = () => {
@@ -39,10 +41,13 @@ export function serveStdio(opts: StdioOptions): ServedConnection & { framing(): 
     if (pending.length === 0) return;
     const out = pending.length === 1 ? pending[0] : pending.join('');
     pending = [];
+    pendingBytes = 0;
     opts.output.write(out);
   };
   const send = (message: object) => {
-    pending.push(framing === 'content-length' ? encodeContentLength(message) : encodeNdjson(message));
+    const text = framing === 'content-length' ? encodeContentLength(message) : encodeNdjson(message);
+    pending.push(text);
+    pendingBytes += text.length;
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
@@ -86,7 +91,8 @@ export function serveStdio(opts: StdioOptions): ServedConnection & { framing(): 
   opts.input.once('close', () => void onEnd());
   opts.input.on('error', (err) => reader.failed(err));
 
-  const served = serveConnection(opts.host, reader, writer, { transport: 'stdio', logger: opts.logger });
+  const flow = writableFlow(() => opts.output, () => pendingBytes);
+  const served = serveConnection(opts.host, reader, writer, { transport: 'stdio', logger: opts.logger, flow });
   return {
     ...served,
     framing: () => framing,

@@ -7,6 +7,7 @@ import type { Host } from '../../host/host.js';
 import { FrameMessageReader } from '../jsonrpc/frame-reader.js';
 import { FrameMessageWriter } from '../jsonrpc/frame-writer.js';
 import { frameErrorResponse, serveConnection, type ServedConnection } from '../jsonrpc/serve-connection.js';
+import { writableFlow } from '../jsonrpc/writable-flow.js';
 import type { UpgradeHandler } from '../upgrade.js';
 import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../ws-protocol.js';
 
@@ -27,6 +28,14 @@ export interface WsAdapterOptions {
   maxMessageBytes: number;
   /** Most bytes queued to one client before it is dropped as a slow consumer. */
   maxBufferedBytes: number;
+  /**
+   * Extra headers for the `101 Switching Protocols` answer, per connection (ACP's `/acp` names
+   * the connection in `Acp-Connection-Id`).
+   */
+  upgradeHeaders?: () => Record<string, string>;
+  /** Where it is served (default `/ws`) and its key in `host/status` (default `ws`). */
+  path?: string;
+  name?: string;
 }
 
 /**
@@ -35,8 +44,8 @@ export interface WsAdapterOptions {
  * request works as on stdio. Authentication happened in the upgrade (the HTTP adapter).
  */
 export class WsAdapter implements UpgradeHandler {
-  readonly path = '/ws';
-  readonly name = 'ws';
+  readonly path: string;
+  readonly name: string;
   private readonly wss: WebSocketServer;
   private readonly served = new Set<ServedConnection>();
   private readonly sockets = new Set<WebSocket>();
@@ -44,6 +53,8 @@ export class WsAdapter implements UpgradeHandler {
   readonly counters = { connected: 0, total: 0, droppedSlow: 0, peakQueuedBytes: 0 };
 
   constructor(private readonly opts: WsAdapterOptions) {
+    this.path = opts.path ?? '/ws';
+    this.name = opts.name ?? 'ws';
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: opts.maxMessageBytes,
@@ -63,6 +74,17 @@ export class WsAdapter implements UpgradeHandler {
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const extra = this.opts.upgradeHeaders?.();
+    if (extra) {
+      // `ws` emits 'headers' synchronously while it writes this upgrade's 101.
+      const onHeaders = (headers: string[], r: IncomingMessage) => {
+        if (r !== req) return;
+        this.wss.off('headers', onHeaders);
+        for (const [k, v] of Object.entries(extra)) headers.push(`${k}: ${v}`);
+      };
+      this.wss.on('headers', onHeaders);
+      socket.once('close', () => this.wss.off('headers', onHeaders));
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
 
@@ -112,7 +134,9 @@ export class WsAdapter implements UpgradeHandler {
       reader.acceptFrame(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8'));
     });
     ws.on('error', (err) => log.debug({ err: err.message }, 'websocket error'));
-    const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log });
+    // bufferedAmount is the socket's queue plus frames ws holds before it.
+    const flow = writableFlow(() => socket, () => ws.bufferedAmount - (socket?.writableLength ?? 0));
+    const served = serveConnection(this.opts.host, reader, writer, { transport: 'ws', logger: log, flow });
     this.served.add(served);
     this.sockets.add(ws);
     this.counters.connected++;

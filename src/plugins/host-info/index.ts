@@ -40,6 +40,10 @@ export const hostInfoPlugin: Plugin = {
           sessionCapabilities: {
             ...(bound('session/list') ? { list: {} } : {}),
             ...(bound('session/delete') ? { delete: {} } : {}),
+            ...(bound('session/resume') ? { resume: {} } : {}),
+            ...(bound('session/close') ? { close: {} } : {}),
+            // The sessions plugin takes additionalDirectories on new, load and resume.
+            ...(bound('session/new') && bound('session/resume') ? { additionalDirectories: {} } : {}),
           },
         },
         authMethods: [],

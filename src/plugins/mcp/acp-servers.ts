@@ -49,3 +49,36 @@ export function redactAcpServers(list: readonly unknown[]): unknown[] {
     return out;
   });
 }
+
+/** The ACP McpServer transports Switchboard connects (and so advertises in mcpCapabilities). */
+export const SUPPORTED_MCP_TYPES = ['stdio', 'http', 'sse'] as const;
+
+export interface SkippedServer {
+  name?: string;
+  type: string;
+  reason: string;
+}
+
+/**
+ * Splits a client's `mcpServers` into those Switchboard can connect and those of a transport it
+ * does not support (e.g. a future `type`), which are skipped with a warning instead of failing
+ * the session. An entry without `type` is stdio (ACP v1).
+ */
+export function partitionAcpServers(list: readonly unknown[]): { kept: unknown[]; skipped: SkippedServer[] } {
+  const kept: unknown[] = [];
+  const skipped: SkippedServer[] = [];
+  for (const raw of list) {
+    const type = (raw as { type?: unknown } | null)?.type;
+    if (type === undefined || (typeof type === 'string' && (SUPPORTED_MCP_TYPES as readonly string[]).includes(type))) {
+      kept.push(raw);
+      continue;
+    }
+    const name = (raw as { name?: unknown }).name;
+    skipped.push({
+      ...(typeof name === 'string' ? { name } : {}),
+      type: String(type),
+      reason: `MCP server type "${String(type)}" is not supported (supported: ${SUPPORTED_MCP_TYPES.join(', ')}); the server was skipped`,
+    });
+  }
+  return { kept, skipped };
+}

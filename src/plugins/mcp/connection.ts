@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   config: McpServerConfig;
   /** The session's workspace: the stdio server's default cwd and the root offered to the server. */
   workspace: string;
+  /** ACP additionalDirectories: offered as roots after the workspace. */
+  additionalRoots?: readonly string[];
   logger: Logger;
   clientVersion: string;
   /** Restarts after the server dies unexpectedly (default 3). */
@@ -46,6 +48,8 @@ export class McpConnection implements Disposable {
   tools: Tool[] = [];
   restarts = 0;
   private client?: Client;
+  /** ACP additionalDirectories, offered as roots after the workspace; `setRoots` changes them live. */
+  private additionalRoots: readonly string[];
   private current?: Transport;
   private closing = false;
   private closed?: Promise<void>;
@@ -54,10 +58,18 @@ export class McpConnection implements Disposable {
 
   constructor(private readonly opts: ConnectionOptions) {
     this.transport = transportOf(opts.config);
+    this.additionalRoots = opts.additionalRoots ?? [];
     const c = opts.config as { env?: Record<string, string>; headers?: Record<string, string>; url?: string };
     for (const [k, v] of Object.entries(c.env ?? {})) registerEnvSecret(k, v);
     for (const v of Object.values(c.headers ?? {})) registerSecret(v);
     registerUrlSecrets(c.url);
+  }
+
+  /** New additional roots (a session resumed with other additionalDirectories): the server is told to list them again. */
+  setRoots(additionalRoots: readonly string[]): void {
+    if (JSON.stringify(additionalRoots) === JSON.stringify(this.additionalRoots)) return;
+    this.additionalRoots = [...additionalRoots];
+    void this.client?.sendRootsListChanged().catch((err: Error) => this.opts.logger.debug({ server: this.name, err: err.message }, 'roots/list_changed failed'));
   }
 
   get name(): string {
@@ -154,9 +166,8 @@ export class McpConnection implements Disposable {
         },
       },
     );
-    const root = path.resolve(this.opts.workspace);
     client.setRequestHandler(sdk.ListRootsRequestSchema, () => ({
-      roots: [{ uri: pathToFileURL(root).href, name: path.basename(root) || root }],
+      roots: [this.opts.workspace, ...this.additionalRoots].map((r) => path.resolve(r)).map((root) => ({ uri: pathToFileURL(root).href, name: path.basename(root) || root })),
     }));
     this.current = transport;
     try {

@@ -68,6 +68,13 @@ export const mcpPlugin: Plugin = {
           void manager.disconnectSession(id);
         }),
       );
+      // A closed session keeps its log but no live servers; loading it again reconnects them.
+      ctx.subscriptions.add(
+        sessions.onDidClose((id) => {
+          fromSession.delete(id);
+          void manager.disconnectSession(id);
+        }),
+      );
     });
 
     const sessionOf = (sessionId: string): SessionInfo => {
@@ -89,7 +96,7 @@ export const mcpPlugin: Plugin = {
           if ('error' in server) {
             return logger.warn({ sessionId: s.sessionId, server: server.name, reason: server.error }, 'ACP mcpServers entry skipped');
           }
-          const snap = await manager.connect(s.sessionId, s.workspace, server.name, server.config).catch((err: Error) => ({ status: 'failed', error: err.message }));
+          const snap = await manager.connect(s.sessionId, s.workspace, server.name, server.config, s.additionalDirectories).catch((err: Error) => ({ status: 'failed', error: err.message }));
           logger.debug({ sessionId: s.sessionId, server: server.name, status: snap.status }, 'ACP MCP server connected at session start');
         }),
       );
@@ -123,7 +130,7 @@ export const mcpPlugin: Plugin = {
       if (!resolved) {
         throw RpcError.notFound(`MCP server "${serverName}" (not in mcp.json; add it with POST /mcp/servers or pass "config")`);
       }
-      return manager.connect(sessionId, session.workspace, serverName, resolved);
+      return manager.connect(sessionId, session.workspace, serverName, resolved, session.additionalDirectories);
     });
     ctx.handle(McpDisconnect, async ({ sessionId, serverName }) => {
       sessionOf(sessionId);

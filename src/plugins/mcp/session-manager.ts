@@ -36,10 +36,11 @@ export class McpSessionManager implements Disposable {
   }
 
   /** Connects (or returns the live connection); resolves once connected or failed. */
-  async connect(sessionId: string, workspace: string, name: string, config: McpServerConfig): Promise<ConnectionSnapshot> {
+  async connect(sessionId: string, workspace: string, name: string, config: McpServerConfig, additionalRoots: readonly string[] = []): Promise<ConnectionSnapshot> {
     let servers = this.sessions.get(sessionId);
     const existing = servers?.get(name);
     if (existing && (existing.conn.state === 'connected' || existing.conn.state === 'connecting')) {
+      existing.conn.setRoots(additionalRoots);
       return snapshot(existing);
     }
     if (existing) await this.disconnect(sessionId, name, true);
@@ -50,6 +51,7 @@ export class McpSessionManager implements Disposable {
       name,
       config,
       workspace,
+      additionalRoots,
       logger: this.logger.child({ sessionId, server: name }),
     });
     const entry: Entry = { conn, registrations: [], listener: { dispose() {} } };

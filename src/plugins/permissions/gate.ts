@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ClientPeer } from '../../host/client.js';
 import type { SessionService } from '../sessions/contract.js';
 import type { GateDecision, PermissionGate, ToolCallRequest } from '../tools/contract.js';
+import { describeCall } from '../tools/acp-fields.js';
 import { realSubject, relativeSubject } from '../tools/confine.js';
 import type { GrantStore } from './grant-store.js';
 import { PATH_KINDS, decide, grantSubject, readFilter, type CallFacts } from './policy.js';
@@ -127,18 +128,10 @@ export function factsOf(call: ToolCallRequest): CallFacts {
 }
 
 function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
-  let title = call.tool.title ?? call.tool.name;
-  const parsed = call.tool.parameters.safeParse(call.args);
-  if (parsed.success && call.tool.describe) {
-    try {
-      title = call.tool.describe(parsed.data);
-    } catch {
-      // keep the tool's title
-    }
-  }
   // The whole of what will run, control characters escaped: a title may be shortened, this never is.
   let preview: string | undefined;
-  if (parsed.success && call.tool.preview) {
+  const parsed = call.tool.preview ? call.tool.parameters.safeParse(call.args) : undefined;
+  if (parsed?.success && call.tool.preview) {
     try {
       preview = call.tool.preview(parsed.data);
     } catch {
@@ -146,7 +139,7 @@ function toolCallOf(call: ToolCallRequest): Record<string, unknown> {
     }
   }
   const content = preview !== undefined ? [{ type: 'content', content: { type: 'text', text: preview } }] : undefined;
-  return { toolCallId: call.toolCallId, title, kind: call.tool.kind, status: 'pending', rawInput: call.args, ...(content ? { content } : {}) };
+  return { toolCallId: call.toolCallId, ...describeCall(call.tool, call.tool.name, call.args, call.workspace), status: 'pending', ...(content ? { content } : {}) };
 }
 
 function decisionOf(answer: PromptAnswer, tool: string, timeoutMs: number): GateDecision {

@@ -7,6 +7,8 @@ export interface ProfileService {
   /** The default profile's name (null when there are none). */
   defaultName(): string | null;
   has(name: string): boolean;
+  /** Every profile's name, in the store's order. */
+  names(): string[];
   /**
    * The profile resolved for use: `${env:NAME}` substituted, defaults applied. Throws a clear
    * RpcError when it does not exist or its credential cannot be resolved. Never log the result.

@@ -45,6 +45,7 @@ export const profilesPlugin: Plugin = {
     const service: ProfileService = {
       defaultName: () => fresh().defaultName(),
       has: (name) => fresh().find(name) !== undefined,
+      names: () => fresh().list().map((p) => p.name),
       resolve: (name) => fresh().resolve(name),
       onDidChange(listener) {
         listeners.add(listener);

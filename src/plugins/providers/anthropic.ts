@@ -5,6 +5,8 @@ import { pushEvent, promptText } from './events.js';
 import { send, sseBatches } from './http.js';
 
 const ANTHROPIC_VERSION = '2023-06-01';
+/** Extended-thinking budgets for each `thought_level`. */
+const THINKING_BUDGET = { low: 1024, medium: 4096, high: 16_384 } as const;
 const DEFAULT_MAX_TOKENS = 8192;
 
 type Block = Record<string, unknown>;
@@ -86,6 +88,12 @@ export class AnthropicProvider extends HttpProvider implements Provider {
     if (req.system) body.system = req.system;
     if (req.tools.length) body.tools = req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
     if (this.cfg.temperature !== undefined) body.temperature = this.cfg.temperature;
+    const budget = this.cfg.reasoningEffort ? Math.min(THINKING_BUDGET[this.cfg.reasoningEffort], (body.max_tokens as number) - 1) : 0;
+    // Extended thinking needs a budget of at least 1024 tokens below max_tokens, and no temperature.
+    if (budget >= 1024) {
+      body.thinking = { type: 'enabled', budget_tokens: budget };
+      delete body.temperature;
+    }
     const res = await send(this.pool, { url: this.url('/v1/messages'), method: 'POST', headers: this.headers(), body, signal, ctx: this.ctx });
 
     const tools = new Map<number, ToolCallPart>();

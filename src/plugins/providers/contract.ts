@@ -18,7 +18,13 @@ export interface ProviderConfig {
   readonly headers?: Readonly<Record<string, string>>;
   readonly maxTokens?: number;
   readonly temperature?: number;
+  /** Reasoning effort (a session's `thought_level`), sent only when set and the provider supports it. */
+  readonly reasoningEffort?: ReasoningEffort;
 }
+
+/** The reasoning-effort levels offered as `thought_level` (OpenAI's `reasoning_effort` values). */
+export const REASONING_EFFORTS = ['low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
 /** ACP ContentBlock as a prompt carries it (text, image, audio, resource_link, resource). */
 export type PromptBlock = { type: string; [key: string]: unknown };
@@ -32,10 +38,12 @@ export interface ToolCallPart {
 
 /** The neutral conversation format the session stores and every provider translates. */
 export type ChatMessage =
-  | { role: 'user'; content: PromptBlock[] }
+  | { role: 'user'; content: PromptBlock[]; /** ACP messageId of its chunks (stable across replay). */ messageId?: string }
   | {
       role: 'assistant';
       text: string;
+      /** ACP messageId of its chunks (stable across replay). */
+      messageId?: string;
       thinking?: string;
       /** Anthropic's thinking signature: required to send thinking back with tool use. */
       thinkingSignature?: string;

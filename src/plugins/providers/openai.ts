@@ -100,6 +100,7 @@ export class OpenAIProvider extends HttpProvider implements Provider {
     }
     if (this.cfg.maxTokens) body.max_tokens = this.cfg.maxTokens;
     if (this.cfg.temperature !== undefined) body.temperature = this.cfg.temperature;
+    if (this.cfg.reasoningEffort) body.reasoning_effort = this.cfg.reasoningEffort;
     const res = await send(this.pool, { url: this.url('/chat/completions'), method: 'POST', headers: this.headers(), body, signal, ctx: this.ctx });
     const type = String(res.headers['content-type'] ?? '');
     if (type.includes('application/json')) {

@@ -72,6 +72,8 @@ export interface SessionInfo {
   mode: string;
   /** ACP `session/new` `mcpServers`, as given (the MCP plugin connects them at session start). */
   mcpServers: unknown[];
+  /** ACP `additionalDirectories` (real paths): roots beside the workspace, e.g. for MCP roots. */
+  additionalDirectories: string[];
 }
 
 /** A session event before the session gives it its seq. */
@@ -88,6 +90,11 @@ export interface SessionService {
   onDidOpen(listener: (s: SessionInfo) => void): Disposable;
   /** Fires when a session is deleted: release what belongs to it (MCP connections, grants). */
   onDidDelete(listener: (sessionId: string) => void): Disposable;
+  /**
+   * Fires when a session is closed (ACP `session/close`): its log stays, but per-session
+   * resources (MCP connections) are released until it is loaded, resumed or prompted again.
+   */
+  onDidClose(listener: (sessionId: string) => void): Disposable;
   onDidChangeMode(listener: (s: SessionInfo) => void): Disposable;
   /**
    * The clients attached to a session (those that created, loaded or prompted it and are still

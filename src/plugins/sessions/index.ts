@@ -2,19 +2,19 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
+import type { Disposable } from '../../host/disposable.js';
 import type { Plugin } from '../../host/plugin.js';
 import { ProfileServiceToken } from '../profiles/contract.js';
 import { ProviderFactoryToken } from '../providers/contract.js';
 import { PermissionEvent } from '../permissions/schemas.js';
 import { PermissionGateToken, ToolRegistryToken, type PermissionGate } from '../tools/contract.js';
-import { redactAcpServers } from '../mcp/acp-servers.js';
-import { workspaceWarnings } from '../tools/fence.js';
-import { SessionEventBus, SessionServiceToken } from './contract.js';
+import { SessionEventBus, SessionServiceToken, type StopReason } from './contract.js';
 import { SessionDir } from './log.js';
 import { SessionManager } from './manager.js';
-import { historyUpdates } from './replay.js';
+import { runSlashCommand, slashCommandOf, titleOf } from './commands.js';
+import { SessionConfig } from './config-options.js';
+import { registerLifecycle, viewOf } from './lifecycle.js';
 import {
-  SESSION_MODES,
   SessionCancel,
   SessionClear,
   SessionDelete,
@@ -22,16 +22,11 @@ import {
   SessionFork,
   SessionGet,
   SessionHistory,
-  SessionList,
-  SessionLoad,
   SessionMethods,
-  SessionNew,
   SessionPrompt,
-  SessionSetMode,
   SessionSetSystemPrompt,
   SessionUpdate,
 } from './schemas.js';
-import type { Session } from './session.js';
 import { runTurn } from './turn.js';
 
 const positive = (v: string | undefined, fallback: number) => {
@@ -90,23 +85,6 @@ export const sessionsPlugin: Plugin = {
       return { count: all.length, activeTurns: all.filter((s) => s.turn).length };
     });
 
-    const modes = (s: Session) => ({ currentModeId: s.meta.mode, availableModes: SESSION_MODES.map((m) => ({ ...m })) });
-    const view = (s: Session) => ({
-      sessionId: s.id,
-      cwd: s.meta.workspace,
-      workspace: s.meta.workspace,
-      profile: s.meta.profile,
-      mode: s.meta.mode,
-      systemPrompt: s.meta.systemPrompt,
-      title: s.meta.title,
-      createdAt: s.meta.createdAt,
-      updatedAt: s.updatedAt,
-      messageCount: s.messages.length,
-      turnActive: s.turn !== undefined,
-      lastSeq: s.seq,
-      mcpServers: redactAcpServers(s.meta.mcpServers),
-      ...(s.meta.forkedFrom ? { forkedFrom: s.meta.forkedFrom } : {}),
-    });
     const profileOf = (name: string | undefined) => {
       const chosen = name ?? profiles.defaultName();
       if (!chosen) {
@@ -115,48 +93,17 @@ export const sessionsPlugin: Plugin = {
       if (!profiles.has(chosen)) throw RpcError.notFound(`profile "${chosen}"`, { profile: chosen });
       return chosen;
     };
-
-    ctx.handle(SessionNew, (p, call) => {
-      const s = manager.create({
-        workspace: p?.cwd ?? p?.workspace,
-        profile: profileOf(p?.profile),
-        mode: p?.mode ?? 'ask',
-        systemPrompt: p?.systemPrompt,
-        title: p?.title,
-        mcpServers: p?.mcpServers ?? [],
-      });
-      manager.attach(s, call.client);
-      ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');
-      const warnings = workspaceWarnings(s.meta.workspace, ctx.config.home, ctx.config.env.HOME);
-      if (warnings.length > 0) ctx.logger.warn({ sessionId: s.id, workspace: s.meta.workspace, warnings }, 'wide workspace');
-      return { ...view(s), modes: modes(s), ...(warnings.length > 0 ? { warnings } : {}) };
-    });
-
-    ctx.handle(SessionLoad, ({ sessionId, mcpServers }, call) => {
-      const s = manager.require(sessionId);
-      // A client may bring its own MCP servers on load: announce the session again so the MCP
-      // plugin reconnects with them. The same list (or none) changes nothing.
-      const changed = mcpServers && mcpServers.length > 0 && JSON.stringify(mcpServers) !== JSON.stringify(s.meta.mcpServers);
-      if (changed) s.record({ k: 'set', patch: { mcpServers }, at: new Date().toISOString() });
-      for (const update of historyUpdates(s.messages)) {
-        notifyClient(call.client, SessionUpdate, { sessionId, update, _meta: { replay: true } });
+    const config = new SessionConfig(manager, profiles, async (profile, signal) => {
+      const instance = providers.create(profiles.resolve(profile));
+      try {
+        return (await instance.listModels(signal)).models;
+      } finally {
+        await (instance as Partial<Disposable>).dispose?.();
       }
-      manager.attach(s, call.client);
-      if (changed) manager.reopen(s);
-      else manager.activate(s);
-      return { modes: modes(s) };
     });
+    registerLifecycle(ctx, { manager, config, profileOf, tools, pageSize: positive(env.SWITCHBOARD_SESSION_PAGE_SIZE, 100) });
 
-    ctx.handle(SessionList, (p) => {
-      const cwd = p?.cwd ?? undefined;
-      const all = manager
-        .sessionsList()
-        .filter((s) => !cwd || s.meta.workspace === cwd)
-        .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
-      return { sessions: all.map(view) };
-    });
-
-    ctx.handle(SessionGet, ({ sessionId }) => view(manager.require(sessionId)));
+    ctx.handle(SessionGet, ({ sessionId }) => viewOf(manager.require(sessionId)));
 
     ctx.handle(SessionDelete, async ({ sessionId }) => {
       const s = manager.require(sessionId);
@@ -188,14 +135,6 @@ export const sessionsPlugin: Plugin = {
       });
     });
 
-    ctx.handle(SessionSetMode, ({ sessionId, modeId }) => {
-      const s = manager.require(sessionId);
-      return s.lock.run(() => {
-        manager.setMode(s, modeId);
-        return {};
-      });
-    });
-
     ctx.handle(SessionFork, ({ sessionId, upTo, title }) => {
       const src = manager.require(sessionId);
       return src.lock.run(() => {
@@ -208,6 +147,7 @@ export const sessionsPlugin: Plugin = {
         while (messages.length && messages[messages.length - 1].role === 'assistant' && (messages[messages.length - 1] as { toolCalls?: unknown[] }).toolCalls?.length) messages.pop();
         const s = manager.create({
           workspace: src.meta.workspace,
+          additionalDirectories: src.meta.additionalDirectories,
           profile: src.meta.profile,
           mode: src.meta.mode,
           systemPrompt: src.meta.systemPrompt,
@@ -216,7 +156,7 @@ export const sessionsPlugin: Plugin = {
           forkedFrom: src.id,
           messages,
         });
-        return view(s);
+        return viewOf(s);
       });
     });
 
@@ -227,6 +167,14 @@ export const sessionsPlugin: Plugin = {
       }
       manager.attach(s, call.client);
       manager.activate(s);
+      const blocks = prompt ?? [{ type: 'text', text: message ?? '' }];
+      const command = slashCommandOf(blocks);
+      if (command) {
+        const text = await runSlashCommand(ctx, command, sessionId, call);
+        const messageId = `msg_${randomUUID().replace(/-/g, '')}`;
+        manager.publish(sessionId, { type: 'update', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text }, messageId } });
+        return { stopReason: 'end_turn' as const };
+      }
       const controller = new AbortController();
       // $/cancelRequest of the prompt cancels the turn; a client that merely goes away does not.
       const onCallAbort = () => {
@@ -236,14 +184,20 @@ export const sessionsPlugin: Plugin = {
       const turnId = `turn_${randomUUID().slice(0, 8)}`;
       let settle!: () => void;
       s.turn = { id: turnId, controller, done: new Promise<void>((r) => (settle = r)) };
-      const blocks = prompt ?? [{ type: 'text', text: message ?? '' }];
-      if (!s.meta.title) {
-        const first = blocks.find((b) => b.type === 'text');
-        if (first) s.record({ k: 'set', patch: { title: String(first.text).slice(0, 80) }, at: new Date().toISOString() });
-      }
+      const title = s.meta.title ? undefined : titleOf(blocks);
+      if (title) s.record({ k: 'set', patch: { title }, at: new Date().toISOString() });
       manager.publish(sessionId, { type: 'turn_started', turnId });
+      const endTurn = (end: { stopReason?: StopReason; error?: ReturnType<RpcError['toJSON']> }) => {
+        // Editors keep their session lists current from this: the title (set by the first turn)
+        // and the last activity. It precedes turn_ended, which ends a turn's SSE stream.
+        manager.publish(sessionId, { type: 'update', update: { sessionUpdate: 'session_info_update', title: s.meta.title, updatedAt: s.updatedAt } });
+        manager.publish(sessionId, { type: 'turn_ended', turnId, ...end });
+      };
       try {
-        const resolved = profiles.resolve(s.meta.profile);
+        const profile = profiles.resolve(s.meta.profile);
+        const effort = config.effortOf(s, profile.kind);
+        const model = config.modelOf(s);
+        const resolved = { ...profile, ...(model ? { model } : {}), ...(effort ? { reasoningEffort: effort } : {}) };
         const key = JSON.stringify(resolved);
         const provider = s.provider(key, () => ctx.container.createChildContainer(), () => ({
           instance: providers.create(resolved),
@@ -256,17 +210,17 @@ export const sessionsPlugin: Plugin = {
           client: call.client,
           signal: controller.signal,
         });
-        manager.publish(sessionId, { type: 'turn_ended', turnId, stopReason });
+        endTurn({ stopReason });
         return { stopReason };
       } catch (err) {
         if (controller.signal.aborted) {
-          manager.publish(sessionId, { type: 'turn_ended', turnId, stopReason: 'cancelled' });
+          endTurn({ stopReason: 'cancelled' });
           return { stopReason: 'cancelled' as const };
         }
         const rpc = toRpcError(err);
         if (rpc.code === ErrorCodes.InternalError) ctx.logger.error({ err, sessionId }, 'turn failed');
         else ctx.logger.warn({ sessionId, code: rpc.code, message: rpc.message }, 'turn failed');
-        if (manager.get(sessionId)) manager.publish(sessionId, { type: 'turn_ended', turnId, error: rpc.toJSON() });
+        if (manager.get(sessionId)) endTurn({ error: rpc.toJSON() });
         throw rpc;
       } finally {
         call.signal.removeEventListener('abort', onCallAbort);

@@ -14,6 +14,12 @@ export interface SessionMeta {
   systemPrompt: string | null;
   title: string | null;
   mcpServers: unknown[];
+  /** ACP `additionalDirectories` (real paths): roots beside the workspace. */
+  additionalDirectories?: string[];
+  /** A model the profile's provider lists, chosen through the `model` config option (else the profile's own). */
+  model?: string | null;
+  /** The `thought_level` config option, where the provider supports reasoning effort. */
+  thoughtLevel?: string;
   createdAt: string;
   forkedFrom?: string;
 }
@@ -23,7 +29,7 @@ export type LogRecord =
   | { k: 'meta'; meta: SessionMeta; secrets?: string }
   | { k: 'msg'; m: ChatMessage; at: string }
   | { k: 'ev'; e: SessionEvent }
-  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers'>>; at: string; secrets?: string }
+  | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers' | 'profile' | 'model' | 'additionalDirectories' | 'thoughtLevel'>>; at: string; secrets?: string }
   | { k: 'clear'; at: string };
 
 export interface LoadedLog {

@@ -49,6 +49,7 @@ class Emitter<T> {
 
 export interface NewSessionInput {
   workspace?: string;
+  additionalDirectories?: string[];
   profile: string;
   mode: string;
   systemPrompt?: string | null;
@@ -73,6 +74,7 @@ export class SessionManager implements SessionService {
   private readonly byClient = new Map<string, { sessions: Set<string>; off: () => void }>();
   private readonly opened: Emitter<SessionInfo>;
   private readonly deleted: Emitter<string>;
+  private readonly closed: Emitter<string>;
   private readonly modeChanged: Emitter<SessionInfo>;
 
   constructor(
@@ -84,6 +86,7 @@ export class SessionManager implements SessionService {
   ) {
     this.opened = new Emitter(logger);
     this.deleted = new Emitter(logger);
+    this.closed = new Emitter(logger);
     this.modeChanged = new Emitter(logger);
   }
 
@@ -108,15 +111,25 @@ export class SessionManager implements SessionService {
   }
 
   /** The absolute real path of a workspace, or a clear error. */
-  private workspaceOf(dir: string): string {
-    if (!path.isAbsolute(dir)) throw RpcError.invalidParams(`cwd must be an absolute path; got "${dir}"`);
+  workspaceOf(dir: string, what = 'cwd'): string {
+    if (!path.isAbsolute(dir)) throw RpcError.invalidParams(`${what} must be an absolute path; got "${dir}"`);
     try {
       const real = realpathSync(dir);
       if (!statSync(real).isDirectory()) throw new Error('not a directory');
       return real;
     } catch {
-      throw RpcError.invalidParams(`cwd "${dir}" is not an existing directory`);
+      throw RpcError.invalidParams(`${what} "${dir}" is not an existing directory`);
     }
+  }
+
+  /** ACP `additionalDirectories` as real paths: each absolute and an existing folder, no repeats. */
+  directoriesOf(list: readonly string[] | null | undefined, workspace?: string): string[] {
+    const out: string[] = [];
+    for (const dir of list ?? []) {
+      const real = this.workspaceOf(dir, 'additionalDirectories entry');
+      if (real !== workspace && !out.includes(real)) out.push(real);
+    }
+    return out;
   }
 
   create(input: NewSessionInput): Session {
@@ -136,6 +149,7 @@ export class SessionManager implements SessionService {
       systemPrompt: input.systemPrompt ?? null,
       title: input.title ?? null,
       mcpServers: input.mcpServers,
+      ...(input.additionalDirectories?.length ? { additionalDirectories: this.directoriesOf(input.additionalDirectories, workspace) } : {}),
       createdAt: new Date().toISOString(),
       ...(input.forkedFrom ? { forkedFrom: input.forkedFrom } : {}),
     };
@@ -148,10 +162,30 @@ export class SessionManager implements SessionService {
     return s;
   }
 
+  /** The session, its history read back from the log first if it was closed. */
   require(sessionId: string): Session {
     const s = this.sessions.get(sessionId);
     if (!s) throw new RpcError(ErrorCodes.NotFound, `session "${sessionId}" not found; session/list shows the known ones`, { sessionId });
+    if (s.isUnloaded) s.reload(SessionLog.load(this.dir.fileOf(sessionId)).records);
     return s;
+  }
+
+  /**
+   * ACP `session/close`: cancels the turn, lets go of the clients, the provider scope and (through
+   * onDidClose) the MCP connections, and frees the history; the log stays for load or resume.
+   */
+  async close(s: Session): Promise<void> {
+    if (s.turn) {
+      s.turn.controller.abort();
+      await s.turn.done.catch(() => undefined);
+    }
+    this.active.delete(s.id);
+    for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
+    s.detachAll();
+    await s.disposeScope();
+    s.log.close();
+    s.unload();
+    this.closed.fire(s.id);
   }
 
   sessionsList(): Session[] {
@@ -234,6 +268,10 @@ export class SessionManager implements SessionService {
 
   onDidDelete(listener: (sessionId: string) => void): Disposable {
     return this.deleted.on(listener);
+  }
+
+  onDidClose(listener: (sessionId: string) => void): Disposable {
+    return this.closed.on(listener);
   }
 
   onDidChangeMode(listener: (s: SessionInfo) => void): Disposable {

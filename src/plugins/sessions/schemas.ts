@@ -16,6 +16,30 @@ const Meta = z.record(z.string(), z.unknown()).nullable().optional();
 /** ACP ContentBlock, checked for its type and kept open for passthrough. */
 export const ContentBlockSchema = z.object({ type: z.string() }).catchall(z.unknown());
 const McpServers = z.array(z.record(z.string(), z.unknown())).nullable().optional();
+/** ACP `additionalDirectories`: extra absolute roots beside `cwd` (the fence and MCP roots cover all). */
+const AdditionalDirectories = z.array(z.string()).max(32).nullable().optional();
+
+/** ACP SessionConfigOption (select, or boolean for clients that advertise it). */
+export const ConfigOption = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('select'),
+    id: z.string(),
+    name: z.string(),
+    description: z.string().optional(),
+    category: z.string().optional(),
+    currentValue: z.string(),
+    options: z.array(z.object({ value: z.string(), name: z.string(), description: z.string().optional() })),
+  }),
+  z.object({
+    type: z.literal('boolean'),
+    id: z.string(),
+    name: z.string(),
+    description: z.string().optional(),
+    category: z.string().optional(),
+    currentValue: z.boolean(),
+  }),
+]);
+const ConfigOptions = z.array(ConfigOption);
 
 const ModeState = z.object({
   currentModeId: z.string(),
@@ -39,6 +63,8 @@ export const SessionView = z.object({
   lastSeq: z.number().int(),
   forkedFrom: z.string().optional(),
   mcpServers: z.array(z.unknown()),
+  /** ACP SessionInfo.additionalDirectories: the extra roots, in order. */
+  additionalDirectories: z.array(z.string()),
 });
 
 export const SessionNew = defineMethod({
@@ -48,6 +74,7 @@ export const SessionNew = defineMethod({
   params: z.object({
     cwd: z.string().optional(),
     workspace: z.string().optional(),
+    additionalDirectories: AdditionalDirectories,
     mcpServers: McpServers,
     profile: z.string().optional(),
     systemPrompt: z.string().optional(),
@@ -57,7 +84,9 @@ export const SessionNew = defineMethod({
   }).optional(),
   result: SessionView.extend({
     modes: ModeState,
+    configOptions: ConfigOptions,
     warnings: z.array(z.string()).optional().describe('what to know about the workspace: the file-system root or a home folder is a very wide fence'),
+    _meta: Meta,
   }),
   rest: { verb: 'POST', path: '/sessions', status: 201 },
 });
@@ -65,13 +94,44 @@ export const SessionNew = defineMethod({
 export const SessionLoad = defineMethod({
   name: 'session/load',
   description: 'ACP: loads a persisted session and replays its history to this client as session/update notifications before answering.',
-  params: z.object({ sessionId: SessionId, cwd: z.string().optional(), mcpServers: McpServers, _meta: Meta }),
-  result: z.object({ modes: ModeState }),
+  params: z.object({ sessionId: SessionId, cwd: z.string().optional(), additionalDirectories: AdditionalDirectories, mcpServers: McpServers, _meta: Meta }),
+  result: z.object({ modes: ModeState, configOptions: ConfigOptions, _meta: Meta }),
+});
+
+export const SessionResume = defineMethod({
+  name: 'session/resume',
+  description:
+    'ACP: reattaches this client to a session without replaying its history (unlike session/load). `cwd` must be the session\'s; `additionalDirectories`, when given, replaces its extra roots.',
+  params: z.object({ sessionId: SessionId, cwd: z.string().optional(), additionalDirectories: AdditionalDirectories, mcpServers: McpServers, _meta: Meta }),
+  result: z.object({ modes: ModeState, configOptions: ConfigOptions, _meta: Meta }),
+});
+
+export const SessionClose = defineMethod({
+  name: 'session/close',
+  description:
+    'ACP: cancels any running turn, then frees the session\'s in-memory state (history, replay buffer, provider, MCP connections, attached clients). The log stays: session/load or session/resume brings it back.',
+  params: z.object({ sessionId: SessionId, _meta: Meta }),
+  result: z.object({ _meta: Meta }),
+});
+
+export const SessionSetConfigOption = defineMethod({
+  name: 'session/set_config_option',
+  description:
+    'ACP: sets one of the session\'s configOptions (`mode`, `model` = a profile, `thought_level` where the provider supports reasoning effort); answers with all of them, and attached clients get config_option_update.',
+  params: z.object({
+    sessionId: SessionId,
+    configId: z.string().min(1),
+    type: z.string().optional(),
+    value: z.union([z.string(), z.boolean()]),
+    _meta: Meta,
+  }),
+  result: z.object({ configOptions: ConfigOptions, _meta: Meta }),
 });
 
 export const SessionList = defineMethod({
   name: 'session/list',
-  description: 'ACP: lists sessions, most recently updated first; `cwd` filters by workspace.',
+  description:
+    'ACP: lists sessions, most recently updated first, a page at a time (`nextCursor` is set while more remain; pass it as `cursor`); `cwd` filters by workspace.',
   params: z.object({ cwd: z.string().nullable().optional(), cursor: z.string().nullable().optional(), _meta: Meta }).optional().nullable(),
   result: z.object({ sessions: z.array(SessionView), nextCursor: z.string().nullable().optional() }),
   rest: { verb: 'GET', path: '/sessions' },
@@ -179,6 +239,8 @@ export const SessionUpdate = defineClientNotification({
 export const SessionMethods = [
   SessionNew,
   SessionLoad,
+  SessionResume,
+  SessionClose,
   SessionList,
   SessionGet,
   SessionDelete,
@@ -187,6 +249,7 @@ export const SessionMethods = [
   SessionSetSystemPrompt,
   SessionFork,
   SessionSetMode,
+  SessionSetConfigOption,
   SessionPrompt,
   SessionCancel,
   SessionEvents,

@@ -73,12 +73,37 @@ export class Session {
   /** Attached clients, least recent first. */
   private readonly attached = new Map<string, ClientPeer>();
 
+  /** Set while the session is closed (ACP `session/close`): history and buffer are not in memory. */
+  private unloadedCount?: number;
+
   constructor(
     public meta: SessionMeta,
     readonly log: SessionLog,
-    readonly buffer: ReplayBuffer,
+    public buffer: ReplayBuffer,
   ) {
     this.updatedAt = meta.createdAt;
+  }
+
+  get isUnloaded(): boolean {
+    return this.unloadedCount !== undefined;
+  }
+
+  get messageCount(): number {
+    return this.unloadedCount ?? this.messages.length;
+  }
+
+  /** Frees the history and the replay buffer (the log keeps them); `reload` brings them back. */
+  unload(): void {
+    this.unloadedCount = this.messages.length;
+    this.messages = [];
+    this.buffer = new ReplayBuffer(this.buffer.capacity);
+  }
+
+  /** Rebuilds the in-memory state from the log after `unload`. */
+  reload(records: readonly LogRecord[]): void {
+    this.unloadedCount = undefined;
+    this.messages = [];
+    for (const r of records) if (r.k === 'msg' || r.k === 'clear' || r.k === 'ev') this.apply(r);
   }
 
   get id(): string {
@@ -86,7 +111,19 @@ export class Session {
   }
 
   info(): SessionInfo {
-    return { sessionId: this.id, workspace: this.meta.workspace, profile: this.meta.profile, mode: this.meta.mode, mcpServers: this.meta.mcpServers };
+    return {
+      sessionId: this.id,
+      workspace: this.meta.workspace,
+      profile: this.meta.profile,
+      mode: this.meta.mode,
+      mcpServers: this.meta.mcpServers,
+      additionalDirectories: this.meta.additionalDirectories ?? [],
+    };
+  }
+
+  /** Every root the session's tools may use: the workspace first, then the additional ones. */
+  roots(): string[] {
+    return [this.meta.workspace, ...(this.meta.additionalDirectories ?? [])];
   }
 
   /** Applies a log record to the in-memory state (on load and as it is written). */

@@ -11,6 +11,7 @@ import {
   type ToolRegistry,
   type ToolResult,
 } from '../tools/contract.js';
+import { describeCall } from '../tools/acp-fields.js';
 import type { SessionManager } from './manager.js';
 import type { Session } from './session.js';
 
@@ -24,6 +25,20 @@ export interface ToolRunDeps {
 }
 
 const textContent = (text: string): ToolCallContent[] => [{ type: 'content', content: { type: 'text', text } }];
+
+/** Text a tool_call_update carries at most per content block; the history keeps the whole output. */
+export const UPDATE_TEXT_CAP = 32 * 1024;
+
+/** Caps the text blocks of an update's content, saying plainly what was cut and where the rest is. */
+export function capUpdateContent(content: readonly ToolCallContent[], cap = UPDATE_TEXT_CAP): ToolCallContent[] {
+  return content.map((c) => {
+    if (c.type !== 'content' || c.content.type !== 'text' || typeof c.content.text !== 'string' || c.content.text.length <= cap) return c;
+    const text = c.content.text;
+    const note = `\n[output truncated in this update: ${text.length - cap} of ${text.length} characters not shown; the full output is in the session history (session/history)]`;
+    return { type: 'content', content: { ...c.content, text: text.slice(0, cap) + note } };
+  });
+}
+
 
 function textOf(content: readonly ToolCallContent[]): string {
   return content
@@ -62,20 +77,17 @@ export async function runToolCall(
   const { manager } = deps;
   const tool: ToolDefinition | undefined = deps.tools.get(call.name, s.id);
   const parsed = parseArgs(call.arguments);
-  const rawInput = parsed.ok ? parsed.value : call.arguments;
-  let title = tool?.title ?? call.name;
-  if (tool?.describe && parsed.ok) {
-    try {
-      title = tool.describe(parsed.value);
-    } catch {
-      /* a title is only cosmetic */
-    }
-  }
-  const update = (fields: Record<string, unknown>) =>
-    manager.publish(s.id, { type: 'update', update: { sessionUpdate: 'tool_call_update', toolCallId: call.id, ...fields } });
+  const shown = parsed.ok ? describeCall(tool, call.name, parsed.value, s.meta.workspace) : { title: tool?.title ?? call.name, kind: tool?.kind ?? 'other', rawInput: call.arguments };
+  const update = (fields: Record<string, unknown>) => {
+    const content = fields.content as ToolCallContent[] | undefined;
+    manager.publish(s.id, {
+      type: 'update',
+      update: { sessionUpdate: 'tool_call_update', toolCallId: call.id, ...fields, ...(content ? { content: capUpdateContent(content) } : {}) },
+    });
+  };
   manager.publish(s.id, {
     type: 'update',
-    update: { sessionUpdate: 'tool_call', toolCallId: call.id, title, kind: tool?.kind ?? 'other', status: 'pending', rawInput },
+    update: { sessionUpdate: 'tool_call', toolCallId: call.id, ...shown, status: 'pending' },
   });
   const fail = (text: string, cancelled = false): ToolOutcome => {
     update({ status: 'failed', content: textContent(text) });
@@ -118,6 +130,7 @@ export async function runToolCall(
       tool.execute(args, {
         sessionId: s.id,
         workspace: s.meta.workspace,
+        additionalDirectories: s.meta.additionalDirectories ?? [],
         toolCallId: call.id,
         signal,
         client,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ClientPeer } from '../../host/client.js';
 import { toJsonSchema } from '../../host/json-schema.js';
 import type { PromptBlock, Provider, ToolCallPart, ToolSpec } from '../providers/contract.js';
@@ -27,9 +28,12 @@ export interface TurnInput {
 export async function runTurn(deps: TurnDeps, s: Session, input: TurnInput): Promise<StopReason> {
   const { manager } = deps;
   const { signal } = input;
+  // Every chunk of one message carries its messageId; the stored message keeps it for replay.
+  const newMessageId = () => `msg_${randomUUID().replace(/-/g, '')}`;
+  let messageId = newMessageId();
   const chunk = (sessionUpdate: string, text: string) =>
-    manager.publish(s.id, { type: 'update', update: { sessionUpdate, content: { type: 'text', text } } });
-  s.addMessage({ role: 'user', content: input.prompt });
+    manager.publish(s.id, { type: 'update', update: { sessionUpdate, content: { type: 'text', text }, messageId } });
+  s.addMessage({ role: 'user', content: input.prompt, messageId });
 
   for (let step = 0; step < deps.maxTurnRequests; step++) {
     if (signal.aborted) return 'cancelled';
@@ -38,6 +42,7 @@ export async function runTurn(deps: TurnDeps, s: Session, input: TurnInput): Pro
       description: t.description,
       inputSchema: t.inputSchema ?? toJsonSchema(t.parameters),
     }));
+    messageId = newMessageId();
     let text = '';
     let thinking = '';
     let signature = '';
@@ -47,6 +52,7 @@ export async function runTurn(deps: TurnDeps, s: Session, input: TurnInput): Pro
       if (!text && !thinking && !calls.length) return;
       s.addMessage({
         role: 'assistant',
+        messageId,
         text,
         ...(thinking ? { thinking } : {}),
         ...(signature ? { thinkingSignature: signature } : {}),

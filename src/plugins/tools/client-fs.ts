@@ -30,11 +30,11 @@ export async function readWholeText(fence: Fence, ctx: ToolContext, file: Confin
       return res.content;
     } catch (err) {
       // The client says the file is not there (or cannot read it): a missing file is a new file.
-      if (await fence.openFile(ctx.workspace, file.abs).then((f) => f.handle.close().then(() => true), () => false)) throw err;
+      if (await fence.openFile(ctx.workspace, file.abs, ctx.additionalDirectories).then((f) => f.handle.close().then(() => true), () => false)) throw err;
       return undefined;
     }
   }
-  const opened = await fence.openFile(ctx.workspace, file.abs).catch((err: RpcError) => {
+  const opened = await fence.openFile(ctx.workspace, file.abs, ctx.additionalDirectories).catch((err: RpcError) => {
     if (err instanceof RpcError && err.code === ErrorCodes.NotFound) return undefined;
     throw err;
   });
@@ -56,5 +56,5 @@ export async function writeWholeText(fence: Fence, ctx: ToolContext, file: Confi
     await requestClient(ctx.client!, FsWriteTextFile, { sessionId: ctx.sessionId, path: file.abs, content }, ctx.signal);
     return;
   }
-  await fence.writeFile(ctx.workspace, file, content, ctx.signal);
+  await fence.writeFile(ctx.workspace, file, content, ctx.signal, ctx.additionalDirectories);
 }

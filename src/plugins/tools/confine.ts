@@ -6,8 +6,13 @@ import { ErrorCodes, RpcError } from '../../host/errors.js';
 export interface ConfinedPath {
   /** Absolute real path (symlinks resolved; for a file not yet created, its real parent + name). */
   abs: string;
-  /** Relative to the workspace, `/`-separated; `.` for the workspace itself. */
+  /** Relative to the workspace, `/`-separated; `.` for the workspace itself (absolute in an additional root). */
   rel: string;
+}
+
+/** A confined path and the real path of the root that holds it: the workspace or an additional root. */
+export interface RootedPath extends ConfinedPath {
+  root: string;
 }
 
 const MAX_LINK_DEPTH = 40;
@@ -18,7 +23,25 @@ const MAX_LINK_DEPTH = 40;
  * way, including dangling ones) whose target is outside. Every file tool calls this first,
  * whether the operation then runs here or on the ACP client.
  */
-export async function confine(workspace: string, input: string): Promise<ConfinedPath> {
+export async function confine(workspace: string, input: string, additionalRoots: readonly string[] = []): Promise<ConfinedPath> {
+  const { abs, rel } = await confineRooted(workspace, input, additionalRoots);
+  return { abs, rel };
+}
+
+/** `confine`, also saying which root the path was confined to (the fence checks descriptors against it). */
+export async function confineRooted(workspace: string, input: string, additionalRoots: readonly string[] = []): Promise<RootedPath> {
+  // An absolute path inside an additional root (ACP additionalDirectories) is fenced by that root.
+  if (typeof input === 'string' && path.isAbsolute(input)) {
+    const other = additionalRoots.find((r) => isInside(r, path.resolve(input)));
+    if (other) {
+      const inRoot = await confineTo(other, input);
+      return { ...inRoot, rel: inRoot.abs };
+    }
+  }
+  return confineTo(workspace, input);
+}
+
+async function confineTo(workspace: string, input: string): Promise<RootedPath> {
   if (typeof input !== 'string' || input.length === 0) throw RpcError.invalidParams('a path is required');
   if (input.includes('\0')) throw RpcError.invalidParams('the path contains a NUL character');
   const root = await fs.realpath(workspace).catch(() => {
@@ -32,7 +55,7 @@ export async function confine(workspace: string, input: string): Promise<Confine
   const real = await realpathLoose(isInside(root, lexical) ? lexical : path.resolve(workspace, input), 0);
   if (!isInside(root, real)) throw outside(input, workspace, `it resolves through a symlink to ${real}`);
   const rel = path.relative(root, real).split(path.sep).join('/');
-  return { abs: real, rel: rel === '' ? '.' : rel };
+  return { abs: real, rel: rel === '' ? '.' : rel, root };
 }
 
 /** Whether `p` (absolute, normalized) is `root` or below it. */

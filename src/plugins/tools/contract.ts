@@ -31,6 +31,11 @@ export interface ToolContext {
   readonly sessionId: string;
   /** The session's workspace (absolute, real path): tools must stay inside it. */
   readonly workspace: string;
+  /**
+   * ACP `additionalDirectories` (absolute real paths): more roots the file tools may use. Relative
+   * paths stay relative to `workspace`; shell commands may write there too.
+   */
+  readonly additionalDirectories?: readonly string[];
   readonly toolCallId: string;
   readonly signal: AbortSignal;
   /** The client that sent the prompt, for ACP `fs/*` and `terminal/*` routing. */

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
-import { confine, isInside, type ConfinedPath } from './confine.js';
+import { confineRooted, isInside, type ConfinedPath, type RootedPath } from './confine.js';
 
 /**
  * Linux names every open descriptor under /proc/self/fd: reading that link says what was really
@@ -30,6 +30,9 @@ export interface OpenedFile extends ConfinedPath {
  * file in a checked folder and are renamed into place (a rename replaces a symlink, never
  * follows it). The daemon's own home ($SWITCHBOARD_HOME: token, profiles, grants, plugins) is
  * outside the fence even when the workspace contains it.
+ *
+ * `extra` (ACP additionalDirectories, real paths) are roots beside the workspace: an absolute
+ * path inside one is fenced by that root exactly as a workspace path is by the workspace.
  */
 export class Fence {
   readonly hidden: readonly string[];
@@ -47,16 +50,22 @@ export class Fence {
   }
 
   /** Lexical and real-path checks (no descriptor); for the shell's cwd and client-routed files. */
-  async confine(workspace: string, input: string): Promise<ConfinedPath> {
-    const c = await confine(workspace, input);
+  async confine(workspace: string, input: string, extra: readonly string[] = []): Promise<ConfinedPath> {
+    const { abs, rel } = await this.confineRooted(workspace, input, extra);
+    return { abs, rel };
+  }
+
+  /** `confine`, with the real root the path lies in (the workspace or an additional root). */
+  async confineRooted(workspace: string, input: string, extra: readonly string[] = []): Promise<RootedPath> {
+    const c = await confineRooted(workspace, input, extra);
     this.refuseHidden(c.abs, input);
     return c;
   }
 
   /** Opens a regular file for reading, without blocking on FIFOs or devices. */
-  async openFile(workspace: string, input: string): Promise<OpenedFile> {
-    const c = await this.confine(workspace, input);
-    const root = await fs.realpath(workspace);
+  async openFile(workspace: string, input: string, extra: readonly string[] = []): Promise<OpenedFile> {
+    const c = await this.confineRooted(workspace, input, extra);
+    const { root } = c;
     const handle = await fs.open(c.abs, READ_FLAGS).catch((err: NodeJS.ErrnoException) => {
       throw openError(err, c, input);
     });
@@ -65,7 +74,7 @@ export class Fence {
       const st = await handle.stat();
       if (st.isDirectory()) throw RpcError.invalidParams(`${c.rel} is a folder; use list_directory`, { path: input, kind: 'folder' });
       if (!st.isFile()) throw RpcError.invalidParams(`${c.rel} is ${kindOf(st)}, not a regular file; file tools read and write regular files only`, { path: input });
-      return { handle, abs: real, rel: relOf(root, real), size: st.size };
+      return { handle, abs: real, rel: await shownRel(workspace, root, real), size: st.size };
     } catch (err) {
       await handle.close();
       throw err;
@@ -73,15 +82,15 @@ export class Fence {
   }
 
   /** Opens a folder; `readdir(dirPath(handle))` then lists exactly the folder that was checked. */
-  async openDir(workspace: string, input: string): Promise<{ handle: FileHandle } & ConfinedPath> {
-    const c = await this.confine(workspace, input);
-    const root = await fs.realpath(workspace);
+  async openDir(workspace: string, input: string, extra: readonly string[] = []): Promise<{ handle: FileHandle } & RootedPath> {
+    const c = await this.confineRooted(workspace, input, extra);
+    const { root } = c;
     const handle = await fs.open(c.abs, DIR_FLAGS).catch((err: NodeJS.ErrnoException) => {
       throw openError(err, c, input);
     });
     try {
       const real = await this.checkHandle(handle, root, c.abs, input);
-      return { handle, abs: real, rel: relOf(root, real) };
+      return { handle, abs: real, rel: await shownRel(workspace, root, real), root };
     } catch (err) {
       await handle.close();
       throw err;
@@ -93,8 +102,9 @@ export class Fence {
    * workspace root and checked as a descriptor, the content goes to a temp file in that folder,
    * and a rename puts it in place.
    */
-  async writeFile(workspace: string, file: ConfinedPath, content: string, signal: AbortSignal): Promise<void> {
-    const root = await fs.realpath(workspace);
+  async writeFile(workspace: string, file: ConfinedPath, content: string, signal: AbortSignal, extra: readonly string[] = []): Promise<void> {
+    // Confined again (it is absolute): the root it lies in is where the folder walk starts.
+    const { root } = await this.confineRooted(workspace, file.abs, extra);
     const rel = path.relative(root, file.abs);
     const name = path.basename(rel);
     if (!name || rel.startsWith('..')) throw RpcError.invalidParams(`cannot write ${file.rel}: not a file path inside the workspace`);
@@ -207,6 +217,11 @@ function realOr(p: string): string {
 
 export function relOf(root: string, real: string): string {
   return path.relative(root, real).split(path.sep).join('/') || '.';
+}
+
+/** How a tool names a checked path: relative in the workspace, absolute in an additional root. */
+async function shownRel(workspace: string, root: string, real: string): Promise<string> {
+  return root === (await fs.realpath(workspace)) ? relOf(root, real) : real;
 }
 
 function raced(input: string, real?: string): RpcError {

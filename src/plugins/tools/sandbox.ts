@@ -50,17 +50,28 @@ function systemBinds(): string[] {
   return args;
 }
 
+export interface BwrapOptions {
+  /** Bound read-only (Node's own folder, so `node` runs inside). */
+  readOnly?: readonly string[];
+  /** ACP additionalDirectories: roots like the workspace, writable too. */
+  writable?: readonly string[];
+  /** Folders inside a writable root covered by an empty tmpfs (the daemon's home, for a session on ~). */
+  hidden?: readonly string[];
+}
+
 /**
- * The bwrap argv that runs `sh -c command` with the workspace as the only writable folder (and a
- * private /tmp; `hidden` folders inside it are covered by empty ones). The network stays shared (package installs, git); pid, ipc and uts are private so
+ * The bwrap argv that runs `sh -c command` with the workspace (and the session's additional
+ * directories) as the only writable folders, and a private /tmp; `hidden` folders inside them are
+ * covered by empty ones. The network stays shared (package installs, git); pid, ipc and uts are private so
  * the whole tree dies with the sandbox.
  */
-export function bwrapArgs(workspace: string, command: string, extraReadOnly: string[] = [], hidden: string[] = []): string[] {
+export function bwrapArgs(workspace: string, command: string, opts: BwrapOptions = {}): string[] {
   const args = [...systemBinds()];
-  for (const p of extraReadOnly) if (existsSync(p)) args.push('--ro-bind', p, p);
+  for (const p of opts.readOnly ?? []) if (existsSync(p)) args.push('--ro-bind', p, p);
+  for (const p of opts.writable ?? []) if (existsSync(p)) args.push('--bind', p, p);
   args.push('--bind', workspace, workspace, '--chdir', workspace);
-  // The daemon's home inside the workspace (a session on ~) is replaced by an empty tmpfs.
-  for (const h of hidden) args.push('--tmpfs', h);
+  // After every bind, so that no root mounted later uncovers it again.
+  for (const h of opts.hidden ?? []) args.push('--tmpfs', h);
   args.push('--unshare-all', '--share-net', '--die-with-parent', '--new-session', '--setenv', 'HOME', '/tmp');
   args.push('--', '/bin/sh', '-c', command);
   return args;

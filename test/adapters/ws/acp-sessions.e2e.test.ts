@@ -94,7 +94,7 @@ describe('switchboard serve (e2e): ACP over WebSocket with real sessions', funct
       const m = JSON.parse(data.toString('utf8'));
       if (m.id !== undefined && pending.has(m.id)) pending.get(m.id)!(m);
       if (m.method === 'session/update') {
-        lastSeq = m.params._meta.seq;
+        lastSeq = m.params._meta?.seq ?? lastSeq; // available_commands_update is per client, without a seq
         if (m.params.update.sessionUpdate === 'agent_message_chunk') received += m.params.update.content.text;
       }
     });

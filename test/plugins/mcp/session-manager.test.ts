@@ -79,6 +79,32 @@ describe('mcp: session connection manager (real MCP servers)', function () {
     expect(await manager.disconnect(S, 'everything')).to.equal(false);
   });
 
+  it('offers ACP additionalDirectories as roots after the workspace, and tells a live server when they change', async () => {
+    const extra = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-mcp-extra-')));
+    const other = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sb-mcp-other-')));
+    try {
+      const snap = await manager.connect(S, workspace, 'fs', { command: FILESYSTEM_BIN, args: [] }, [extra]);
+      expect(snap.status, snap.error).to.equal('connected');
+      pids.push(snap.pid!);
+      const allowed = async (want: string) => {
+        let text = '';
+        for (let i = 0; i < 150 && !text.includes(want); i++) {
+          text = (await registry.get('fs__list_allowed_directories', S)!.execute({}, toolCtx(workspace))).modelText ?? '';
+          if (!text.includes(want)) await new Promise((r) => setTimeout(r, 20));
+        }
+        return text;
+      };
+      expect(await allowed(extra)).to.equal(`Allowed directories:\n${workspace}\n${extra}`);
+      // Resumed with other directories: the same connection, roots/list_changed, the new list.
+      const again = await manager.connect(S, workspace, 'fs', { command: FILESYSTEM_BIN, args: [] }, [other]);
+      expect(again.pid).to.equal(snap.pid);
+      expect(await allowed(other)).to.equal(`Allowed directories:\n${workspace}\n${other}`);
+    } finally {
+      rmSync(extra, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('gives server-filesystem the workspace as its root and nothing else', async () => {
     writeFileSync(path.join(workspace, 'notes.txt'), 'hello from the workspace');
     const snap = await manager.connect(S, workspace, 'fs', { command: FILESYSTEM_BIN, args: [] });

@@ -108,9 +108,9 @@ describe('permissions: rules see real paths, and the gate fails closed', () => {
     await fake.waitFor((e) => e.type === 'permission' && (e as any).state === 'pending');
     const view: any = await t.connect().client.sendRequest('permissions/get', { sessionId: 's1' });
     const toolCall = view.pending[0].toolCall;
-    expect(toolCall.title).to.equal('Run `npm test ; echo pwned > pwned.txt`');
+    expect(toolCall.title).to.equal('npm test ; echo pwned > pwned.txt');
     expect(toolCall.content).to.deep.equal([{ type: 'content', content: { type: 'text', text: `npm test${' '.repeat(75)}; echo pwned\\r> pwned.txt` } }]);
-    expect(toolCall.rawInput).to.deep.equal({ command });
+    expect(toolCall.rawInput).to.deep.equal({ command, cwd: ws.ws });
     ac.abort();
     expect((await pending).outcome).to.equal('cancelled');
   });

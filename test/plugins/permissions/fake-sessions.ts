@@ -33,7 +33,7 @@ export class FakeSessions implements SessionService {
   private readonly eventWaiters: { pred: (e: SessionEvent) => boolean; resolve: (e: SessionEvent) => void }[] = [];
 
   add(sessionId: string, workspace: string, mode = 'ask'): SessionInfo {
-    const s = { sessionId, workspace, profile: 'test', mode, mcpServers: [] };
+    const s = { sessionId, workspace, profile: 'test', mode, mcpServers: [], additionalDirectories: [] };
     this.sessions.set(sessionId, s);
     return s;
   }
@@ -49,6 +49,9 @@ export class FakeSessions implements SessionService {
   onDidDelete(l: (id: string) => void): Disposable {
     this.deleteListeners.add(l);
     return { dispose: () => void this.deleteListeners.delete(l) };
+  }
+  onDidClose(): Disposable {
+    return { dispose() {} };
   }
   onDidChangeMode(l: (s: SessionInfo) => void): Disposable {
     this.modeListeners.add(l);

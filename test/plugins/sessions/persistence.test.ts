@@ -95,7 +95,7 @@ describe('sessions: persistence, replay, and the session methods', () => {
   it('set_mode emits current_mode_update and tells onDidChangeMode; a bad mode is invalid params', async () => {
     await client.sendRequest('session/set_mode', { sessionId, modeId: 'read-only' });
     expect(seen.modes).to.include(`${sessionId}:read-only`);
-    expect(seen.bus.at(-1)).to.deep.include({ type: 'update', update: { sessionUpdate: 'current_mode_update', currentModeId: 'read-only' } });
+    expect(seen.bus.find((e: any) => e.update?.sessionUpdate === 'current_mode_update')).to.deep.include({ type: 'update', update: { sessionUpdate: 'current_mode_update', currentModeId: 'read-only' } });
     expect((await fail(client.sendRequest('session/set_mode', { sessionId, modeId: 'yolo' })))?.code).to.equal(ErrorCodes.InvalidParams);
   });
 

@@ -56,7 +56,12 @@ describe('sessions: SessionService for other plugins, and the step limit', () =>
     const log = readFileSync(path.join(t.home, 'sessions', `${s.sessionId}.jsonl`), 'utf8');
     expect(log).to.contain('"requestId":"r1"');
     await client.sendRequest('host/ping', {}); // notifications before this answer have arrived
-    expect(updates.map((u) => [u.update.sessionUpdate, u._meta.seq])).to.deep.equal([['plan', 2]]);
+    // available_commands_update (per client, no seq) follows session/new; the published events carry their seq.
+    expect(updates.filter((u) => u._meta?.seq !== undefined).map((u) => [u.update.sessionUpdate, u._meta.seq])).to.deep.equal([['plan', 2]]);
+    // Per client, without a seq: the commands, and the provider's model list when it arrives.
+    const perClient = updates.filter((u) => u._meta?.seq === undefined).map((u) => u.update.sessionUpdate);
+    expect(perClient).to.include('available_commands_update');
+    expect(perClient.every((k) => k === 'available_commands_update' || k === 'config_option_update')).to.equal(true);
   });
 
   it('stops with max_turn_requests when the model keeps calling tools', async () => {

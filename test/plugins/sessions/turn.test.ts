@@ -15,7 +15,8 @@ interface Update {
 
 function collect(client: MessageConnection): Update[] {
   const updates: Update[] = [];
-  client.onNotification('session/update', (p: Update) => void updates.push(p));
+  // Session events only: available_commands_update is per client and carries no seq.
+  client.onNotification('session/update', (p: Update) => void (p._meta?.seq !== undefined && updates.push(p)));
   return updates;
 }
 

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { RpcError } from '../../../src/host/errors.js';
 import { builtinTools } from '../../../src/plugins/tools/builtin/index.js';
 import { READ_MAX_LINE_BYTES } from '../../../src/plugins/tools/builtin/read-file.js';
 import { commandTitle, shellEnv } from '../../../src/plugins/tools/builtin/shell.js';
@@ -10,16 +9,7 @@ import type { ToolDefinition } from '../../../src/plugins/tools/contract.js';
 import { Fence } from '../../../src/plugins/tools/fence.js';
 import { matchGlob } from '../../../src/plugins/tools/glob.js';
 import { detectSandbox } from '../../../src/plugins/tools/sandbox.js';
-import { run, tempWorkspace, textOf, toolContext } from './tool-harness.js';
-
-async function refusal(p: Promise<unknown>): Promise<RpcError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected a refusal').to.be.instanceOf(RpcError);
-  return err as RpcError;
-}
+import { refusal, run, tempWorkspace, textOf, toolContext } from './tool-harness.js';
 
 /** The tools as the tools plugin builds them, for a daemon whose home is `home`. */
 function toolsFor(home: string): Record<string, ToolDefinition> {
@@ -151,8 +141,8 @@ describe('tools: files that would block or crash the daemon', function () {
 describe('tools: what an approval shows of a shell command', () => {
   it('collapses whitespace and escapes control characters in the title, and says when it is shortened', () => {
     const hidden = `npm test${' '.repeat(75)}; echo pwned > pwned.txt`;
-    expect(commandTitle(hidden)).to.equal('Run `npm test ; echo pwned > pwned.txt`');
-    expect(commandTitle('ls\r\x1b[2Kok\u202e')).to.equal('Run `ls \\x1b[2Kok\\u202e`');
+    expect(commandTitle(hidden)).to.equal('npm test ; echo pwned > pwned.txt');
+    expect(commandTitle('ls\r\x1b[2Kok\u202e')).to.equal('ls \\x1b[2Kok\\u202e');
     const long = commandTitle(`echo ${'a'.repeat(500)}; rm -rf ~`);
     expect(long).to.match(/\+\d+ more characters/);
   });

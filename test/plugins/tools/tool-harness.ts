@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import type { ClientPeer } from '../../../src/host/client.js';
+import { RpcError } from '../../../src/host/errors.js';
 import type { ToolContext, ToolDefinition, ToolProgress, ToolResult } from '../../../src/plugins/tools/contract.js';
 
 /** A real temp workspace (and a sibling folder outside it) for tool tests. */
@@ -33,4 +35,14 @@ export async function run(tool: ToolDefinition, args: unknown, ctx: ToolContext)
 
 export function textOf(r: ToolResult): string {
   return r.modelText ?? r.content.map((c) => (c.type === 'content' ? String(c.content.text ?? '') : '')).join('');
+}
+
+/** The RpcError a tool call was refused with (fails the test when it was not refused). */
+export async function refusal(p: Promise<unknown>): Promise<RpcError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'expected a refusal').to.be.instanceOf(RpcError);
+  return err as RpcError;
 }

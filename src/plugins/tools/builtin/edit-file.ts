@@ -21,7 +21,7 @@ export const createEditFileTool = (fence: Fence) => defineTool<z.infer<typeof Pa
   subject: (a) => a.path,
   describe: (a) => `Edit ${a.path}`,
   async execute(args, ctx) {
-    const file = await fence.confine(ctx.workspace, args.path);
+    const file = await fence.confine(ctx.workspace, args.path, ctx.additionalDirectories);
     const before = await readWholeText(fence, ctx, file);
     if (before === undefined) throw RpcError.notFound(`file ${file.rel}`, { path: args.path });
     const count = occurrences(before, args.oldText);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { defaultFence, type Fence } from '../fence.js';
 import { compileGlob } from '../glob.js';
@@ -22,18 +23,21 @@ export const createFindFilesTool = (fence: Fence) =>
     subject: (a) => a.path,
     describe: (a) => `Find ${a.pattern}${a.path && a.path !== '.' ? ` in ${a.path}` : ''}`,
     async execute(args, ctx) {
-      const dir = await fence.confine(ctx.workspace, args.path);
+      // In an additional root (ACP additionalDirectories) the walk starts there, and results are
+      // named absolutely so the model can pass them back to read_file as they are.
+      const dir = await fence.confineRooted(ctx.workspace, args.path, ctx.additionalDirectories);
+      const named = (f: { abs: string; rel: string }) => (path.isAbsolute(dir.rel) ? f.abs : f.rel);
       // A pattern without a folder part matches at any depth, as people expect from `*.ts`.
       const matches = compileGlob(args.pattern.includes('/') ? args.pattern : `**/${args.pattern}`);
       const found: string[] = [];
       let more = false;
-      for await (const f of walkFiles(fence, ctx.workspace, dir.abs, ctx.signal)) {
+      for await (const f of walkFiles(fence, dir.root, dir.abs, ctx.signal)) {
         if (!matches(f.rel)) continue;
         if (found.length >= MAX_RESULTS) {
           more = true;
           break;
         }
-        found.push(f.rel);
+        found.push(named(f));
       }
       const text = found.length === 0 ? `no files match ${args.pattern}` : found.join('\n') + (more ? `\n… [capped at ${MAX_RESULTS} results]` : '');
       return textResult(text, { rawOutput: { files: found, truncated: more } });

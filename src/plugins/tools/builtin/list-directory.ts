@@ -20,7 +20,7 @@ export const createListDirectoryTool = (fence: Fence) =>
     subject: (a) => a.path,
     describe: (a) => `List ${a.path}`,
     async execute(args, ctx) {
-      const dir = await fence.openDir(ctx.workspace, args.path);
+      const dir = await fence.openDir(ctx.workspace, args.path, ctx.additionalDirectories);
       let entries;
       try {
         entries = await fs.readdir(Fence.dirPath(dir.handle, dir.abs), { withFileTypes: true });

@@ -33,7 +33,7 @@ export function createReadFileTool(fence: Fence) {
       const line = args.line ?? 1;
       const limit = args.limit ?? DEFAULT_LINES;
       if (clientFs(ctx).read) {
-        const file = await fence.confine(ctx.workspace, args.path);
+        const file = await fence.confine(ctx.workspace, args.path, ctx.additionalDirectories);
         const res = await requestClient(ctx.client!, FsReadTextFile, { sessionId: ctx.sessionId, path: file.abs, line, limit }, ctx.signal);
         let text = res.content;
         const truncated = Buffer.byteLength(text) > READ_MAX_BYTES;
@@ -41,7 +41,7 @@ export function createReadFileTool(fence: Fence) {
         return textResult(text + (truncated ? `\n… [output capped; read on with line=${line + text.split('\n').length}]` : ''), { locations: [{ path: file.abs, line }] });
       }
       // Opened first, then checked: the descriptor is what was verified, and O_NONBLOCK keeps a FIFO from parking a worker.
-      const file = await fence.openFile(ctx.workspace, args.path);
+      const file = await fence.openFile(ctx.workspace, args.path, ctx.additionalDirectories);
       try {
         const caps = { maxBytes: READ_MAX_BYTES, maxLineBytes: READ_MAX_LINE_BYTES, maxScanBytes: READ_MAX_SCAN_BYTES };
         const r = await readLines(file.handle, file.rel, line, limit, caps, ctx.signal);

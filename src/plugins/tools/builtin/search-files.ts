@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, RpcError } from '../../../host/errors.js';
+import type { RootedPath } from '../confine.js';
 import type { ToolContext } from '../contract.js';
 import { defaultFence, type Fence } from '../fence.js';
 import { compileGlob } from '../glob.js';
@@ -36,7 +38,7 @@ export function createSearchFilesTool(fence: Fence, rgPath: () => string | undef
     async execute(args, ctx) {
       const rg = rgPath();
       if (!rg) throw new RpcError(ErrorCodes.Unavailable, 'search_files needs ripgrep (rg) on the PATH: install the Debian/Homebrew package "ripgrep"');
-      const target = await fence.confine(ctx.workspace, args.path);
+      const target = await fence.confineRooted(ctx.workspace, args.path, ctx.additionalDirectories);
       const only = args.glob ? compileGlob(args.glob.includes('/') ? args.glob : `**/${args.glob}`) : undefined;
       const hits: string[] = [];
       let capped = false;
@@ -86,32 +88,36 @@ export function createSearchFilesTool(fence: Fence, rgPath: () => string | undef
 async function feed(
   fence: Fence,
   ctx: ToolContext,
-  target: { abs: string; rel: string },
+  target: RootedPath,
   only: ((rel: string) => boolean) | undefined,
   signal: AbortSignal,
   sink: (rel: string, bytes: Buffer) => Promise<void>,
 ): Promise<void> {
-  const single = await fence.openFile(ctx.workspace, target.abs).catch((err: RpcError) => {
+  const extra = ctx.additionalDirectories;
+  const single = await fence.openFile(ctx.workspace, target.abs, extra).catch((err: RpcError) => {
     // A folder (or a path that is not there) is walked; anything else the fence refused is final.
     if ((err.data as { kind?: string } | undefined)?.kind === 'folder') return undefined;
     throw err;
   });
-  const files = single ? [{ abs: single.abs, rel: single.rel }] : walkFiles(fence, ctx.workspace, target.abs, signal);
+  // In an additional root the walk starts there; its files are named absolutely (in results and for deny rules).
+  const named = (f: { abs: string; rel: string }) => (path.isAbsolute(target.rel) ? f.abs : f.rel);
+  const files = single ? [{ abs: single.abs, rel: single.rel }] : walkFiles(fence, target.root, target.abs, signal);
   await single?.handle.close();
   for await (const f of files) {
     if (signal.aborted) return;
     if (only && !only(f.rel)) continue;
-    if (ctx.mayRead && !ctx.mayRead(f.rel)) continue;
-    const opened = await fence.openFile(ctx.workspace, f.abs).catch(() => undefined);
+    const name = single ? f.rel : named(f);
+    if (ctx.mayRead && !ctx.mayRead(name)) continue;
+    const opened = await fence.openFile(ctx.workspace, f.abs, extra).catch(() => undefined);
     if (!opened) continue;
     try {
-      if (ctx.mayRead && opened.rel !== f.rel && !ctx.mayRead(opened.rel)) continue;
+      if (ctx.mayRead && opened.rel !== name && !ctx.mayRead(opened.rel)) continue;
       if (opened.size > MAX_FILE_BYTES) continue;
       const buf = Buffer.alloc(opened.size);
       const { bytesRead } = await opened.handle.read(buf, 0, buf.length, 0);
       const bytes = buf.subarray(0, bytesRead);
       if (bytes.subarray(0, 8000).includes(0)) continue;
-      await sink(f.rel, bytes);
+      await sink(name, bytes);
     } finally {
       await opened.handle.close();
     }

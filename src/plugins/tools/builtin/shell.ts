@@ -32,11 +32,15 @@ export function shellEnv(env: NodeJS.ProcessEnv, extra: readonly string[] = []):
   return out;
 }
 
-/** An approval title: whitespace runs collapsed (no spaces pushing a tail out of view), controls escaped. */
+/**
+ * A shell call's title is its command, as ACP editors show an `execute` call: whitespace runs
+ * collapsed (no spaces pushing a tail out of view), controls escaped, and a long one shortened
+ * only with a note saying so (the approval's content and rawInput carry the whole command).
+ */
 export function commandTitle(command: string, max = 160): string {
   const flat = escapeControl(command.replace(/[ \t\n\r\f\v]+/g, ' ').trim());
-  if (flat.length <= max) return `Run \`${flat}\``;
-  return `Run \`${flat.slice(0, max)}…\` (+${flat.length - max} more characters; the approval shows the whole command)`;
+  if (flat.length <= max) return flat;
+  return `${flat.slice(0, max)}… (+${flat.length - max} more characters; the approval shows the whole command)`;
 }
 
 /**
@@ -60,7 +64,11 @@ export function createShellTool(sandbox: () => SandboxInfo, env: NodeJS.ProcessE
       const timeoutMs = args.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       if (clientTerminal(ctx)) return runOnClientTerminal(args.command, cwd, timeoutMs, ctx);
       const box = sandbox();
-      const [file, argv] = box.shell === 'bwrap' && box.bwrap ? [box.bwrap, bwrapArgs(cwd, args.command, nodeDir(), fence.hidden.filter((h) => isInside(cwd, h)))] : ['/bin/sh', ['-c', args.command]];
+      // additionalDirectories are writable roots like the workspace, but never one the fence hides
+      // (a folder inside the daemon's home); the home inside any root is covered by an empty tmpfs.
+      const writable = (ctx.additionalDirectories ?? []).filter((d) => !fence.isHidden(d));
+      const hidden = fence.hidden.filter((h) => [cwd, ...writable].some((r) => isInside(r, h)));
+      const [file, argv] = box.shell === 'bwrap' && box.bwrap ? [box.bwrap, bwrapArgs(cwd, args.command, { readOnly: nodeDir(), writable, hidden })] : ['/bin/sh', ['-c', args.command]];
       let lastProgress = 0;
       let seen = '';
       const res = await runProcess(file, argv, {

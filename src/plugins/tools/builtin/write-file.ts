@@ -18,7 +18,7 @@ export const createWriteFileTool = (fence: Fence) => defineTool<z.infer<typeof P
   subject: (a) => a.path,
   describe: (a) => `Write ${a.path}`,
   async execute(args, ctx) {
-    const file = await fence.confine(ctx.workspace, args.path);
+    const file = await fence.confine(ctx.workspace, args.path, ctx.additionalDirectories);
     const before = await readWholeText(fence, ctx, file);
     await writeWholeText(fence, ctx, file, args.content);
     const verb = before === undefined ? 'Created' : 'Wrote';
