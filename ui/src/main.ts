@@ -4,6 +4,7 @@ import "./style.css";
 import { Chat } from './chat.js';
 import { $ } from './dom.js';
 import { Permissions } from './permissions.js';
+import { ProfilesPanel } from './profiles.js';
 import { Rpc, RpcError } from './rpc.js';
 import { renderSessions, sessionLabel, type SessionInfo, type SessionState } from './sessions.js';
 import { keepToken, takeToken } from './token.js';
@@ -11,6 +12,7 @@ import { keepToken, takeToken } from './token.js';
 const chat = new Chat();
 const permissions = new Permissions(() => drawSessions());
 let rpc: Rpc;
+const profiles = new ProfilesPanel(() => rpc);
 let agent: any = null;
 let sessions: SessionInfo[] = [];
 let current: SessionInfo | null = null;
@@ -35,6 +37,7 @@ const handlers = {
       });
       setStatus(`connected · ${agent.agentInfo?.name ?? 'agent'} ${agent.agentInfo?.version ?? ''}`.trim(), 'connected');
       await refreshSessions();
+      if (($('profiles-panel') as HTMLDetailsElement).open) void profiles.refresh();
       if (current) await resumeSession(current);
     } catch (err) {
       setStatus(`initialize failed: ${(err as Error).message}`, 'error');

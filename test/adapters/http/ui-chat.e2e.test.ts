@@ -180,4 +180,33 @@ describe('the browser UI: markdown chat, tool cards, cancel, mode and session ac
     expect(await page.textContent('#session-title')).to.equal('No session selected.');
     await page.fill('#filter', '');
   });
+
+  it('lists profiles with secrets redacted, tests one, and shows each bad field’s error on create', async () => {
+    await page.click('#profiles-panel summary');
+    await page.waitForSelector('#profiles li[data-profile="fake"]');
+    const row = page.locator('#profiles li[data-profile="fake"]');
+    expect(await row.locator('.profile-name').textContent()).to.equal('fake (default)');
+    expect(await row.locator('.profile-detail').textContent()).to.equal('openai-compatible · fake-model · key [redacted]');
+    expect(await page.textContent('#profiles-panel')).to.not.contain('sk-x');
+    await row.locator('button').click();
+    await page.waitForFunction(() => /^ok · \d+ ms$/.test(document.querySelector('#profiles li[data-profile="fake"] .profile-test')?.textContent ?? ''));
+    await page.fill('#profile-name', 'bad name!');
+    await page.fill('#profile-model', 'm');
+    await page.fill('#profile-baseUrl', 'not a url');
+    await page.click('#profile-create');
+    await page.waitForFunction(() => document.getElementById('profile-name-error')?.textContent !== '');
+    expect(await page.textContent('#profile-name-error')).to.contain('a profile name is');
+    expect(await page.textContent('#profile-baseUrl-error')).to.not.equal('');
+    expect(await page.textContent('#profile-model-error')).to.equal('');
+    await page.screenshot({ path: path.join(SHOTS, 'profiles-errors.png') });
+    await page.fill('#profile-name', 'second');
+    await page.fill('#profile-baseUrl', fake.baseUrl);
+    await page.fill('#profile-apiKey', 'sk-second-secret');
+    await page.click('#profile-create');
+    await page.waitForSelector('#profiles li[data-profile="second"]');
+    expect(await page.textContent('#profiles li[data-profile="second"] .profile-detail')).to.equal('openai-compatible · m · key [redacted]');
+    expect(await page.textContent('#profiles-panel')).to.not.contain('sk-second-secret');
+    expect(await page.inputValue('#profile-apiKey')).to.equal('');
+    await page.screenshot({ path: path.join(SHOTS, 'profiles.png') });
+  });
 });
