@@ -116,6 +116,7 @@ async function selectSession(s: SessionInfo, load: boolean): Promise<void> {
   current = s;
   lastSeq = 0;
   chat.reset();
+  $('turn-state').textContent = ''; // the last turn's end belonged to the session shown before
   showCurrent();
   drawSessions();
   if (load && agent?.agentCapabilities?.loadSession) {
@@ -203,6 +204,7 @@ $('delete').onclick = () =>
     await rpc.request('session/delete', { sessionId: current!.sessionId });
     current = null;
     chat.reset();
+    $('turn-state').textContent = '';
     showCurrent();
     await refreshSessions();
   });
