@@ -27,7 +27,8 @@ function pinoOptions(level: LevelWithSilent | undefined) {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const destination = opts.file
-    ? pino.destination({ dest: opts.file, mkdir: true, sync: false })
+    ? // 0600: a log names sessions, workspaces and paths that are nobody else's business.
+      pino.destination({ dest: opts.file, mkdir: true, sync: false, mode: 0o600 })
     : pino.destination({ fd: 2, sync: false });
   return pino(pinoOptions(opts.level), destination);
 }

@@ -51,6 +51,14 @@ export async function renderMethodsDoc(): Promise<string> {
         );
       }
     }
+    const endpoints = app.host.endpoints.list();
+    if (endpoints.length) {
+      lines.push('## Raw HTTP endpoints', '', "Served by `switchboard serve` beside the routes above, after the same token, Host and Origin checks; their bodies are their own (`GET /openapi.json` has their parameters and schemas).", '');
+      for (const e of [...endpoints].sort((a, b) => (a.doc?.path ?? a.path).localeCompare(b.doc?.path ?? b.path))) {
+        lines.push(`- \`${(e.methods ?? ['any verb']).join(', ')} ${e.doc?.path ?? e.path}\`: ${e.description}`);
+      }
+      lines.push('');
+    }
     const events = app.host.eventDecls();
     if (events.length) {
       lines.push('## Events', '');

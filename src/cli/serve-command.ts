@@ -76,6 +76,11 @@ export function registerServeCommand(cli: CAC): void {
         upgrades: [ws, acpWs],
         // Tests shorten the heartbeat to see one; 15 s otherwise.
         heartbeatMs: positiveInt('SWITCHBOARD_SSE_HEARTBEAT_MS', process.env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15000),
+        // Unset: the writer's default (64 MiB).
+        sseMaxEventBytes:
+          process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES === undefined
+            ? undefined
+            : positiveInt('SWITCHBOARD_SSE_MAX_EVENT_BYTES', process.env.SWITCHBOARD_SSE_MAX_EVENT_BYTES, 0),
       });
       let url: string;
       try {

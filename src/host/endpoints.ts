@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ClientPeer } from './client.js';
 import type { Disposable } from './disposable.js';
 
@@ -47,6 +48,20 @@ export interface RawEndpointContext {
  * });
  * ```
  */
+/**
+ * What the OpenAPI document says of a raw endpoint beyond its verbs and description: its path
+ * template (a prefix endpoint's `/api/download/{path}`), parameters, body and responses, with
+ * zod schemas where the bodies are JSON (the same declarations the endpoint parses with).
+ */
+export interface RawEndpointDoc {
+  /** The path as OpenAPI shows it; `{name}` segments become path parameters. Default: `path`. */
+  readonly path?: string;
+  readonly parameters?: readonly { name: string; in: 'query' | 'header'; required?: boolean; description: string }[];
+  readonly request?: { readonly contentType: string; readonly schema?: z.ZodType; readonly description?: string };
+  /** By status (`'200'`, `'206'`, `'413'`…). */
+  readonly responses?: Readonly<Record<string, { readonly description: string; readonly contentType?: string; readonly schema?: z.ZodType }>>;
+}
+
 export interface RawEndpoint {
   /** An exact path (`/mcp`) or a prefix ending in `/` (`/files/`). Routes of the method table win over it. */
   readonly path: string;
@@ -54,6 +69,8 @@ export interface RawEndpoint {
   readonly methods?: readonly RawVerb[];
   /** One line for discovery (`host/endpoints` is not a method; the OpenAPI document lists it). */
   readonly description: string;
+  /** For the OpenAPI document (optional): path template, parameters, bodies. */
+  readonly doc?: RawEndpointDoc;
   /** Largest request body in bytes; default: the server's `--max-body-bytes` (1 MiB). */
   readonly maxBodyBytes?: number;
   handle(request: Request, ctx: RawEndpointContext): Response | Promise<Response>;

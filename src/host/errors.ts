@@ -25,6 +25,8 @@ export const ErrorCodes = {
   Timeout: -32008,
   /** Replay asked for events that were already evicted from the buffer. */
   Gone: -32009,
+  /** A configuration file in $SWITCHBOARD_HOME is not valid (the message names it and what is wrong). */
+  InvalidConfig: -32010,
   /** LSP/ACP convention for a request cancelled by the client. */
   RequestCancelled: -32800,
 } as const;
@@ -47,6 +49,7 @@ const httpStatusByCode: Record<number, number> = {
   [ErrorCodes.RateLimited]: 429,
   [ErrorCodes.Timeout]: 504,
   [ErrorCodes.Gone]: 410,
+  [ErrorCodes.InvalidConfig]: 500,
   [ErrorCodes.RequestCancelled]: 499,
 };
 

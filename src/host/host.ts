@@ -95,7 +95,11 @@ export class Host implements HostView {
       const other = this.clientDecls.get(c.name);
       if (other) throw dup(`duplicate host→client method "${c.name}": declared by ${from(other.owner)} and by "${plugin.name}" (${source})`);
     }
-    for (const m of plugin.methods ?? []) this.dispatcher.declare(m, plugin.name);
+    const methods = plugin.methods ?? [];
+    // All or nothing: a plugin refused for a clash leaves none of its methods declared.
+    const clash = methods.find((m) => this.dispatcher.has(m.name));
+    if (clash) throw new Error(`duplicate method "${clash.name}": declared by plugin "${this.dispatcher.ownerOf(clash.name)}" and by "${plugin.name}"`);
+    for (const m of methods) this.dispatcher.declare(m, plugin.name);
     for (const token of plugin.provides ?? []) this.providers.set(token, plugin.name);
     for (const c of plugin.clientMethods ?? []) this.clientDecls.set(c.name, { decl: c, owner: plugin.name });
     this.declaredEvents.push(...(plugin.events ?? []));

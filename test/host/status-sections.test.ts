@@ -25,7 +25,7 @@ describe('host: status sections', () => {
       expect(first.brief).to.equal('here');
       expect(first.broken).to.deep.equal({ error: 'cannot count' });
       // The built-in plugins use the same service.
-      expect(first).to.have.keys(['version', 'uptimeMs', 'clients', 'plugins', 'sandbox', 'permissions', 'providers', 'sessions', 'mcp', 'logs', 'counter', 'brief', 'broken']);
+      expect(first).to.include.keys(['version', 'uptimeMs', 'clients', 'plugins', 'sandbox', 'permissions', 'providers', 'profiles', 'sessions', 'mcp', 'logs', 'apiProxy', 'counter', 'brief', 'broken']);
       await early!.dispose();
       const second = await client.sendRequest<any>('host/status');
       expect(second.counter).to.deep.equal({ calls: 2 }, 'computed on each call');

@@ -52,8 +52,14 @@ const Open = defineMethod({
 });
 const Prompt = defineMethod({
   name: 'fake/prompt',
-  description: 'a turn: turn_started, `tokens` chunks (pausing at `pauseAt` until released), turn_ended',
-  params: z.object({ sessionId: z.string(), tokens: z.number().int().default(5), pauseAt: z.number().int().optional() }),
+  description: 'a turn: turn_started, `tokens` chunks (pausing at `pauseAt` until released; chunk `bigAt` holds `bigBytes` of text), turn_ended',
+  params: z.object({
+    sessionId: z.string(),
+    tokens: z.number().int().default(5),
+    pauseAt: z.number().int().optional(),
+    bigAt: z.number().int().optional(),
+    bigBytes: z.number().int().optional(),
+  }),
   result: z.object({ stopReason: z.string() }),
   rest: { verb: 'POST', path: '/fake/{session_id}/message', stream: SessionStream },
 });
@@ -151,7 +157,7 @@ const plugin: Plugin = {
       if (from < oldest - 1) throw new RpcError(ErrorCodes.Gone, `events after ${from} were evicted; the oldest kept is ${oldest}`, { oldest });
       return { events: s.events.filter((e) => e.seq > from) };
     });
-    ctx.handle(Prompt, async ({ sessionId, tokens, pauseAt }) => {
+    ctx.handle(Prompt, async ({ sessionId, tokens, pauseAt, bigAt, bigBytes }) => {
       const s = get(sessionId);
       if (s.running) throw RpcError.conflict(`a turn is already running in session "${sessionId}"`);
       s.running = true;
@@ -159,7 +165,8 @@ const plugin: Plugin = {
         publish(sessionId, { type: 'turn_started', turnId: 't' });
         for (let i = 0; i < tokens; i++) {
           if (i === pauseAt) await new Promise<void>((r) => (s.release = r));
-          publish(sessionId, { type: 'update', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: `t${i} ` } } });
+          const text = i === bigAt ? 'x'.repeat(bigBytes ?? 0) : `t${i} `;
+          publish(sessionId, { type: 'update', update: { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text } } });
         }
         publish(sessionId, { type: 'turn_ended', turnId: 't', stopReason: 'end_turn' });
         return { stopReason: 'end_turn' };

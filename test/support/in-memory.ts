@@ -19,8 +19,9 @@ export interface TestHost {
 }
 
 /** A real host (built-in plugins + extras) in a temp home, with in-memory clients. */
-export async function createTestHost(opts: AppOptions = {}): Promise<TestHost> {
+export async function createTestHost(opts: AppOptions & { setupHome?: (dir: string) => void } = {}): Promise<TestHost> {
   const home = tempHome();
+  opts.setupHome?.(home.dir);
   const app = await createApp({ home: home.dir, logger: pino({ level: 'silent' }), env: { ...process.env, SWITCHBOARD_HOME: home.dir }, ...opts });
   const open: { client: MessageConnection; served: ServedConnection }[] = [];
   return {

@@ -282,3 +282,10 @@ else {
   $('no-token').hidden = false;
   setStatus('no token', 'no-token');
 }
+
+// The offline shell (static/sw.js): it caches the page, never an API answer.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker?.register('/sw.js').catch(() => {
+    /* a private window may refuse it */
+  });
+}

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { RawEndpoint } from '../../host/endpoints.js';
 import { toJsonSchema } from '../../host/json-schema.js';
 import { objectSchemaOf, type CompiledRoute } from './routes.js';
@@ -89,17 +90,28 @@ function operation(route: CompiledRoute): Schema {
   return op;
 }
 
-/** A raw endpoint: its bodies are the endpoint's own (not JSON-RPC), so only the verbs and a line. */
+/** A raw endpoint: its bodies are the endpoint's own (not JSON-RPC): the verbs, a line, and what its `doc` declares. */
 function endpointOperations(e: RawEndpoint): Record<string, Schema> {
   const verbs = e.methods ?? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  const doc = e.doc;
+  const schemaOf = (s: z.ZodType | undefined) => (s ? strip(toJsonSchema(s, 'input')) : {});
+  const pathParams = [...(doc?.path ?? e.path).matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const parameters = [...pathParams, ...(doc?.parameters ?? []).map((p) => ({ ...p, required: p.required ?? false, schema: { type: 'string' } }))];
+  const responses: Record<string, Schema> = {};
+  for (const [status, r] of Object.entries(doc?.responses ?? {})) {
+    responses[status] = { description: r.description, ...(r.contentType ? { content: { [r.contentType]: { schema: r.schema ? strip(toJsonSchema(r.schema, 'output')) : {} } } } : {}) };
+  }
+  responses.default = { description: "the endpoint's own response; errors in the one JSON shape", content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return Object.fromEntries(
     verbs.map((v) => [
       v.toLowerCase(),
       {
-        operationId: `raw${e.path.replace(/[^A-Za-z0-9]+/g, '_')}_${v.toLowerCase()}`,
-        summary: `raw endpoint ${e.path}${e.path.endsWith('/') ? '…' : ''}`,
+        operationId: `raw${(doc?.path ?? e.path).replace(/[^A-Za-z0-9]+/g, '_')}_${v.toLowerCase()}`,
+        summary: `raw endpoint ${doc?.path ?? e.path}${!doc?.path && e.path.endsWith('/') ? '…' : ''}`,
         description: e.description,
-        responses: { default: { description: "the endpoint's own response; errors in the one JSON shape" } },
+        ...(parameters.length ? { parameters } : {}),
+        ...(doc?.request ? { requestBody: { required: true, description: doc.request.description, content: { [doc.request.contentType]: { schema: schemaOf(doc.request.schema) } } } } : {}),
+        responses,
       },
     ]),
   );
@@ -120,7 +132,7 @@ export function buildOpenApi(routes: readonly CompiledRoute[], version: string, 
   for (const route of routes) {
     (paths[route.path] ??= {})[route.verb.toLowerCase()] = operation(route);
   }
-  for (const e of endpoints) paths[e.path] ??= endpointOperations(e);
+  for (const e of endpoints) paths[e.doc?.path ?? e.path] ??= endpointOperations(e);
   return {
     openapi: '3.1.0',
     info: {

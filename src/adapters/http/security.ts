@@ -151,6 +151,20 @@ export class RequestGuard {
     );
   }
 
+  /**
+   * 400 when the only subprotocols offered are `bearer.<token>` entries: the server must select
+   * one of the offered protocols (browsers fail the handshake otherwise), and selecting the token
+   * entry would echo the token in the 101 answer. Offer `switchboard.jsonrpc` beside it.
+   */
+  checkSubprotocols(req: IncomingMessage): void {
+    const offered = subprotocols(req);
+    if (offered.length === 0 || offered.some((p) => !p.startsWith(WS_TOKEN_PROTOCOL_PREFIX))) return;
+    throw new RpcError(
+      ErrorCodes.InvalidRequest,
+      `offer the "${WS_SUBPROTOCOL}" subprotocol beside the bearer entry: the server never selects (and so never echoes) the token entry`,
+    );
+  }
+
   /** CORS response headers for an allowed, configured origin (none otherwise: CORS is off by default). */
   corsHeaders(req: IncomingMessage): Record<string, string> {
     const origin = req.headers.origin;

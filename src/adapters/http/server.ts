@@ -10,10 +10,10 @@ import { AcpHttpAdapter } from '../acp-http/index.js';
 import type { UpgradeHandler } from '../upgrade.js';
 import { buildOpenApi } from './openapi.js';
 import { serveRawEndpoint } from './raw-endpoints.js';
-import { readJsonBody, sendError, sendJson } from './respond.js';
+import { BASE_HEADERS, readJsonBody, sendError, sendJson } from './respond.js';
 import { restPeer } from './rest-peer.js';
 import { compileRoutes, matchRoute, paramsFromQuery, type CompiledRoute } from './routes.js';
-import { RequestGuard } from './security.js';
+import { RequestGuard, tokenMatches } from './security.js';
 import { serveEventTail, serveTurnStream, type StreamContext } from './sse-routes.js';
 import type { SseWriter } from './sse-writer.js';
 import { STATIC_DIR, serveStatic } from './static-files.js';
@@ -37,6 +37,8 @@ export interface HttpServerOptions {
   /** Protocols served by upgrading a connection (the WebSocket adapter's `/ws`), after the same checks. */
   upgrades?: readonly UpgradeHandler[];
   heartbeatMs?: number;
+  /** An SSE event larger than this is replaced by a `truncated` event (default 64 MiB). */
+  sseMaxEventBytes?: number;
   staticDir?: string;
 }
 
@@ -64,7 +66,7 @@ export class HttpServer {
     this.routes = compileRoutes(host.methods());
     this.upgrades = opts.upgrades ?? [];
     this.acpHttp = new AcpHttpAdapter({ host, logger: opts.logger.child({ transport: 'acp-http' }), maxBodyBytes: opts.maxMessageBytes ?? opts.maxBodyBytes ?? 1024 * 1024, maxBufferedBytes: opts.maxAcpBufferedBytes, idleMs: opts.acpIdleMs, heartbeatMs: opts.heartbeatMs });
-    this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
+    this.streams = { host, writer: { heartbeatMs: opts.heartbeatMs, maxEventBytes: opts.sseMaxEventBytes }, shutdown: this.shutdownCtl.signal, open: new Set<SseWriter>() };
     this.statusSection = host.status.add('http', () => ({
       url: this.url,
       routes: this.routes.length,
@@ -75,7 +77,7 @@ export class HttpServer {
     }));
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server.on('clientError', (err, socket) => answerClientError(err as NodeJS.ErrnoException, socket));
   }
 
   /** Listens and resolves with the bound URL (port 0 picks a free port). */
@@ -112,6 +114,9 @@ export class HttpServer {
       this.guard.checkOrigin(req);
       cors = this.guard.corsHeaders(req);
       if (url.pathname === '/health' && (verb === 'GET' || verb === 'HEAD')) return sendJson(res, 200, { status: 'ok' }, cors);
+      // The old page-gate link (`/?key=<token>`): once to the fragment form, which never reaches a
+      // server or a log. Only the path is ever logged, so the key in this query is not either.
+      if (url.pathname === '/' && verb === 'GET' && url.searchParams.has('key')) return this.redirectKey(res, url.searchParams.get('key') ?? '', cors);
       const match = matchRoute(this.routes, verb, url.pathname);
       if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD', req.headers['if-none-match'])) {
         return;
@@ -138,6 +143,13 @@ export class HttpServer {
       const close: Record<string, string> = rpc.code === ErrorCodes.PayloadTooLarge ? { connection: 'close' } : {};
       sendError(res, rpc, { ...cors, ...close });
     }
+  }
+
+  private redirectKey(res: ServerResponse, key: string, cors: Record<string, string>): void {
+    if (!tokenMatches(key, this.opts.token)) {
+      throw new RpcError(ErrorCodes.Unauthorized, 'unauthorized: the key in this link is not the daemon\'s token; open the URL printed at start (or $SWITCHBOARD_HOME/token)');
+    }
+    res.writeHead(302, { ...BASE_HEADERS, ...cors, location: `/#token=${encodeURIComponent(key)}`, 'content-length': 0 }).end();
   }
 
   /** Path params, query and JSON body become the method's params; the dispatcher validates them. */
@@ -215,6 +227,7 @@ export class HttpServer {
         throw new RpcError(ErrorCodes.MethodNotFound, `no WebSocket endpoint at ${path}; use ${known}`);
       }
       this.guard.checkToken(req, true);
+      this.guard.checkSubprotocols(req);
       if (this.shutdownCtl.signal.aborted) throw new RpcError(ErrorCodes.Unavailable, 'the daemon is shutting down');
       handler.upgrade(req, socket, head);
     } catch (err) {
@@ -248,4 +261,20 @@ export class HttpServer {
     clearTimeout(force);
     await this.statusSection.dispose();
   }
+}
+
+/**
+ * A request Node's HTTP parser refused (an unknown method, a bad header, a lying length): it is
+ * answered 400 (431 for headers too large) in the one error shape, then the socket is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({ error: { code: ErrorCodes.InvalidRequest, message: `malformed HTTP request (${err.code ?? 'parse error'})` } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

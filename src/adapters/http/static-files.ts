@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,21 +27,33 @@ const PAGE_HEADERS = {
 
 /**
  * Serves a file of the static UI, if `pathname` names one; false otherwise. The page holds no
- * secret (the token reaches it in the URL fragment), so it is served without the token.
+ * secret (the token reaches it in the URL fragment), so it is served without the token; which
+ * is why only regular files whose real path is inside the static folder are served: a symlink
+ * in it pointing elsewhere (`/etc`) must not publish that place to anyone who can connect.
  */
 export function serveStatic(dir: string, pathname: string, res: ServerResponse, head: boolean, ifNoneMatch?: string): boolean {
   const rel = pathname === '/' ? 'index.html' : decodeSafe(pathname.slice(1));
   if (rel === undefined || rel.includes('\0')) return false;
-  const file = path.resolve(dir, rel);
-  if (!file.startsWith(dir + path.sep)) return false;
-  if (!existsSync(file)) return false;
-  const stat = statSync(file);
-  if (!stat.isFile()) return false;
+  const file = confined(dir, rel);
+  if (file === undefined) return false;
+  let fd: number;
+  try {
+    // O_NOFOLLOW: the real path was checked; a symlink swapped in since is refused, not followed.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
+    closeSync(fd);
+    return false;
+  }
   // The bundle's names carry no hash, so the browser keeps each file but revalidates it on every
   // load (no-cache): an unchanged file costs a 304, a rebuilt one is never served stale.
   const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
   const headers = { ...BASE_HEADERS, ...PAGE_HEADERS, 'cache-control': 'no-cache', etag, 'last-modified': stat.mtime.toUTCString() };
   if (ifNoneMatch !== undefined && ifNoneMatch.split(/\s*,\s*/).includes(etag)) {
+    closeSync(fd);
     res.writeHead(304, headers);
     res.end();
     return true;
@@ -51,9 +63,22 @@ export function serveStatic(dir: string, pathname: string, res: ServerResponse, 
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
     'content-length': stat.size,
   });
-  if (head) res.end();
-  else createReadStream(file).pipe(res);
+  if (head) {
+    closeSync(fd);
+    res.end();
+  } else createReadStream('', { fd }).pipe(res);
   return true;
+}
+
+/** The real path of `rel` under `dir` when it exists and stays inside the real `dir`. */
+function confined(dir: string, rel: string): string | undefined {
+  try {
+    const root = realpathSync(dir);
+    const real = realpathSync(path.resolve(root, rel));
+    return real.startsWith(root + path.sep) ? real : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeSafe(s: string): string | undefined {

@@ -11,13 +11,29 @@ export interface FrameError {
   data?: unknown;
 }
 
-export type Checked = { ok: true; message: Message } | { ok: false; error: FrameError };
+/**
+ * `ok`: a message vscode-jsonrpc can handle. `error`: answer it. `drop`: a notification or a
+ * response that cannot be handled and must not be answered (JSON-RPC answers neither); the
+ * reason is only logged.
+ */
+export type Checked = { ok: true; message: Message } | { ok: false; error: FrameError } | { ok: false; drop: string };
+
+/**
+ * Deepest nesting of arrays and objects accepted. vscode-jsonrpc, zod and JSON.stringify all
+ * recurse: a 10,000-deep value parses but overflows the stack when it is echoed or logged.
+ */
+export const MAX_DEPTH = 128;
 
 const isId = (v: unknown): v is string | number => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
+/** Both spellings of cancellation and the id field each one carries. */
+const CANCEL_ID_FIELD: Record<string, string> = { '$/cancelRequest': 'id', '$/cancel_request': 'requestId' };
+
 /**
- * Checks one framed text as a JSON-RPC 2.0 message before vscode-jsonrpc sees it, because
- * vscode-jsonrpc drops malformed or odd messages silently and the client deserves an answer.
+ * Checks one framed text as a JSON-RPC 2.0 message before vscode-jsonrpc sees it. vscode-jsonrpc
+ * trusts its input: it drops odd messages silently, wedges on `"id": null` requests and throws
+ * (taking the process down) on a `$/cancelRequest` without an id. So only messages of a shape it
+ * handles pass; everything else is answered here or, for notifications and responses, dropped.
  */
 export function checkEnvelope(text: string): Checked {
   let value: unknown;
@@ -34,23 +50,78 @@ export function checkEnvelope(text: string): Checked {
   }
   const m = value as Record<string, unknown>;
   const id: RpcId = isId(m.id) ? m.id : null;
+  if (!('method' in m) && ('result' in m || 'error' in m)) return checkResponse(m);
+  if (depthOver(m, MAX_DEPTH)) {
+    return fail(id, ErrorCodes.InvalidRequest, `the message is nested more than ${MAX_DEPTH} levels deep`, { maxDepth: MAX_DEPTH });
+  }
   if (m.jsonrpc !== '2.0') {
-    return fail(id, ErrorCodes.InvalidRequest, `"jsonrpc" must be "2.0", got ${JSON.stringify(m.jsonrpc) ?? 'nothing'}`);
+    return fail(id, ErrorCodes.InvalidRequest, `"jsonrpc" must be "2.0", got ${describe(m.jsonrpc)}`);
   }
-  if ('id' in m && m.id !== null && !isId(m.id)) {
-    return fail(null, ErrorCodes.InvalidRequest, '"id" must be a string or a number');
+  if ('id' in m && !isId(m.id)) {
+    return fail(
+      null,
+      ErrorCodes.InvalidRequest,
+      m.id === null
+        ? '"id" may not be null: its answer could not be matched to it; use a string or a number, or leave "id" out for a notification'
+        : `"id" must be a string or a finite number, got ${describe(m.id)}`,
+    );
   }
-  if ('method' in m) {
-    if (typeof m.method !== 'string' || m.method.length === 0) {
-      return fail(id, ErrorCodes.InvalidRequest, '"method" must be a non-empty string');
+  if (!('method' in m)) {
+    return fail(id, ErrorCodes.InvalidRequest, 'a JSON-RPC message needs a "method" (request or notification) or a "result"/"error" (response)');
+  }
+  if (typeof m.method !== 'string' || m.method.length === 0) {
+    return fail(id, ErrorCodes.InvalidRequest, `"method" must be a non-empty string, got ${describe(m.method)}`);
+  }
+  if ('params' in m && m.params !== undefined && m.params !== null && typeof m.params !== 'object') {
+    return fail(id, ErrorCodes.InvalidParams, `"params" must be an object or an array, got ${describe(m.params)}`);
+  }
+  const cancelField = CANCEL_ID_FIELD[m.method];
+  if (cancelField !== undefined && !('id' in m)) {
+    const params = m.params as Record<string, unknown> | null | undefined;
+    if (typeof params !== 'object' || params === null || Array.isArray(params) || !isId(params[cancelField])) {
+      return { ok: false, drop: `${m.method} needs params.${cancelField} (a string or a number); ignored` };
     }
-    if ('params' in m && m.params !== undefined && (typeof m.params !== 'object')) {
-      return fail(id, ErrorCodes.InvalidParams, '"params" must be an object or an array');
-    }
-    return { ok: true, message: m as unknown as Message };
   }
-  if ('result' in m || 'error' in m) return { ok: true, message: m as unknown as Message };
-  return fail(id, ErrorCodes.InvalidRequest, 'a JSON-RPC message needs a "method" (request or notification) or a "result"/"error" (response)');
+  return { ok: true, message: m as unknown as Message };
+}
+
+/** A response (to a request the host sent): handed on when well formed, else dropped, never answered. */
+function checkResponse(m: Record<string, unknown>): Checked {
+  if (m.jsonrpc !== '2.0') return { ok: false, drop: `a response with "jsonrpc" ${describe(m.jsonrpc)}; ignored` };
+  if (!('id' in m) || !(m.id === null || isId(m.id))) return { ok: false, drop: 'a response whose "id" is not a string, a number or null; ignored' };
+  if ('result' in m === 'error' in m) return { ok: false, drop: 'a response must hold exactly one of "result" and "error"; ignored' };
+  if ('result' in m && m.result === undefined) return { ok: false, drop: 'a response without a result; ignored' };
+  if ('error' in m) {
+    const e = m.error as Record<string, unknown> | null;
+    if (typeof e !== 'object' || e === null || Array.isArray(e) || typeof e.code !== 'number' || typeof e.message !== 'string') {
+      return { ok: false, drop: 'a response whose "error" is not {code: number, message: string}; ignored' };
+    }
+  }
+  if (depthOver(m, MAX_DEPTH)) return { ok: false, drop: `a response nested more than ${MAX_DEPTH} levels deep; ignored` };
+  return { ok: true, message: m as unknown as Message };
+}
+
+/** Whether a parsed JSON value nests deeper than `max`; iterative, so it never overflows itself. */
+export function depthOver(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 /** Reads the id of a message too large to parse, from its first bytes, when it is plainly there. */

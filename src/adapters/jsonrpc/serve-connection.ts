@@ -16,6 +16,7 @@ import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { Host } from '../../host/host.js';
 import { Tokens } from '../../host/tokens.js';
 import type { FrameError } from './envelope.js';
+import { FrameMessageReader } from './frame-reader.js';
 
 export interface ServedConnection {
   readonly peer: ClientPeer;
@@ -46,13 +47,28 @@ export function serveConnection(
     listen: (cb: (m: Message) => void) =>
       reader.listen((m) => {
         const method = (m as { method?: unknown }).method;
-        if (typeof method === 'string' && !method.startsWith('$/')) received++;
-        cb(method === '$/cancel_request' ? asLspCancel(m) : m);
+        const counts = typeof method === 'string' && !method.startsWith('$/');
+        if (counts) received++;
+        try {
+          cb(method === '$/cancel_request' && !('id' in m) ? asLspCancel(m) : m);
+        } catch (err) {
+          // Never queued: `idle` must not wait for it (stdin closing would wait forever).
+          if (counts) received--;
+          throw err;
+        }
       }),
+  });
+  // Each answer written frees its id for reuse (the frame reader refuses an id still in flight).
+  const answering: MessageWriter = Object.assign(Object.create(writer) as MessageWriter, {
+    write: (m: Message) => {
+      const r = m as { id?: string | number | null; method?: unknown };
+      if (reader instanceof FrameMessageReader && 'id' in r && r.method === undefined) reader.answered(r.id ?? null);
+      return writer.write(m);
+    },
   });
   const connection = createMessageConnection(
     counting,
-    writer,
+    answering,
     {
       error: (m) => log.error(m),
       warn: (m) => log.warn(m),
@@ -166,8 +182,9 @@ export function frameErrorResponse(err: FrameError): object {
  * `$/cancelRequest` with `{id}`. Both must abort the handler's signal, so one becomes the other.
  */
 function asLspCancel(m: Message): Message {
-  const params = (m as { params?: { requestId?: unknown } }).params;
-  return { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: params?.requestId } } as Message;
+  // The envelope check let it through only with a string or number requestId.
+  const params = (m as unknown as { params: { requestId: string | number } }).params;
+  return { jsonrpc: '2.0', method: '$/cancelRequest', params: { id: params.requestId } } as Message;
 }
 
 /**

@@ -8,13 +8,15 @@ const HEADER_NAME = /content-length/i;
 const NEXT_HEADER = Buffer.from('Content-Length:');
 
 /**
- * Decodes LSP-style `Content-Length` framing. A frame whose length is wrong is answered and the
- * decoder resynchronises on the next `Content-Length:` header, so one bad frame costs one frame.
+ * Decodes LSP-style `Content-Length` framing. A frame whose length is wrong, or over the limit,
+ * is answered and the decoder resynchronises on the next `Content-Length:` header, so one bad
+ * frame costs one frame.
  */
 export class ContentLengthDecoder {
   private buf: Buffer = Buffer.alloc(0);
   private bodyLength = -1;
-  private skip = 0;
+  /** Set after an over-limit header: bytes are dropped until the next header. */
+  private discarding = false;
   private idle?: NodeJS.Timeout;
 
   constructor(
@@ -26,13 +28,25 @@ export class ContentLengthDecoder {
 
   push(chunk: Buffer): void {
     clearTimeout(this.idle);
-    if (this.skip > 0) {
-      const n = Math.min(this.skip, chunk.length);
-      this.skip -= n;
-      chunk = chunk.subarray(n);
-    }
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (this.discarding && !this.discardToHeader()) return;
     this.drain();
+  }
+
+  /**
+   * Drops the body of an over-limit frame up to the next header. The declared length is not
+   * trusted (`99999999999999999999` would swallow the stream for good). Returns false while no
+   * header has come yet; the last bytes are kept in case a header is split across chunks.
+   */
+  private discardToHeader(): boolean {
+    const next = this.buf.indexOf(NEXT_HEADER);
+    if (next === -1) {
+      this.buf = this.buf.subarray(Math.max(0, this.buf.length - (NEXT_HEADER.length - 1)));
+      return false;
+    }
+    this.buf = this.buf.subarray(next);
+    this.discarding = false;
+    return true;
   }
 
   dispose(): void {
@@ -80,12 +94,10 @@ export class ContentLengthDecoder {
     }
     const length = Number(value);
     this.buf = this.buf.subarray(end + HEADER_END.length);
-    if (length > this.limit) {
-      this.sink.error(tooLarge(length, this.limit, this.buf.subarray(0, 1024).toString('utf8')));
-      const dropped = Math.min(length, this.buf.length);
-      this.buf = this.buf.subarray(dropped);
-      this.skip = length - dropped;
-      return this.buf.length > 0;
+    if (!Number.isSafeInteger(length) || length > this.limit) {
+      this.sink.error(tooLarge(Number.isSafeInteger(length) ? length : undefined, this.limit, this.buf.subarray(0, 1024).toString('utf8')));
+      this.discarding = true;
+      return this.discardToHeader();
     }
     this.bodyLength = length;
     return true;

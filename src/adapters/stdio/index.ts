@@ -54,14 +54,27 @@ export function serveStdio(opts: StdioOptions): ServedConnection & { framing(): 
     }
   };
 
-  const reader = new FrameMessageReader((err) => {
-    opts.logger.debug({ code: err.code, message: err.message }, 'bad frame answered');
-    send(frameErrorResponse(err));
+  const reader = new FrameMessageReader({
+    onFrameError: (err) => {
+      opts.logger.debug({ code: err.code, message: err.message }, 'bad frame answered');
+      send(frameErrorResponse(err));
+    },
+    onDropped: (reason) => opts.logger.warn({ reason }, 'message dropped'),
+    // The one client of stdio cannot reconnect: it was answered, and the daemon carries on.
+    onHandlerError: (err) => opts.logger.error({ err }, 'handling a message threw; answered it and carried on'),
   });
   const writer = new FrameMessageWriter((message: Message) => send(message));
   const sink = { frame: (text: string) => reader.acceptFrame(text), error: (err: Parameters<typeof reader.rejectFrame>[0]) => reader.rejectFrame(err) };
 
   const onData = (chunk: Buffer) => {
+    try {
+      decode(chunk);
+    } catch (err) {
+      // A defect in a decoder must cost this input, not the process.
+      opts.logger.error({ err }, 'decoding stdin threw; input dropped');
+    }
+  };
+  const decode = (chunk: Buffer) => {
     if (!decoder) {
       const first = chunk.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
       if (first === -1) return;

@@ -60,11 +60,11 @@ export class WsAdapter implements UpgradeHandler {
       maxPayload: opts.maxMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
-      // Browsers require the server to pick one of the protocols they offered; never echo the token entry when another is there.
+      // Browsers require the server to pick one of the protocols they offered, if it picks any;
+      // the token entry is never picked: the 101 answer would echo the token.
       handleProtocols: (offered) => {
         if (offered.has(WS_SUBPROTOCOL)) return WS_SUBPROTOCOL;
-        const other = [...offered].find((p) => !p.startsWith(WS_TOKEN_PROTOCOL_PREFIX));
-        return other ?? [...offered][0] ?? false;
+        return [...offered].find((p) => !p.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) ?? false;
       },
     });
   }
@@ -109,8 +109,9 @@ export class WsAdapter implements UpgradeHandler {
       const text = JSON.stringify(message);
       const backlog = ws.bufferedAmount;
       const queued = backlog + text.length;
-      // One large answer to a client that keeps up is fine; a backlog that keeps growing is not.
-      if (backlog > 0 && queued > max) return drop();
+      // What the client has not read yet, this message not counted: large answers to a client
+      // that keeps up are fine, however big; a backlog that stays over the limit is not.
+      if (backlog > max) return drop();
       if (queued > this.counters.peakQueuedBytes) this.counters.peakQueuedBytes = queued;
       // Frames sent before the next check phase leave in one write (a burst of updates or of
       // answers costs one syscall). Measured: higher throughput than flushing on nextTick.
@@ -124,7 +125,15 @@ export class WsAdapter implements UpgradeHandler {
       }
       ws.send(text);
     };
-    const reader = new FrameMessageReader((err) => send(frameErrorResponse(err)));
+    const reader = new FrameMessageReader({
+      onFrameError: (err) => send(frameErrorResponse(err)),
+      onDropped: (reason) => log.warn({ reason }, 'message dropped'),
+      // A defect met while handling this client's message closes this client, never the daemon.
+      onHandlerError: (err) => {
+        log.error({ err }, 'handling a message threw; closing that connection');
+        ws.close(1011, 'internal error while handling a message; reconnect');
+      },
+    });
     const writer = new FrameMessageWriter((m) => send(m));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {

@@ -39,12 +39,16 @@ export class McpConfigStore {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch {
-      throw new RpcError(ErrorCodes.InternalError, `${this.file} is not valid JSON; fix or remove it`);
+    } catch (err) {
+      throw new RpcError(ErrorCodes.InvalidConfig, `${this.file} is not valid JSON (${(err as Error).message}); fix or remove it`, { file: this.file });
     }
     const parsed = McpConfigFile.safeParse(json);
     if (!parsed.success) {
-      throw new RpcError(ErrorCodes.InternalError, `${this.file} does not hold a valid mcpServers config: ${describeIssues(parsed.error.issues)}`);
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+      throw new RpcError(ErrorCodes.InvalidConfig, `${this.file} does not hold a valid mcpServers config: ${describeIssues(parsed.error.issues)}`, {
+        file: this.file,
+        issues,
+      });
     }
     return parsed.data;
   }

@@ -26,6 +26,8 @@ export const profilesPlugin: Plugin = {
   methods: [ProfilesList, ProfilesGet, ProfilesCreate, ProfilesUpdate, ProfilesDelete, ProfilesTest, ProfilesReady],
   activate(ctx) {
     const store = new ProfileStore(ctx.config.home, ctx.config.env);
+    for (const problem of store.problems()) ctx.logger.warn({ file: store.file, ...problem }, 'profiles.json entry not loaded');
+    ctx.status.add('profiles', () => ({ file: store.file, loaded: fresh().list().length, problems: store.problems() }));
     const factory = ctx.require(ProviderFactoryToken);
     const fresh = () => {
       store.refresh((message) => ctx.logger.warn({ message }, 'profiles.json changed but cannot be read; keeping the profiles loaded before'));
@@ -54,7 +56,7 @@ export const profilesPlugin: Plugin = {
     };
     ctx.provide(ProfileServiceToken, service);
 
-    ctx.handle(ProfilesList, () => ({ default: fresh().defaultName(), profiles: store.list().map(view) }));
+    ctx.handle(ProfilesList, () => ({ default: fresh().defaultName(), profiles: store.list().map(view), problems: store.problems() }));
     ctx.handle(ProfilesGet, ({ name }) => view(fresh().get(name)));
     ctx.handle(ProfilesCreate, ({ makeDefault, ...profile }) => {
       const p = fresh().create(profile, makeDefault ?? false);

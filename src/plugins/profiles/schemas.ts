@@ -27,6 +27,14 @@ export const ProfileSchema = z.object({
 });
 export type Profile = z.infer<typeof ProfileSchema>;
 
+/** An entry of profiles.json (or the file, index null) that could not be loaded, and why. */
+export const ProfileProblemSchema = z.object({
+  index: z.number().int().nullable(),
+  name: z.string().optional(),
+  reason: z.string(),
+});
+export type ProfileProblem = z.infer<typeof ProfileProblemSchema>;
+
 /** A profile as returned: secrets redacted, plus whether it is the default or built-in. */
 export const ProfileView = ProfileSchema.extend({
   isDefault: z.boolean(),
@@ -38,9 +46,10 @@ const NameParam = z.object({ name: ProfileName });
 
 export const ProfilesList = defineMethod({
   name: 'profiles/list',
-  description: 'Every profile (secrets redacted) and the name of the default one.',
+  description:
+    'Every profile (secrets redacted) and the name of the default one. `problems` lists the entries of profiles.json that could not be loaded (their index and why); profiles/create, update or delete of that name repairs them.',
   params: NoParams,
-  result: z.object({ default: z.string().nullable(), profiles: z.array(ProfileView) }),
+  result: z.object({ default: z.string().nullable(), profiles: z.array(ProfileView), problems: z.array(ProfileProblemSchema) }),
   rest: { verb: 'GET', path: '/profiles' },
 });
 

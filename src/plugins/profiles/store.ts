@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import { redactUrl, registerSecret, registerUrlSecrets } from '../../host/secrets.js';
 import type { ProviderConfig } from '../providers/contract.js';
 import { OLLAMA_BASE_URL } from '../providers/index.js';
-import { ProfileSchema, REDACTED, type Profile } from './schemas.js';
+import { parseProfilesFile, type LoadedProfiles } from './load.js';
+import { ProfileSchema, REDACTED, type Profile, type ProfileProblem } from './schemas.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -15,8 +15,7 @@ export function builtinLocal(env: Readonly<Record<string, string | undefined>>):
   return { name: 'local', provider: 'ollama', model: env.SWITCHBOARD_OLLAMA_MODEL ?? 'llama3.2', baseUrl: OLLAMA_BASE_URL };
 }
 
-const FileSchema = z.object({ default: z.string().nullable().optional(), profiles: z.array(ProfileSchema) });
-type ProfilesFile = z.infer<typeof FileSchema>;
+type ProfilesFile = { default?: string | null; profiles: Profile[] };
 
 const ENV_REF = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
@@ -43,10 +42,17 @@ function destination(p: Record<string, unknown>): string {
 /**
  * profiles.json: read once, rewritten atomically (temp file + rename, mode 0600) on every change.
  * With no file, the built-in `local` profile stands in until the first profile is created.
+ * Entries that are not valid profiles are reported (`problems`) and kept as they are, so the
+ * valid ones still work and a write never loses a hand-written entry; creating, updating or
+ * deleting a profile of that name repairs it.
  */
 export class ProfileStore {
-  private readonly file: string;
+  readonly file: string;
   private data: ProfilesFile;
+  private invalid: unknown[] = [];
+  private problemList: ProfileProblem[] = [];
+  /** The file is there but unusable as a whole (not JSON…): it is copied aside before a write. */
+  private unreadable = false;
   private fromFile: boolean;
   /** mtime of the file as last read or written: a hand edit is picked up on next use. */
   private seenMtime = 0;
@@ -57,8 +63,21 @@ export class ProfileStore {
   ) {
     this.file = path.join(home, 'profiles.json');
     this.fromFile = existsSync(this.file);
-    this.data = this.fromFile ? this.read() : { default: 'local', profiles: [builtinLocal(env)] };
+    this.data = { default: 'local', profiles: [builtinLocal(env)] };
+    if (this.fromFile) this.apply(this.read());
     this.seenMtime = this.mtime();
+  }
+
+  /** What of profiles.json could not be loaded: each bad entry's index and why. */
+  problems(): ProfileProblem[] {
+    return this.problemList.map((p) => ({ ...p }));
+  }
+
+  private apply(loaded: LoadedProfiles): void {
+    this.data = { default: loaded.default, profiles: loaded.profiles };
+    this.invalid = loaded.invalid;
+    this.problemList = loaded.problems;
+    this.unreadable = !loaded.readable;
   }
 
   private mtime(): number {
@@ -70,40 +89,54 @@ export class ProfileStore {
   }
 
   /**
-   * Re-reads profiles.json when someone edited it since we last saw it. A broken edit keeps the
-   * profiles in memory and says why, rather than losing them.
+   * Re-reads profiles.json when someone edited it since we last saw it. An edit that leaves the
+   * file unusable as a whole keeps the profiles in memory and says why, rather than losing them.
    */
   refresh(onError?: (message: string) => void): void {
     const m = this.mtime();
     if (m === 0 || m === this.seenMtime) return;
     this.seenMtime = m;
-    try {
-      this.data = this.read();
-      this.fromFile = true;
-    } catch (err) {
-      onError?.((err as Error).message);
-    }
+    const loaded = this.read();
+    this.fromFile = true;
+    if (loaded.readable) return this.apply(loaded);
+    this.problemList = loaded.problems;
+    this.unreadable = true;
+    onError?.(`${this.file} ${loaded.problems[0]?.reason}`);
   }
 
-  private read(): ProfilesFile {
-    let raw: unknown;
+  private read(): LoadedProfiles {
     try {
-      raw = JSON.parse(readFileSync(this.file, 'utf8'));
+      return parseProfilesFile(readFileSync(this.file, 'utf8'));
     } catch (err) {
-      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); fix or remove it`);
+      return { default: null, profiles: [], invalid: [], problems: [{ index: null, reason: `cannot be read (${(err as Error).message})` }], readable: false };
     }
-    const parsed = FileSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${this.file} does not hold valid profiles: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    return parsed.data;
   }
 
   private write(): void {
+    // A file that was not usable at all is kept beside, so a write never destroys what a person wrote.
+    if (this.unreadable && existsSync(this.file)) copyFileSync(this.file, `${this.file}.unreadable`);
     for (const p of this.data.profiles) learn(p);
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n', { mode: 0o600 });
+    const text = JSON.stringify({ ...this.data, profiles: [...this.data.profiles, ...this.invalid] }, null, 2) + '\n';
+    writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, this.file);
     this.fromFile = true;
     this.seenMtime = this.mtime();
+    // Indexes of what is still invalid are those of the file just written.
+    this.apply(parseProfilesFile(text));
+  }
+
+  /** Forgets the invalid entry of that name (it is being replaced or deleted); whether there was one. */
+  private dropInvalid(name: string): boolean {
+    const i = this.invalid.findIndex((e) => (e as { name?: unknown } | null)?.name === name);
+    if (i === -1) return false;
+    this.invalid.splice(i, 1);
+    return true;
+  }
+
+  private invalidEntry(name: string): Record<string, unknown> | undefined {
+    const e = this.invalid.find((x) => (x as { name?: unknown } | null)?.name === name);
+    return typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as Record<string, unknown>) : undefined;
   }
 
   isBuiltin(name: string): boolean {
@@ -125,13 +158,22 @@ export class ProfileStore {
 
   get(name: string): Profile {
     const p = this.find(name);
-    if (!p) throw RpcError.notFound(`profile "${name}"`, { name, known: this.data.profiles.map((x) => x.name) });
-    return p;
+    if (p) return p;
+    const problem = this.problemList.find((x) => x.name === name);
+    if (problem) {
+      throw new RpcError(
+        ErrorCodes.NotFound,
+        `profile "${name}" is in ${this.file} (index ${problem.index}) but is not valid: ${problem.reason}; repair it with profiles/update or profiles/create, or remove it with profiles/delete`,
+        { name, problem },
+      );
+    }
+    throw RpcError.notFound(`profile "${name}"`, { name, known: this.data.profiles.map((x) => x.name) });
   }
 
   create(p: Profile, makeDefault: boolean): Profile {
     if (this.find(p.name)) throw RpcError.conflict(`a profile named "${p.name}" already exists; use profiles/update to change it`);
     const first = !this.fromFile;
+    this.dropInvalid(p.name);
     this.data.profiles.push(p);
     if (makeDefault || first) this.data.default = p.name;
     this.write();
@@ -140,7 +182,9 @@ export class ProfileStore {
 
   /** Applies a patch: undefined keeps, null removes, the redacted placeholder keeps the secret. */
   update(name: string, patch: Record<string, unknown> & { newName?: string; makeDefault?: boolean }): Profile {
-    const current = this.get(name);
+    // An invalid entry of that name is repaired by the patch, if the result is a valid profile.
+    const broken = this.find(name) ? undefined : this.invalidEntry(name);
+    const current = broken ? (broken as Profile) : this.get(name);
     const next: Record<string, unknown> = { ...current };
     let placeholders = false;
     for (const [key, value] of Object.entries(patch)) {
@@ -167,8 +211,11 @@ export class ProfileStore {
       next.name = patch.newName;
     }
     const parsed = ProfileSchema.safeParse(next);
-    if (!parsed.success) throw RpcError.invalidParams(`the updated profile is not valid: ${parsed.error.issues[0]?.message}`);
-    this.data.profiles[this.data.profiles.indexOf(current)] = parsed.data;
+    if (!parsed.success) throw RpcError.invalidParams(`the updated profile is not valid: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (broken) {
+      this.dropInvalid(name);
+      this.data.profiles.push(parsed.data);
+    } else this.data.profiles[this.data.profiles.indexOf(current)] = parsed.data;
     if (this.data.default === name) this.data.default = parsed.data.name;
     if (patch.makeDefault) this.data.default = parsed.data.name;
     this.write();
@@ -176,6 +223,7 @@ export class ProfileStore {
   }
 
   delete(name: string): void {
+    if (!this.find(name) && this.dropInvalid(name)) return this.write();
     const p = this.get(name);
     this.data.profiles = this.data.profiles.filter((x) => x !== p);
     if (this.data.default === name) this.data.default = this.data.profiles[0]?.name ?? null;

@@ -116,6 +116,9 @@ export function registerLifecycle(ctx: PluginContext, deps: LifecycleDeps): void
       systemPrompt: p?.systemPrompt,
       title: p?.title,
       mcpServers: kept,
+      messages: p?.history?.map((m) =>
+        m.role === 'user' ? { role: 'user' as const, content: [{ type: 'text', text: m.content }] } : { role: 'assistant' as const, text: m.content },
+      ),
     });
     manager.attach(s, call.client);
     ctx.logger.info({ sessionId: s.id, profile: s.meta.profile }, 'session created');

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { REDACTED, scrubDeep } from '../../host/secrets.js';
 import { redactAcpServers } from '../mcp/acp-servers.js';
 import type { ChatMessage } from '../providers/contract.js';
+import { describeIssues } from '../../host/dispatcher.js';
 import type { SessionEvent } from './contract.js';
+import { LogRecordSchema } from './log-schema.js';
 
 /** What a session was created with (the first line of its log). */
 export interface SessionMeta {
@@ -32,10 +34,18 @@ export type LogRecord =
   | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers' | 'profile' | 'model' | 'additionalDirectories' | 'thoughtLevel'>>; at: string; secrets?: string }
   | { k: 'clear'; at: string };
 
+/** A line of a log skipped on load: its 1-based number and why. */
+export interface SkippedLine {
+  line: number;
+  reason: string;
+}
+
 export interface LoadedLog {
+  /** The valid records, each with its line number. */
   records: LogRecord[];
-  /** Lines that could not be parsed (a torn last line after a crash), skipped. */
-  skipped: number;
+  lines: number[];
+  /** Lines that could not be used (a torn last line after a crash, a record of the wrong shape). */
+  skipped: SkippedLine[];
 }
 
 /**
@@ -83,21 +93,24 @@ export class SessionLog {
     rmSync(this.secretsFile, { force: true });
   }
 
+  /** Reads a log; each line is checked with the record schemas and skipped, with why, if it fails. */
   static load(file: string): LoadedLog {
     const text = readFileSync(file, 'utf8');
-    const records: LogRecord[] = [];
-    let skipped = 0;
-    for (const line of text.split('\n')) {
-      if (!line) continue;
+    const out: LoadedLog = { records: [], lines: [], skipped: [] };
+    text.split('\n').forEach((line, i) => {
+      if (!line) return;
+      let raw: unknown;
       try {
-        const r = JSON.parse(line) as LogRecord;
-        if (r && typeof r === 'object' && typeof r.k === 'string') records.push(r);
-        else skipped++;
+        raw = JSON.parse(line);
       } catch {
-        skipped++;
+        return out.skipped.push({ line: i + 1, reason: 'not JSON (a torn write?)' });
       }
-    }
-    return { records: restoreServerSecrets(file, records), skipped };
+      const parsed = LogRecordSchema.safeParse(raw);
+      if (!parsed.success) return out.skipped.push({ line: i + 1, reason: describeIssues(parsed.error.issues) });
+      out.records.push(parsed.data);
+      out.lines.push(i + 1);
+    });
+    return { ...out, records: restoreServerSecrets(file, out.records) };
   }
 }
 

@@ -15,7 +15,7 @@ import {
   type SessionService,
   type UnsequencedSessionEvent,
 } from './contract.js';
-import { SessionDir, SessionLog, type SessionMeta } from './log.js';
+import { SessionDir, SessionLog, type LogRecord, type SessionMeta } from './log.js';
 import { SessionUpdate } from './schemas.js';
 import { ReplayBuffer, Session } from './session.js';
 
@@ -90,24 +90,46 @@ export class SessionManager implements SessionService {
     this.modeChanged = new Emitter(logger);
   }
 
-  /** Reads every session log (torn lines skipped); sessions whose meta is unreadable are reported. */
+  /**
+   * Reads every session log. Each record is checked with the log schemas; what does not fit its
+   * session (a second meta, an event of another session or out of seq order) is skipped too, with
+   * a warning naming the file and line. A log whose meta is missing or names another session id
+   * than its file is not loaded: one id, one file, one session.
+   */
   loadAll(): void {
     for (const id of this.dir.ids()) {
+      const file = this.dir.fileOf(id);
       try {
-        const { records, skipped } = SessionLog.load(this.dir.fileOf(id));
-        const meta = records.find((r) => r.k === 'meta');
-        if (!meta || meta.k !== 'meta') {
-          this.logger.warn({ sessionId: id }, 'session log has no meta record; skipped');
+        const { records, lines, skipped } = SessionLog.load(file);
+        const meta = records[0]?.k === 'meta' ? records[0].meta : undefined;
+        if (!meta || meta.sessionId !== id) {
+          const why = meta ? `its meta names session "${meta.sessionId}", not the file's "${id}"` : 'its first valid record is not the session meta';
+          this.logger.warn({ file, skipped }, `session log not loaded: ${why}`);
           continue;
         }
-        const s = new Session(meta.meta, new SessionLog(this.dir.fileOf(id)), new ReplayBuffer(this.replayCapacity));
-        for (const r of records) s.apply(r);
-        if (skipped) this.logger.warn({ sessionId: id, skipped }, 'session log had unreadable lines (torn write?); skipped them');
+        const s = new Session(meta, new SessionLog(file), new ReplayBuffer(this.replayCapacity));
+        records.forEach((r, i) => {
+          const misfit = i === 0 ? undefined : this.misfit(r, s);
+          if (misfit) skipped.push({ line: lines[i], reason: misfit });
+          else s.apply(r);
+        });
+        for (const { line, reason } of skipped.sort((a, b) => a.line - b.line)) {
+          this.logger.warn({ file, line, sessionId: id, reason }, 'session log line skipped');
+        }
         this.sessions.set(id, s);
       } catch (err) {
-        this.logger.error({ err, sessionId: id }, 'could not load session');
+        this.logger.error({ err, file }, 'could not load session');
       }
     }
+  }
+
+  /** Why a valid record does not belong where it is in a session's log, if it does not. */
+  private misfit(r: LogRecord, s: Session): string | undefined {
+    if (r.k === 'meta') return 'a second meta record';
+    if (r.k !== 'ev') return undefined;
+    if (r.e.sessionId !== s.id) return `an event of session "${r.e.sessionId}"`;
+    if (r.e.seq <= s.seq) return `event seq ${r.e.seq} is not after seq ${s.seq}`;
+    return undefined;
   }
 
   /** The absolute real path of a workspace, or a clear error. */

@@ -70,7 +70,7 @@ export const SessionView = z.object({
 export const SessionNew = defineMethod({
   name: 'session/new',
   description:
-    'ACP: creates a session. `cwd` (absolute) becomes its workspace (`workspace` is an alias for REST); with neither, a folder under $SWITCHBOARD_HOME/workspaces/<id> is made. Optional `profile` (default: the default profile), `systemPrompt`, `mode`.',
+    'ACP: creates a session. `cwd` (absolute) becomes its workspace (`workspace` is an alias for REST); with neither, a folder under $SWITCHBOARD_HOME/workspaces/<id> is made. Optional `profile` (default: the default profile), `systemPrompt`, `mode`, and `history` (earlier user/assistant messages as text).',
   params: z.object({
     cwd: z.string().optional(),
     workspace: z.string().optional(),
@@ -80,6 +80,8 @@ export const SessionNew = defineMethod({
     systemPrompt: z.string().optional(),
     mode: ModeId.optional(),
     title: z.string().max(200).optional(),
+    /** Earlier turns to start from (the `/api/chat` and OpenAI surfaces bring the conversation with them). */
+    history: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() })).max(10_000).optional(),
     _meta: Meta,
   }).optional(),
   result: SessionView.extend({

@@ -11,6 +11,7 @@ const alive = (pid: number) => {
   }
 };
 const seqs = (events: SseEvent[]) => events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
+const MiB = 1024 * 1024;
 const hasEvent = (name: string) => (events: SseEvent[]) => events.some((e) => e.event === name);
 
 /**
@@ -28,7 +29,7 @@ describe('switchboard serve (e2e): SSE streams', function () {
     openSse(`${s.url}/fake/${id}/message`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   before(async () => {
-    s = await spawnServe([], { SWITCHBOARD_SSE_HEARTBEAT_MS: '50' }, installFakeStreamPlugin);
+    s = await spawnServe([], { SWITCHBOARD_SSE_HEARTBEAT_MS: '50', SWITCHBOARD_SSE_MAX_EVENT_BYTES: String(12 * MiB) }, installFakeStreamPlugin);
   });
   after(async () => {
     if (s) await s.stop();
@@ -130,6 +131,43 @@ describe('switchboard serve (e2e): SSE streams', function () {
     await tail.until((ev) => seqs(ev).includes(9));
     tail.close();
     expect(seqs(tail.events)).to.deep.equal([7, 8, 9]);
+  });
+
+  it('delivers an event over 8 MiB to the turn stream and to a live tail, and again on resume', async function () {
+    this.timeout(60_000);
+    await open('big');
+    const tail = await openSse(`${s.url}/fake/big/events`, { headers: auth() });
+    await tail.until(() => tail.comments.includes('live'));
+    const turn = await message('big', { tokens: 4, bigAt: 1, bigBytes: 9 * MiB });
+    await turn.ended;
+    await tail.until(hasEvent('turn_ended'));
+    tail.close();
+    for (const stream of [turn, tail]) {
+      expect(seqs(stream.events)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+      expect(stream.events.find((e) => e.id === '3')?.data.update.content.text.length).to.equal(9 * MiB);
+    }
+    expect(turn.events.at(-1)?.event).to.equal('done');
+    // Resuming from before the big event replays it once, and the stream goes on.
+    const resumed = await openSse(`${s.url}/fake/big/events`, { headers: { ...auth(), 'last-event-id': '2' } });
+    await resumed.until((ev) => seqs(ev).includes(6));
+    resumed.close();
+    expect(seqs(resumed.events)).to.deep.equal([3, 4, 5, 6]);
+    expect(resumed.events[0].data.update.content.text.length).to.equal(9 * MiB);
+  });
+
+  it('replaces an event over SWITCHBOARD_SSE_MAX_EVENT_BYTES by a truncated marker with its id: resuming goes past it', async function () {
+    this.timeout(60_000);
+    await open('huge');
+    const turn = await message('huge', { tokens: 3, bigAt: 1, bigBytes: 13 * MiB });
+    await turn.ended;
+    expect(turn.events.map((e) => e.event)).to.deep.equal(['turn_started', 'agent_message_chunk', 'truncated', 'agent_message_chunk', 'turn_ended', 'done']);
+    const marker = turn.events[2];
+    expect(marker.id).to.equal('3');
+    expect(marker.data).to.include({ truncated: true, event: 'agent_message_chunk', limit: 12 * MiB });
+    const resumed = await openSse(`${s.url}/fake/huge/events`, { headers: { ...auth(), 'last-event-id': '3' } });
+    await resumed.until((ev) => seqs(ev).includes(5));
+    resumed.close();
+    expect(seqs(resumed.events)).to.deep.equal([4, 5]);
   });
 
   it('answers an unknown session on the events route with 404, and sends heartbeat comments', async () => {

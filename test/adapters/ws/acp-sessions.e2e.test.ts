@@ -125,7 +125,8 @@ describe('switchboard serve (e2e): ACP over WebSocket with real sessions', funct
     while (wsStats.droppedSlow === 0) {
       wsStats = ((await (await s.fetch('/status')).json()) as { http: { ws: typeof wsStats } }).http.ws;
     }
-    expect(wsStats.peakQueuedBytes).to.be.at.most(262144);
+    // Bounded by the limit plus the one message that found the backlog over it.
+    expect(wsStats.peakQueuedBytes).to.be.at.most(262144 + 33 * 1024);
     // The turn goes on without it and ends.
     await s.fetch(`/sessions/${sessionId}/cancel`, { method: 'POST' });
     await turn.ended;

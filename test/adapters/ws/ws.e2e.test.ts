@@ -119,7 +119,8 @@ describe('switchboard serve (e2e): WebSocket /ws', function () {
       ws0 = ((await (await s.fetch('/status')).json()) as { http: { ws: typeof ws0 } }).http.ws;
       if (ws0.droppedSlow === 0) await new Promise((r) => setTimeout(r, 20));
     }
-    expect(ws0.peakQueuedBytes).to.be.at.most(262144);
+    // Bounded by the limit plus the one message that found the backlog over it.
+    expect(ws0.peakQueuedBytes).to.be.at.most(262144 + 33 * 1024);
     ws.resume(); // reads what was queued, then the close frame
     const { code, reason } = await done;
     expect(code).to.equal(4008);
