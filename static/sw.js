@@ -1,7 +1,7 @@
 // The service worker: keeps the UI shell (page, script, style) so the page starts offline, and
 // never touches anything else — API answers, streams and the WebSocket always go to the daemon.
-const CACHE = 'switchboard-shell-v1';
-const SHELL = ['/', '/index.html', '/app.js', '/style.css'];
+const CACHE = 'switchboard-shell-v2';
+const SHELL = ['/', '/index.html', '/app.js', '/app.css', '/favicon.svg'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

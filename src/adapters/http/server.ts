@@ -118,7 +118,7 @@ export class HttpServer {
       // server or a log. Only the path is ever logged, so the key in this query is not either.
       if (url.pathname === '/' && verb === 'GET' && url.searchParams.has('key')) return this.redirectKey(res, url.searchParams.get('key') ?? '', cors);
       const match = matchRoute(this.routes, verb, url.pathname);
-      if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD')) {
+      if (!match && (verb === 'GET' || verb === 'HEAD') && serveStatic(this.opts.staticDir ?? STATIC_DIR, url.pathname, res, verb === 'HEAD', req.headers['if-none-match'])) {
         return;
       }
       this.guard.checkToken(req);

@@ -15,6 +15,8 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 /** The page may talk only to its own origin (HTTP and WebSocket) and run only its own scripts. */
@@ -29,7 +31,7 @@ const PAGE_HEADERS = {
  * is why only regular files whose real path is inside the static folder are served: a symlink
  * in it pointing elsewhere (`/etc`) must not publish that place to anyone who can connect.
  */
-export function serveStatic(dir: string, pathname: string, res: ServerResponse, head: boolean): boolean {
+export function serveStatic(dir: string, pathname: string, res: ServerResponse, head: boolean, ifNoneMatch?: string): boolean {
   const rel = pathname === '/' ? 'index.html' : decodeSafe(pathname.slice(1));
   if (rel === undefined || rel.includes('\0')) return false;
   const file = confined(dir, rel);
@@ -46,10 +48,18 @@ export function serveStatic(dir: string, pathname: string, res: ServerResponse, 
     closeSync(fd);
     return false;
   }
+  // The bundle's names carry no hash, so the browser keeps each file but revalidates it on every
+  // load (no-cache): an unchanged file costs a 304, a rebuilt one is never served stale.
+  const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  const headers = { ...BASE_HEADERS, ...PAGE_HEADERS, 'cache-control': 'no-cache', etag, 'last-modified': stat.mtime.toUTCString() };
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(/\s*,\s*/).includes(etag)) {
+    closeSync(fd);
+    res.writeHead(304, headers);
+    res.end();
+    return true;
+  }
   res.writeHead(200, {
-    ...BASE_HEADERS,
-    ...PAGE_HEADERS,
-    'cache-control': 'no-cache',
+    ...headers,
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
     'content-length': stat.size,
   });

@@ -72,8 +72,8 @@ describe('the page gate link and the service worker', function () {
         }
         return out.sort();
       });
-      expect(cached).to.include.members(['/', '/app.js', '/style.css']);
-      expect(cached.every((p) => ['/', '/index.html', '/app.js', '/style.css'].includes(p)), cached.join(' ')).to.equal(true);
+      expect(cached).to.include.members(['/', '/app.js', '/app.css']);
+      expect(cached.every((p) => ['/', '/index.html', '/app.js', '/app.css', '/favicon.svg'].includes(p)), cached.join(' ')).to.equal(true);
       // Offline: the shell still starts (the page shows, then fails to reach the daemon).
       await context.setOffline(true);
       await page.reload();

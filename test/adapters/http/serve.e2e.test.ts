@@ -197,6 +197,33 @@ describe('switchboard serve (e2e): auth, Host/Origin, derived routes, errors, Op
     expect(traversal.status).to.equal(401);
   });
 
+  it('serves the built bundle with its content types, revalidated by ETag (304 when unchanged)', async () => {
+    const types: Record<string, string> = {
+      '/app.js': 'text/javascript; charset=utf-8',
+      '/app.css': 'text/css; charset=utf-8',
+      '/app.js.map': 'application/json; charset=utf-8',
+      '/favicon.svg': 'image/svg+xml',
+    };
+    for (const [file, type] of Object.entries(types)) {
+      const res = await fetch(`${s.url}${file}`);
+      expect(res.status, file).to.equal(200);
+      expect(res.headers.get('content-type'), file).to.equal(type);
+      expect(res.headers.get('cache-control'), file).to.equal('no-cache');
+      const etag = res.headers.get('etag');
+      expect(etag, file).to.match(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+      expect((await res.text()).length, file).to.be.greaterThan(0);
+      const again = await fetch(`${s.url}${file}`, { headers: { 'if-none-match': etag! } });
+      expect(again.status, file).to.equal(304);
+      expect(await again.text()).to.equal('');
+      const stale = await fetch(`${s.url}${file}`, { headers: { 'if-none-match': 'W/"0-0"' } });
+      expect(stale.status, file).to.equal(200);
+      await stale.arrayBuffer();
+    }
+    // The page loads nothing from a CDN: every script and stylesheet it names is on the daemon.
+    const html = await (await fetch(`${s.url}/`)).text();
+    expect(html).to.not.match(/(src|href)="(https?:)?\/\//);
+  });
+
   it('fails clearly when the port is taken (exit 1) and on a bad flag (exit 2)', async () => {
     const taken = spawnCli(['serve', '--port', String(s.port)], { SWITCHBOARD_HOME: s.home });
     const exit = await taken.exited;
