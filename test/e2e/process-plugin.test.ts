@@ -56,6 +56,9 @@ describe('e2e: an out-of-process plugin that crashes, restarts and is given up o
     start([{ command: 'python3', args: [PY] }]);
     const { pid: pid1 } = await client.sendRequest<{ pid: number }>('hello-py/pid', {});
     const inFlight = failure(client.sendRequest('hello-py/wait', {}));
+    // The daemon handles one connection's messages in order: once this answers, the wait call
+    // has been handed to the plugin, so the kill below lands while it is in flight.
+    await client.sendRequest('host/ping', {});
     process.kill(pid1, 'SIGKILL');
     const err = await inFlight;
     expect(err.code).to.equal(-32005);

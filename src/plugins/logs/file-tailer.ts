@@ -59,6 +59,8 @@ export class FileTailer implements Disposable {
   private readonly name: string;
   private watch?: WatchHandle;
   private first = true;
+  /** The file we were reading went away: when a file appears at the name again, it replaced it. */
+  private replacedPending = false;
   private running?: Promise<void>;
   private again = false;
   private pendingFull = false;
@@ -139,7 +141,10 @@ export class FileTailer implements Disposable {
         this.deliver(rest, false);
         await this.closeFile();
         if (!st) {
+          // A rotating writer renames, then creates: between the two there is no file. Count
+          // the rotation when the new one shows up, not never.
           this.size = null;
+          this.replacedPending = true;
           this.setState('vanished');
           return;
         }
@@ -153,6 +158,11 @@ export class FileTailer implements Disposable {
       }
     }
     if (!this.fh && !(await this.openFile(st))) return;
+    if (this.replacedPending) {
+      this.replacedPending = false;
+      this.counts.rotations++;
+      this.opts.onChange?.('rotated');
+    }
     this.first = false;
     await this.drain();
   }

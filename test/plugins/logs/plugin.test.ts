@@ -21,6 +21,10 @@ function listen(client: MessageConnection) {
     async until(n: number) {
       while (lines.length < n) await new Promise<void>((r) => (wake = r));
     },
+    /** Until a line with this text has arrived (a line appended just before subscribing may or may not come first). */
+    async untilText(text: string) {
+      while (!lines.some((l) => l.text === text)) await new Promise<void>((r) => (wake = r));
+    },
   };
 }
 
@@ -62,7 +66,7 @@ describe('logs plugin: methods over a connection', function () {
     const sub = listen(client);
     await client.sendRequest('logs/subscribe', { files: ['agent.log'] });
     appendFileSync(agent, 'marker\n');
-    await sub.until(1);
+    await sub.untilText('marker');
     const errors = await client.sendRequest<{ lines: Line[] }>('logs/tail', { file: 'agent.log', minLevel: 'error' });
     expect(errors.lines.map((l) => l.text)).to.deep.equal(['ERROR something broke']);
     expect(errors.lines[0].isError).to.equal(true);
