@@ -51,3 +51,16 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly client: ClientPeer;
 }
+
+/**
+ * A CallContext whose `signal` is made only when first read (a transport's per-request context:
+ * most calls never look at it, and each AbortController costs microseconds) answers this
+ * instead, saying whether the call is cancelled without making one.
+ */
+export const PeekAborted: unique symbol = Symbol('switchboard.peekAborted');
+
+/** Whether the call is cancelled, without making a lazy context's signal. */
+export function callAborted(ctx: CallContext): boolean {
+  const peek = (ctx as { [PeekAborted]?: () => boolean })[PeekAborted];
+  return peek ? peek() : ctx.signal.aborted;
+}

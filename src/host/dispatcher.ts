@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { CallContext } from './client.js';
+import { callAborted, type CallContext } from './client.js';
 import { ErrorCodes, RpcError, toRpcError } from './errors.js';
 import type { MethodDecl } from './method.js';
 
@@ -106,7 +106,7 @@ export class Dispatcher {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code }));
       throw RpcError.invalidParams(`invalid params for ${method}: ${describeIssues(parsed.error.issues)}`, { issues });
     }
-    if (ctx.signal.aborted) throw RpcError.cancelled();
+    if (callAborted(ctx)) throw RpcError.cancelled();
     try {
       const result = await entry.handler(parsed.data, ctx);
       if (this.validateResults) this.checkResult(entry.decl, result);
