@@ -59,8 +59,12 @@ export interface CallContext {
  */
 export const PeekAborted: unique symbol = Symbol('switchboard.peekAborted');
 
+/** A context that can say whether its call is cancelled without making its signal. */
+export interface PeekableContext extends CallContext {
+  [PeekAborted](): boolean;
+}
+
 /** Whether the call is cancelled, without making a lazy context's signal. */
 export function callAborted(ctx: CallContext): boolean {
-  const peek = (ctx as { [PeekAborted]?: () => boolean })[PeekAborted];
-  return peek ? peek() : ctx.signal.aborted;
+  return PeekAborted in ctx ? (ctx as PeekableContext)[PeekAborted]() : ctx.signal.aborted;
 }

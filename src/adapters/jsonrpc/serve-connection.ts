@@ -17,7 +17,7 @@ import type { Host } from '../../host/host.js';
 import { Tokens } from '../../host/tokens.js';
 import type { FrameError } from './envelope.js';
 import { FrameMessageReader } from './frame-reader.js';
-import { requestContext } from './request-context.js';
+import { RequestContext } from './request-context.js';
 
 export interface ServedConnection {
   readonly peer: ClientPeer;
@@ -60,10 +60,11 @@ export function serveConnection(
       }),
   });
   // Each answer written frees its id for reuse (the frame reader refuses an id still in flight).
+  const frames = reader instanceof FrameMessageReader ? reader : undefined;
   const answering: MessageWriter = Object.assign(Object.create(writer) as MessageWriter, {
     write: (m: Message) => {
       const r = m as { id?: string | number | null; method?: unknown };
-      if (reader instanceof FrameMessageReader && 'id' in r && r.method === undefined) reader.answered(r.id ?? null);
+      if (frames && r.method === undefined && 'id' in r) frames.answered(r.id ?? null);
       return writer.write(m);
     },
   });
@@ -126,16 +127,16 @@ export function serveConnection(
 
   // One promise step per request on top of the handler's: this path is every round trip's cost.
   connection.onRequest((method, params, token) => {
-    const { ctx, release } = requestContext(peer, token, closedController.signal);
+    const ctx = new RequestContext(peer, token, closedController.signal);
     begin();
     return host.dispatch(method, params, ctx).then(
       (result) => {
-        release();
+        ctx.release();
         end();
         return result;
       },
       (err: unknown) => {
-        release();
+        ctx.release();
         end();
         const rpc = err instanceof RpcError ? err : new RpcError(ErrorCodes.InternalError, 'internal error');
         throw new ResponseError(rpc.code, rpc.message, rpc.data);
