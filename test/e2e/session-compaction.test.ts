@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
 import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
 import { spawnCli, type SpawnedCli } from '../support/spawn-cli.js';
+import { spawnServe, type Served } from '../support/spawn-serve.js';
+import { openSse } from '../support/sse-client.js';
 import { tempHome } from '../support/temp-home.js';
 
 interface Daemon {
@@ -192,5 +194,63 @@ describe('e2e: session logs are compacted after each turn, and survive kill -9 d
     expect(await d3.client.sendRequest('session/history', { sessionId })).to.deep.equal(history2);
     expect((await d3.client.sendRequest<any>('session/get', { sessionId })).lastSeq).to.equal(lastSeq);
     expect((await d3.client.sendRequest<any>('session/history', { sessionId: fork.sessionId })).messages).to.deep.equal([]);
+  });
+
+  it('SSE Last-Event-ID after a restart: before a merged event it comes whole, inside it an explicit error, then live', async () => {
+    const served: Served[] = [];
+    try {
+      const s1 = await spawnServe();
+      served.push(s1);
+      await s1.fetch('/profiles', { method: 'POST', body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'm', baseUrl: fake.baseUrl, apiKey: 'sk-test', makeDefault: true }) });
+      const { sessionId } = await (await s1.fetch('/sessions', { method: 'POST', body: JSON.stringify({ workspace }) })).json() as { sessionId: string };
+      fake.enqueue({ type: 'tokens', count: 5000, token: 'sse ', paced: true });
+      const turn = await openSse(`${s1.url}/sessions/${sessionId}/message`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s1.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'stream' }),
+      });
+      await turn.ended;
+      const chunks = turn.events.filter((e) => e.event === 'agent_message_chunk');
+      expect(chunks.length).to.be.greaterThan(10);
+      await new Promise<void>((resolve) => {
+        const check = () => /session log compacted/.test(s1.cli.stderr()) && (s1.cli.child.stderr.off('data', check), resolve());
+        s1.cli.child.stderr.on('data', check);
+        check();
+      });
+      const sessions = mkdtempSync(path.join(os.tmpdir(), 'sb-compact-copy-'));
+      cpSync(path.join(s1.home, 'sessions'), sessions, { recursive: true });
+      await s1.stop();
+      served.length = 0;
+      const s2 = await spawnServe([], {}, (dir) => cpSync(sessions, path.join(dir, 'sessions'), { recursive: true }));
+      served.push(s2);
+      rmSync(sessions, { recursive: true, force: true });
+      const url = `${s2.url}/sessions/${sessionId}/events`;
+      const auth = { authorization: `Bearer ${s2.token}` };
+      const first = Number(chunks[0].id);
+      const last = Number(chunks.at(-1)!.id);
+
+      const whole = await openSse(url, { headers: { ...auth, 'last-event-id': String(first - 1) } });
+      const got = await whole.until((e) => e.some((x) => x.event === 'agent_message_chunk'));
+      const merged = got.filter((x) => x.event === 'agent_message_chunk');
+      expect(merged).to.have.length(1);
+      expect(merged[0].id).to.equal(String(last));
+      expect(merged[0].data.update.content.text).to.equal('sse '.repeat(5000));
+      whole.close();
+
+      const inside = await openSse(url, { headers: { ...auth, 'last-event-id': String(first) } });
+      await inside.until((e) => e.some((x) => x.event === 'error'));
+      expect(inside.events[0].data).to.deep.include({ code: -32009 });
+      expect(inside.events[0].data.data.compacted).to.deep.equal({ from: first, seq: last });
+      // Then live: the next turn's events come on the same stream.
+      fake.enqueue({ type: 'text', chunks: ['after ', 'restart'] });
+      await s2.fetch('/profiles', { method: 'POST', body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'm', baseUrl: fake.baseUrl, apiKey: 'sk-test', makeDefault: true }) });
+      const next = await s2.fetch(`/sessions/${sessionId}/message`, { method: 'POST', body: JSON.stringify({ message: 'more' }) });
+      await next.text();
+      await inside.until((e) => e.some((x) => x.event === 'turn_ended'));
+      expect(inside.events.filter((x) => x.event === 'agent_message_chunk').map((x) => Number(x.id))).to.satisfy((ids: number[]) => ids.every((id) => id > last));
+      inside.close();
+    } finally {
+      for (const s of served) await s.stop();
+    }
   });
 });

@@ -174,11 +174,6 @@ export class LogCompactions implements Disposable {
     await entry.done;
   }
 
-  /** Resolves once no compaction runs (tests, benchmarks). */
-  async idle(): Promise<void> {
-    while (this.running.size) await Promise.all([...this.running.values()].map((e) => e.done));
-  }
-
   dispose(): void {
     for (const e of this.running.values()) e.controller.abort();
   }
