@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../../support/spawn-cli.js';
@@ -31,7 +31,10 @@ async function lightAndDark(ui: ReturnType<typeof uiSuite>, name: string): Promi
  * prompt card in the chat, listed with its scope, revoked; then the tool asks again).
  */
 describe('the browser UI: profiles, MCP servers, rules & grants panels', function () {
-  const ui = uiSuite(this);
+  // A config rule (permissions.json) applies to every session; the panel shows it read-only.
+  const ui = uiSuite(this, {
+    setupHome: (home) => writeFileSync(path.join(home, 'permissions.json'), JSON.stringify({ rules: [{ pattern: 'read_file:private/**', action: 'deny' }] })),
+  });
 
   it('edits a profile keeping its stored key, refuses the key for a new server, makes it default and deletes it; the key never reaches the page', async () => {
     // A second page, watched from its first frame: nothing the daemon sends it holds the key.
@@ -226,6 +229,10 @@ describe('the browser UI: profiles, MCP servers, rules & grants panels', functio
     await ui.openPanel('rules');
     await page.waitForSelector('#rules-body:not([hidden])');
     expect(await page.textContent('#grants-list')).to.contain('None yet');
+    const config = page.locator('#rules-list li[data-source="config"]');
+    expect(await config.getAttribute('data-pattern')).to.equal('read_file:private/**');
+    expect(await config.locator('button').count()).to.equal(0);
+    expect(await config.textContent()).to.contain('permissions.json');
     const run = async (expectPrompt: boolean) => {
       ui.fake.enqueue({ type: 'tools', calls: [{ name: 'shell', args: { command: 'echo granted' } }] }, { type: 'text', chunks: ['ran'] });
       await ui.prompt('run echo');

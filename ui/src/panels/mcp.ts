@@ -70,6 +70,8 @@ class McpPanel implements Panel {
       e.preventDefault();
       void this.add();
     });
+    // Once edited, the box is no longer the text that was found wrong.
+    $('mcp-json').addEventListener('input', () => $('mcp-json').removeAttribute('aria-invalid'));
     $('mcp-json').addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) ($('mcp-add-form') as HTMLFormElement).requestSubmit();
     });

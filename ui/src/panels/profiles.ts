@@ -246,6 +246,8 @@ class ProfilesPanel implements Panel {
       else {
         if (placed.some((f) => (NUMBER_FIELDS as readonly string[]).includes(f))) ($('profile-more') as HTMLDetailsElement).open = true;
         $(`profile-${placed[0]}`).focus();
+        // The input and the words beside it both in view, in a long form.
+        $(`profile-${placed[0]}-error`).scrollIntoView({ block: 'nearest' });
       }
     }
   }

@@ -144,7 +144,7 @@ class RulesPanel implements Panel {
         h('span', { class: `rule-action action-${r.action}`, text: r.action }),
         h('code', { class: 'rule-pattern', text: r.pattern }),
         r.source === 'config'
-          ? h('span', { class: 'note', text: 'permissions.json' })
+          ? h('span', { class: 'note', text: 'from permissions.json' })
           : h('button', {
               type: 'button',
               text: 'Remove',
