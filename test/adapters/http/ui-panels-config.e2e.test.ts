@@ -53,7 +53,8 @@ describe('the browser UI: profiles, MCP servers, rules & grants panels', functio
     await ui.openPanel('profiles', page);
     const row = page.locator('#profiles li[data-profile="second"]');
     await row.waitFor();
-    expect(await row.locator('.profile-detail').textContent()).to.equal(`openai-compatible · m1 · ${ui.fake.baseUrl} · key [redacted]`);
+    expect(await row.locator('.profile-detail').textContent()).to.equal('openai-compatible · m1 · key [redacted]');
+    expect(await row.locator('.profile-url').textContent()).to.equal(ui.fake.baseUrl);
 
     // Edit: the key field holds only the placeholder; a bad number is refused beside its input.
     await page.click('button[aria-label="Edit profile second"]');
@@ -72,7 +73,7 @@ describe('the browser UI: profiles, MCP servers, rules & grants panels', functio
     await page.screenshot({ path: path.join(ROOT, 'test-output', 'ui', 'profiles-edit-error.png') });
     await page.fill('#profile-temperature', '0.5');
     await page.click('#profile-create');
-    await page.waitForFunction(() => document.querySelector('#profiles li[data-profile="second"] .profile-detail')?.textContent?.includes('· m2 ·'));
+    await page.waitForFunction(() => document.querySelector('#profiles li[data-profile="second"] .profile-detail')?.textContent === 'openai-compatible · m2 · key [redacted]');
     const stored = () => (JSON.parse(readFileSync(path.join(ui.s.home, 'profiles.json'), 'utf8')) as { default: string; profiles: any[] });
     const second = stored().profiles.find((p) => p.name === 'second');
     expect(second).to.include({ model: 'm2', temperature: 0.5, apiKey: PROFILE_SECRET, baseUrl: ui.fake.baseUrl });
@@ -287,5 +288,29 @@ describe('the browser UI: profiles, MCP servers, rules & grants panels', functio
     await lightAndDark(ui, 'rules-panel');
     await page.click('button[aria-label="Remove rule deny shell:ls *"]');
     await page.waitForSelector('#rules-list li[data-pattern="shell:ls *"]', { state: 'detached' });
+  });
+
+  it('labels every control of the three panels, and reaches the panels from the keyboard', async () => {
+    const page = ui.page;
+    const unlabelled = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#profiles-panel, #mcp-panel, #rules-panel')).flatMap((panel) =>
+        Array.from(panel.querySelectorAll('input, select, textarea, button'))
+          .filter((el) => {
+            const c = el as HTMLInputElement;
+            const named = (c.labels?.length ?? 0) > 0 || c.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim());
+            return !named;
+          })
+          .map((el) => `${panel.id}: ${el.outerHTML.slice(0, 80)}`),
+      ),
+    );
+    expect(unlabelled).to.deep.equal([]);
+    // Tabs: arrow keys move between the panels (WAI-ARIA tabs), each opening its view.
+    await ui.openPanel('profiles');
+    await page.focus('#tab-profiles');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('#mcp-panel:not([hidden])');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('#rules-panel:not([hidden])');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('tab-rules');
   });
 });

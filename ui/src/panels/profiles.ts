@@ -160,7 +160,8 @@ class ProfilesPanel implements Panel {
       'li',
       { 'data-profile': p.name, 'aria-current': this.editing?.name === p.name ? 'true' : undefined },
       h('span', { class: 'profile-name', text: `${p.name}${p.isDefault ? ' (default)' : ''}${p.builtin ? ' · built-in' : ''}` }),
-      h('span', { class: 'profile-detail note', text: `${p.provider} · ${p.model}${p.baseUrl ? ` · ${p.baseUrl}` : ''} · ${key}` }),
+      h('span', { class: 'profile-detail note', text: `${p.provider} · ${p.model} · ${key}` }),
+      p.baseUrl ? h('span', { class: 'profile-url note', text: p.baseUrl }) : null,
       actions,
       result,
     );
