@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startStdioAgent, type StdioAgent } from '../../support/hub-clients.js';
 import { uiSuite } from '../../support/ui-page.js';
+import { cuttableWs, type WsCut } from '../../support/ws-cut.js';
 
 /**
  * The hub panel in real Chromium against `switchboard serve`, with a real `switchboard stdio`
@@ -121,6 +122,28 @@ describe('the browser UI: the hub panel follows a stdio agent and answers its pr
     expect(await third).to.deep.equal({ stopReason: 'end_turn' });
     expect(readFileSync(path.join(ui.workspace, 'three.txt'), 'utf8')).to.equal('third\n');
     await followState('turn ended: end_turn');
+  });
+
+  it('after a dropped connection, follows on from the last event shown: nothing lost, nothing twice', async () => {
+    let cut!: WsCut;
+    const page = await ui.newPage(async (p) => void (cut = await cuttableWs(p)));
+    await ui.openPanel('hub', page);
+    await page.click(`${session(page)} .hub-follow-button`);
+    await page.waitForFunction(() => document.getElementById('hub-follow-log')?.textContent?.includes('Ran the command: all done'));
+    await cut.cut();
+    await page.waitForSelector('body[data-state="disconnected"]');
+    // A turn the page does not see while it is away.
+    ui.fake.enqueue({ type: 'text', chunks: ['Missed ', 'while away.'] });
+    expect(await agent.rpc.sendRequest('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'while away' }] })).to.deep.equal({ stopReason: 'end_turn' });
+    cut.restore();
+    await page.waitForFunction(() => document.getElementById('hub-follow-log')?.textContent?.includes('Missed while away.'), undefined, { timeout: 30000 });
+    ui.fake.enqueue({ type: 'text', chunks: ['Live ', 'again.'] });
+    expect(await agent.rpc.sendRequest('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'back' }] })).to.deep.equal({ stopReason: 'end_turn' });
+    await page.waitForFunction(() => document.getElementById('hub-follow-log')?.textContent?.includes('Live again.'));
+    const log = (await page.textContent('#hub-follow-log'))!;
+    for (const text of ['Ran the command: all done', 'Missed while away.', 'Live again.']) expect(log.split(text).length - 1, text).to.equal(1);
+    expect(cut.connections).to.equal(2);
+    await page.context().close();
   });
 
   it('says so when the followed agent exits, and drops it from the list', async () => {

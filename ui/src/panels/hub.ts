@@ -54,6 +54,7 @@ class HubPanel implements Panel {
   /** Opened at least once: from then on the panel stays subscribed, across reconnects. */
   private wanted = false;
   private subscribed = false;
+  private starting: Promise<void> | null = null;
   private agents: HubAgent[] = [];
   private refreshing: Promise<void> | null = null;
   private again = false;
@@ -75,22 +76,31 @@ class HubPanel implements Panel {
   connected(): void {
     // The old connection's streams died with it: subscribe again, and follow on from the last seq.
     this.subscribed = false;
+    this.starting = null;
     if (!this.wanted) return;
     void this.start();
     void this.follow?.resume();
   }
 
-  private async start(): Promise<void> {
-    if (!this.subscribed) {
-      try {
-        await this.ctx.rpc().request('hub/subscribe', {});
-        this.subscribed = true;
-      } catch (err) {
-        $('hub-note').textContent = `Hub unavailable: ${(err as Error).message}`;
-        return;
+  /** Subscribes (once per connection) and reads the agents; a second call meanwhile joins the first. */
+  private start(): Promise<void> {
+    if (this.starting) return this.starting;
+    const run: Promise<void> = (async () => {
+      if (!this.subscribed) {
+        try {
+          await this.ctx.rpc().request('hub/subscribe', {});
+          this.subscribed = true;
+        } catch (err) {
+          $('hub-note').textContent = `Hub unavailable: ${(err as Error).message}`;
+          return;
+        }
       }
-    }
-    await this.refresh();
+      await this.refresh();
+    })().finally(() => {
+      if (this.starting === run) this.starting = null;
+    });
+    this.starting = run;
+    return run;
   }
 
   private onEvent(e: any): void {

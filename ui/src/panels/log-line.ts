@@ -16,8 +16,8 @@ export interface LogLine {
   clipped?: true;
 }
 
-// pino's own fields, already shown (or of no use on a one-machine page).
-const SHOWN = new Set(['time', 'level', 'msg', 'message', 'pid', 'hostname', 'v']);
+// pino's own fields, already shown (or the same on every line of a one-machine page).
+const SHOWN = new Set(['time', 'level', 'msg', 'message', 'pid', 'hostname', 'v', 'name']);
 // What the search looks at, per row, kept out of the DOM.
 const SEARCH = new WeakMap<HTMLElement, string>();
 

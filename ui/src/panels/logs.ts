@@ -5,11 +5,13 @@
 import './logs.css';
 import { $, h } from '../dom.js';
 import type { Panel, PanelContext } from './panel.js';
+import type { RpcError } from '../rpc.js';
 import { lineRow, searchText, type LogLine } from './log-line.js';
 
 export const MAX_LINES = 1000;
 /** How much of the past is shown when the panel opens or the filter changes. */
 const BACKLOG = 200;
+const GONE = -32009;
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
 // Static markup only: every value from the daemon is set as text later.
@@ -62,11 +64,11 @@ class LogsPanel implements Panel {
   }
 
   connected(): void {
-    // The subscription died with the old connection.
+    // The subscription died with the old connection: a new one, from the last line shown.
     this.subscriptionId = null;
     if (!this.wanted) return;
     void this.listFiles();
-    void this.subscribe();
+    void this.subscribe(true);
   }
 
   private rpc() {
@@ -89,29 +91,45 @@ class LogsPanel implements Panel {
     }
   }
 
-  /** (Re)subscribes with the chosen file and level, and shows the backlog before the live lines. */
-  private async subscribe(): Promise<void> {
+  /**
+   * (Re)subscribes with the chosen file and level and shows what came before the live lines: the
+   * last BACKLOG lines, or after a reconnect (`resume`) exactly those missed since the last one
+   * shown (logs/stream's replay), so nothing is lost or shown twice.
+   */
+  private async subscribe(resume = false): Promise<void> {
     const gen = ++this.generation;
     const old = this.subscriptionId;
     this.subscriptionId = null;
     if (old) this.rpc().request('logs/unsubscribe', { subscriptionId: old }).catch(() => undefined);
     const file = ($('logs-file') as HTMLSelectElement).value;
-    const minLevel = ($('logs-level') as HTMLSelectElement).value;
+    const filter = { ...(file ? { files: [file] } : {}), minLevel: ($('logs-level') as HTMLSelectElement).value };
     this.early = [];
     try {
-      const sub = await this.rpc().request<{ subscriptionId: string }>('logs/subscribe', { ...(file ? { files: [file] } : {}), minLevel });
+      const sub = await this.rpc().request<{ subscriptionId: string }>('logs/subscribe', filter);
       if (gen !== this.generation) return void this.rpc().request('logs/unsubscribe', { subscriptionId: sub.subscriptionId }).catch(() => undefined);
       this.subscriptionId = sub.subscriptionId;
-      const tail = await this.rpc().request<{ lines: LogLine[] }>('logs/tail', { ...(file ? { file } : {}), lines: BACKLOG, minLevel });
+      let missed: LogLine[] | null = null;
+      let lost = false;
+      if (resume && this.lastSeq > 0) {
+        try {
+          missed = (await this.rpc().request<{ events: LogLine[] }>('logs/stream', { ...filter, after: this.lastSeq })).events;
+        } catch (err) {
+          if ((err as RpcError).code !== GONE) throw err;
+          lost = true; // evicted, or the daemon restarted (its seq starts again): read afresh
+        }
+      }
+      const backlog = missed ?? (await this.rpc().request<{ lines: LogLine[] }>('logs/tail', { ...(file ? { file } : {}), lines: BACKLOG, minLevel: filter.minLevel })).lines;
       if (gen !== this.generation) return;
+      const early = (this.early ?? []).filter((l) => l.subscriptionId === sub.subscriptionId);
+      this.early = null;
+      if (missed) return this.take([...missed, ...early]);
       $('logs-lines').replaceChildren();
       this.waiting = [];
       this.missedWhilePaused = 0;
       this.lastSeq = 0;
-      const early = (this.early ?? []).filter((l) => l.subscriptionId === sub.subscriptionId);
-      this.early = null;
-      this.show([...tail.lines, ...early]);
-      ($('logs-lines') as HTMLElement).scrollTop = $('logs-lines').scrollHeight;
+      if (lost) this.marker('… lines from while the page was offline are no longer kept');
+      this.show([...backlog, ...early]);
+      $('logs-lines').scrollTop = $('logs-lines').scrollHeight;
     } catch (err) {
       if (gen === this.generation) $('logs-note').textContent = `Logs unavailable: ${(err as Error).message}`;
     }
@@ -121,12 +139,15 @@ class LogsPanel implements Panel {
     if (this.early && !this.subscriptionId) return void this.early.push(l); // the subscribe answer is on its way
     if (l.subscriptionId !== this.subscriptionId) return;
     if (this.early) return void this.early.push(l);
-    if (this.paused) {
-      this.waiting.push(l);
-      if (this.waiting.length > MAX_LINES) this.missedWhilePaused += this.waiting.splice(0, this.waiting.length - MAX_LINES).length;
-      return this.note();
-    }
-    this.show([l]);
+    this.take([l]);
+  }
+
+  /** Live lines: shown, or held while paused (bounded like the page). */
+  private take(lines: LogLine[]): void {
+    if (!this.paused) return this.show(lines);
+    this.waiting.push(...lines);
+    if (this.waiting.length > MAX_LINES) this.missedWhilePaused += this.waiting.splice(0, this.waiting.length - MAX_LINES).length;
+    this.note();
   }
 
   /** Appends lines (in seq order, each once), keeping the reader's place unless they were at the bottom. */
