@@ -148,6 +148,12 @@ describe('the browser UI: the hub panel follows a stdio agent and answers its pr
 
   it('says so when the followed agent exits, and drops it from the list', async () => {
     const { page } = ui;
+    // A title with markup in it is shown as text.
+    const hostile = '<img src=x onerror=alert(1)><b>title</b>';
+    const other = await agent.rpc.sendRequest<{ sessionId: string }>('session/new', { cwd: ui.workspace, mcpServers: [], title: hostile });
+    const row = await page.waitForSelector(`.hub-session[data-session-id="${other.sessionId}"]`);
+    expect(await row.$eval('.hub-session-title', (e) => e.textContent)).to.equal(hostile);
+    expect(await page.$$('#hub-agents img, #hub-agents b')).to.have.length(0);
     agent.cli.child.stdin.end();
     await agent.cli.exited;
     await page.waitForSelector(`.hub-agent[data-agent-id="${agentId}"]`, { state: 'detached' });
