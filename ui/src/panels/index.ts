@@ -1,6 +1,8 @@
 // Every side panel, in tab order. A new panel: one file here, one line below.
-import type { Panel } from './panel.js';
+import { hubPanel } from './hub.js';
+import { logsPanel } from './logs.js';
 import { mcpPanel } from './mcp.js';
+import type { Panel } from './panel.js';
 import { profilesPanel } from './profiles.js';
 import { rulesPanel } from './rules.js';
 
@@ -8,4 +10,6 @@ export const PANELS: Panel[] = [
   profilesPanel,
   mcpPanel,
   rulesPanel,
+  hubPanel,
+  logsPanel,
 ];
