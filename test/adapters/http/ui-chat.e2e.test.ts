@@ -182,13 +182,13 @@ describe('the browser UI: markdown chat, tool cards, cancel, mode and session ac
   });
 
   it('lists profiles with secrets redacted, tests one, and shows each bad field’s error on create', async () => {
-    await page.click('#profiles-panel summary');
+    await page.click('#tab-profiles');
     await page.waitForSelector('#profiles li[data-profile="fake"]');
     const row = page.locator('#profiles li[data-profile="fake"]');
     expect(await row.locator('.profile-name').textContent()).to.equal('fake (default)');
     expect(await row.locator('.profile-detail').textContent()).to.equal('openai-compatible · fake-model · key [redacted]');
     expect(await page.textContent('#profiles-panel')).to.not.contain('sk-x');
-    await row.locator('button').click();
+    await row.locator('button', { hasText: 'Test' }).click();
     await page.waitForFunction(() => /^ok · \d+ ms$/.test(document.querySelector('#profiles li[data-profile="fake"] .profile-test')?.textContent ?? ''));
     await page.fill('#profile-name', 'bad name!');
     await page.fill('#profile-model', 'm');
