@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: the headline benchmarks of issue 19, one after another, each in its own
- * process (so one's heap and JIT do not weigh on the next), each printing its figures beside a
- * baseline measured in the same run. The README's Benchmarks table lists the same figures.
+ * `npm run bench` (after `npm run build`, so the binary measured is the one that ships): the
+ * headline benchmarks of issue 19, one after another, each in its own process (so one's heap
+ * and JIT do not weigh on the next), each printing its figures beside a baseline measured in
+ * the same run. The README's Benchmarks table lists the same figures.
  * A bench whose compiled file is missing is named and skipped, not fatal. Takes ~2–4 minutes.
  *
  *   npm run bench                       # all of them
@@ -22,7 +23,7 @@ const BENCHES: { name: string; what: string; args?: string[] }[] = [
   { name: 'ws-rpc', what: 'JSON-RPC overhead over WebSocket: wall and CPU per request, beside bare vscode-jsonrpc; RSS' },
   { name: 'sse-turn', what: 'relay: a 20,000-token turn over SSE, beside a bare Node relay', args: ['20000', '5'] },
   { name: 'turn-stream', what: 'relay: a 20,000-token turn over stdio (ACP), beside a bare relay' },
-  { name: 'session-log', what: 'session logs: bytes and session/load time of a 100-turn session, beside the uncompacted log' },
+  { name: 'session-log', what: 'session logs: bytes and session/load time of a 100-turn session, compacted beside as streamed' },
 ];
 
 const only = process.argv.slice(2);
