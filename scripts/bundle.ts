@@ -1,0 +1,116 @@
+/**
+ * Builds dist/bundle/ from the tsc output (dist/src), the last step of `npm run build`:
+ *
+ * - `switchboard.cjs` (+ `.map`): the CLI and everything it may load, in one CommonJS file,
+ *   which bin/switchboard.js runs with a V8 code cache (src/boot). One file instead of ~400
+ *   modules to resolve, read and link is most of the start-up saved; CommonJS because Node 20
+ *   only offers a code cache for scripts. What a command loads on demand (`await import()`)
+ *   stays lazy inside the file. Bundled from the tsc output, not from src/, because tsyringe
+ *   needs tsc's decorator metadata; the `.map` is chained through tsc's maps to src/*.ts.
+ * - `plugin.mjs`: `switchboard/plugin` for in-process plugins under the bundled daemon: the
+ *   bundle's own kit, so a plugin and the host share one zod.
+ *
+ * Large libraries that only some commands use stay outside, imported from node_modules
+ * when first used (they are dependencies, so `npm install` brings them).
+ *
+ *   npm run build   (or: tsc -p tsconfig.json && node dist/scripts/bundle.js)
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+/** The project root, from dist/scripts/bundle.js. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST_SRC = path.join(ROOT, 'dist', 'src');
+const OUT = path.join(ROOT, 'dist', 'bundle');
+
+/** Loaded on demand by some commands only; each is a dependency in package.json. */
+const EXTERNAL = ['undici', '@nats-io/*', 'ws', 'mime-types', 'range-parser', 'busboy', 'yazl', 'yauzl', 'rotating-file-stream', 're2js'];
+
+const isExternal = (id: string) =>
+  id.startsWith('node:') || builtinModules.includes(id) || EXTERNAL.some((e) => (e.endsWith('/*') ? id.startsWith(e.slice(0, -1)) : id === e || id.startsWith(`${e}/`)));
+
+/** Every `import(` call; those that esbuild bundles (relative, or a bundled library) stay. */
+const IMPORT_CALL = /\bimport\((\s*(['"])([^'"]*)\2)?/g;
+const routeImports = (text: string) => text.replace(IMPORT_CALL, (call, literal?: string, _q?: string, id?: string) => (literal === undefined || isExternal(id!) ? `__sbImp(${literal ?? ''}` : call));
+
+/**
+ * Each of our modules keeps the `import.meta.url` it has in dist/src, so every path computed
+ * from it (package.json, static/, the kit's resolve hooks) is the same bundled or not. And every
+ * `import()` that esbuild leaves in place (an external library, a builtin, a plugin's file) goes
+ * through `__sbImp`, which src/boot hands in: code compiled by `vm.Script` from a code cache
+ * cannot `import()` by itself on Node 20.
+ */
+const ownModuleUrls: Plugin = {
+  name: 'own-module-urls',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => {
+      const rel = path.relative(DIST_SRC, args.path).split(path.sep).join('/');
+      const contents = readFileSync(args.path, 'utf8')
+        .replace(/\bimport\.meta\.url\b/g, `__sbModuleUrl(${JSON.stringify(rel)})`);
+      return { contents: routeImports(contents), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+    // A dependency's own import() (pkce-challenge's fallback for node:crypto, say).
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.(m?js|cjs)$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const contents = routeImports(text);
+      return contents === text ? undefined : { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+const banner = [
+  "const __sbUrl = require('node:url'), __sbPath = require('node:path');",
+  "const __sbModuleUrl = (rel) => __sbUrl.pathToFileURL(__sbPath.join(__dirname, '..', 'src', rel)).href;",
+  'const __sbBundleUrl = __sbUrl.pathToFileURL(__filename).href;',
+  "const __sbKitUrl = __sbUrl.pathToFileURL(__sbPath.join(__dirname, 'plugin.mjs')).href;",
+  // Run by src/boot, the wrapper passes `__sbImport`; loaded by plain `require`, import() works.
+  "const __sbImp = typeof __sbImport === 'function' ? __sbImport : (id) => import(id);",
+].join('\n');
+
+const result = await build({
+  stdin: {
+    contents: "export { main } from './cli/index.js';\nexport const loadKit = () => import('./plugin-kit/index.js');\n",
+    resolveDir: DIST_SRC,
+    sourcefile: 'bundle-entry.js',
+    loader: 'js',
+  },
+  outfile: path.join(OUT, 'switchboard.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  plugins: [ownModuleUrls],
+  // Dependencies' own ESM code sees the bundle's URL; ours is rewritten above.
+  define: { 'import.meta.url': '__sbBundleUrl', SWITCHBOARD_BUNDLED_KIT: '__sbKitUrl' },
+  banner: { js: banner },
+  // Smaller to parse; names are kept, so stack traces and logs read as before.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+});
+// What went into the bundle, for `npx esbuild --analyze`-style questions (not shipped).
+writeFileSync(path.join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
+
+// Code from a code cache cannot import() on Node 20: every dynamic import must be one of ours.
+const bundled = readFileSync(path.join(OUT, 'switchboard.cjs'), 'utf8');
+const stray = [...bundled.matchAll(/\bimport\(\s*[^)]{0,60}/g)].map((m) => m[0]).filter((m) => m !== 'import(id');
+if (stray.length) throw new Error(`dist/bundle/switchboard.cjs still calls import(): ${stray.slice(0, 5).join(' | ')}; route it through __sbImp (scripts/bundle.ts)`);
+
+// The kit's names, taken from the kit itself, so the shim can never miss one.
+const names = Object.keys(await import(path.join(DIST_SRC, 'plugin-kit', 'index.js'))).sort();
+writeFileSync(
+  path.join(OUT, 'plugin.mjs'),
+  `// Generated by scripts/bundle.ts: \`switchboard/plugin\` inside the bundled daemon is the bundle's own kit.\n` +
+    `import { createRequire } from 'node:module';\n` +
+    `const kit = await createRequire(import.meta.url)('./switchboard.cjs').loadKit();\n` +
+    `export const { ${names.join(', ')} } = kit;\n`,
+);
+console.error(`wrote ${path.relative(ROOT, OUT)}/switchboard.cjs (${Math.round(readFileSync(path.join(OUT, 'switchboard.cjs')).length / 1024)} KiB) and plugin.mjs`);
