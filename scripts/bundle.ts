@@ -1,8 +1,10 @@
 /**
  * Builds dist/bundle/ from the tsc output (dist/src), the last step of `npm run build`:
  *
- * - `switchboard.cjs` (+ `.map`): the CLI and everything it may load, in one CommonJS file,
- *   which bin/switchboard.js runs with a V8 code cache (src/boot). One file instead of ~400
+ * - `cli.cjs` (+ `.map`): the command line alone (cac, flags, `--help`, `--version`), so those
+ *   answer without reading the host; a command that runs loads `switchboard.cjs` from it.
+ * - `switchboard.cjs` (+ `.map`): the host, its plugins and adapters, in one CommonJS file,
+ *   which src/boot runs with a V8 code cache, as it does cli.cjs. One file instead of ~400
  *   modules to resolve, read and link is most of the start-up saved; CommonJS because Node 20
  *   only offers a code cache for scripts. What a command loads on demand (`await import()`)
  *   stays lazy inside the file. Bundled from the tsc output, not from src/, because tsyringe
@@ -22,7 +24,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 /** The project root, from dist/scripts/bundle.js. */
@@ -47,14 +49,20 @@ const routeImports = (text: string) => text.replace(IMPORT_CALL, (call, literal?
  * through `__sbImp`, which src/boot hands in: code compiled by `vm.Script` from a code cache
  * cannot `import()` by itself on Node 20.
  */
-const ownModuleUrls: Plugin = {
+const ownModuleUrls = (shell = false): Plugin => ({
   name: 'own-module-urls',
   setup(b) {
     b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => {
       const rel = path.relative(DIST_SRC, args.path).split(path.sep).join('/');
-      const contents = readFileSync(args.path, 'utf8')
-        .replace(/\bimport\.meta\.url\b/g, `__sbModuleUrl(${JSON.stringify(rel)})`);
-      return { contents: routeImports(contents), loader: 'js', resolveDir: path.dirname(args.path) };
+      let contents = routeImports(readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, `__sbModuleUrl(${JSON.stringify(rel)})`));
+      // In the shell, what a command loads when it runs comes from the main bundle.
+      if (shell) {
+        contents = contents.replace(/\bimport\((['"])(\.[^'"]*)\1\)/g, (_call, _q, spec: string) => {
+          const target = path.relative(DIST_SRC, path.resolve(path.dirname(args.path), spec)).split(path.sep).join('/');
+          return `__sbMainModule(${JSON.stringify(target)})`;
+        });
+      }
+      return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
     });
     // A dependency's own import() (pkce-challenge's fallback for node:crypto, say).
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.(m?js|cjs)$/ }, (args) => {
@@ -63,7 +71,7 @@ const ownModuleUrls: Plugin = {
       return contents === text ? undefined : { contents, loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
-};
+});
 
 /** Every module of dist/src but the launcher, which runs the bundle. */
 function ownModules(dir = DIST_SRC): string[] {
@@ -104,24 +112,13 @@ const banner = [
   "const __sbImp = typeof __sbImport === 'function' ? __sbImport : (id) => import(id);",
 ].join('\n');
 
-const result = await build({
-  stdin: {
-    contents: [
-      "export { main } from './cli/index.js';",
-      "export const loadKit = () => import('./plugin-kit/index.js');",
-      `export const modules = {${modules.map((m) => `\n  ${JSON.stringify(m)}: () => import(${JSON.stringify(`./${m}`)}),`).join('')}\n};`,
-    ].join('\n'),
-    resolveDir: DIST_SRC,
-    sourcefile: 'bundle-entry.js',
-    loader: 'js',
-  },
-  outfile: path.join(OUT, 'switchboard.cjs'),
+/** What both bundles are built with. */
+const common: BuildOptions = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
-  plugins: [ownModuleUrls],
   // Dependencies' own ESM code sees the bundle's URL; ours is rewritten above.
   define: { 'import.meta.url': '__sbBundleUrl', SWITCHBOARD_BUNDLE: '__sbBundle' },
   banner: { js: banner },
@@ -133,14 +130,44 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+};
+
+const result = await build({
+  ...common,
+  stdin: {
+    contents: [
+      "export { main } from './cli/index.js';",
+      "export const loadKit = () => import('./plugin-kit/index.js');",
+      `export const modules = {${modules.map((m) => `\n  ${JSON.stringify(m)}: () => import(${JSON.stringify(`./${m}`)}),`).join('')}\n};`,
+    ].join('\n'),
+    resolveDir: DIST_SRC,
+    sourcefile: 'bundle-entry.js',
+    loader: 'js',
+  },
+  outfile: path.join(OUT, 'switchboard.cjs'),
+  plugins: [ownModuleUrls()],
+});
+
+// The shell: the command line (cac, the commands' flags, --help, --version) and nothing else;
+// a command that runs takes what it needs from switchboard.cjs (`__sbMain`, handed in by src/boot).
+await build({
+  ...common,
+  stdin: { contents: "export { main } from './cli/index.js';\n", resolveDir: DIST_SRC, sourcefile: 'shell-entry.js', loader: 'js' },
+  outfile: path.join(OUT, 'cli.cjs'),
+  plugins: [ownModuleUrls(true)],
+  banner: {
+    js: `${banner}\nconst __sbMainModule = (rel) => (typeof __sbMain === 'function' ? __sbMain() : require('./switchboard.cjs')).modules[rel]();`,
+  },
 });
 // What went into the bundle, for `npx esbuild --analyze`-style questions (not shipped).
 writeFileSync(path.join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
 
 // Code from a code cache cannot import() on Node 20: every dynamic import must be one of ours.
-const bundled = readFileSync(path.join(OUT, 'switchboard.cjs'), 'utf8');
-const stray = [...bundled.matchAll(/\bimport\(\s*[^)]{0,60}/g)].map((m) => m[0]).filter((m) => m !== 'import(id');
-if (stray.length) throw new Error(`dist/bundle/switchboard.cjs still calls import(): ${stray.slice(0, 5).join(' | ')}; route it through __sbImp (scripts/bundle.ts)`);
+for (const file of ['switchboard.cjs', 'cli.cjs']) {
+  const bundled = readFileSync(path.join(OUT, file), 'utf8');
+  const stray = [...bundled.matchAll(/\bimport\(\s*[^)]{0,60}/g)].map((m) => m[0]).filter((m) => m !== 'import(id');
+  if (stray.length) throw new Error(`dist/bundle/${file} still calls import(): ${stray.slice(0, 5).join(' | ')}; route it through __sbImp (scripts/bundle.ts)`);
+}
 
 // The kit's names, taken from the kit itself, so the shim can never miss one.
 const names = [...exportsOf['plugin-kit/index.js']].sort();
@@ -152,4 +179,5 @@ writeFileSync(
     `export const { ${names.join(', ')} } = kit;\n`,
 );
 writeFileSync(path.join(OUT, 'modules.json'), JSON.stringify(exportsOf));
-console.error(`wrote ${path.relative(ROOT, OUT)}/switchboard.cjs (${Math.round(readFileSync(path.join(OUT, 'switchboard.cjs')).length / 1024)} KiB) plugin.mjs and modules.json`);
+const kib = (f: string) => Math.round(readFileSync(path.join(OUT, f)).length / 1024);
+console.error(`wrote ${path.relative(ROOT, OUT)}/: cli.cjs (${kib('cli.cjs')} KiB), switchboard.cjs (${kib('switchboard.cjs')} KiB), plugin.mjs, modules.json`);

@@ -1,5 +1,4 @@
 import { mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { createHash } from 'node:crypto';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,27 +7,37 @@ import vm from 'node:vm';
 import { mapStacksOf } from './mapped-stacks.js';
 
 /**
- * What bin/switchboard.js runs. The bundle (dist/bundle/switchboard.cjs, built by scripts/bundle.ts)
- * when it is there and not older than the tsc output, with a V8 code cache so that a start
- * neither parses nor compiles what the last run of the same command already compiled; else the
- * tsc output (a developer who ran only `tsc`, or SWITCHBOARD_BUNDLE=0).
+ * What bin/switchboard.js runs. The bundles of scripts/bundle.ts when they are there and not
+ * older than the tsc output: the command line (cli.cjs) first, the host (switchboard.cjs) only
+ * when a command runs, each with a V8 code cache so that a start neither parses nor compiles
+ * what the last run of the same command compiled. Else the tsc output (a developer who ran
+ * only `tsc`, or SWITCHBOARD_BUNDLE=0).
  */
 export async function launch(argv: string[]): Promise<void> {
-  const bundle = freshBundle();
-  if (!bundle) {
+  const shell = freshBundle('cli.cjs');
+  const host = shell && freshBundle('switchboard.cjs');
+  if (!shell || !host) {
     await import('reflect-metadata');
     const { main } = await import('../cli/index.js');
     return main(argv);
   }
-  const exports = runBundle(bundle, commandOf(argv)) as { main(argv: string[]): Promise<void> };
-  return exports.main(argv);
+  const command = commandOf(argv);
+  let loaded: unknown;
+  const loadHost = (): unknown => (loaded ??= runBundle(host, command, loadHost));
+  const cli = runBundle(shell, command, loadHost) as { main(argv: string[]): Promise<void> };
+  return cli.main(argv);
 }
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function freshBundle(): { file: string; stat: Stats } | undefined {
+interface Bundle {
+  file: string;
+  stat: Stats;
+}
+
+function freshBundle(name: string): Bundle | undefined {
   if (process.env.SWITCHBOARD_BUNDLE === '0') return undefined;
-  const file = path.join(DIST, 'bundle', 'switchboard.cjs');
+  const file = path.join(DIST, 'bundle', name);
   let stat: Stats;
   try {
     stat = statSync(file);
@@ -53,7 +62,7 @@ function commandOf(argv: string[]): string {
  * `plugin.mjs` gets this very instance. The wrapper ends its first line, so that line and
  * column numbers are the file's own (`lineOffset: -1`), as the source map expects.
  */
-function runBundle(bundle: { file: string; stat: Stats }, command: string): unknown {
+function runBundle(bundle: Bundle, command: string, loadHost: () => unknown): unknown {
   const { file } = bundle;
   const cache = cacheFileOf(bundle, command);
   let cachedData: Buffer | undefined;
@@ -64,7 +73,7 @@ function runBundle(bundle: { file: string; stat: Stats }, command: string): unkn
       /* first run of this build and command */
     }
   }
-  const source = `(function (exports, require, module, __filename, __dirname, __sbImport) {\n${readFileSync(file, 'utf8')}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname, __sbImport, __sbMain) {\n${readFileSync(file, 'utf8')}\n})`;
   const script = new vm.Script(source, { filename: file, lineOffset: -1, cachedData });
   if (cache && (!cachedData || script.cachedDataRejected)) {
     // At exit the cache holds every function this run compiled, not only the top level.
@@ -79,7 +88,7 @@ function runBundle(bundle: { file: string; stat: Stats }, command: string): unkn
   // The libraries the bundle leaves in node_modules, imported from here (dist/src/boot resolves
   // node_modules as dist/bundle does): code from a code cache cannot import() itself on Node 20.
   const importExternal = (id: string) => import(id);
-  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, require, mod, file, path.dirname(file), importExternal);
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, require, mod, file, path.dirname(file), importExternal, loadHost);
   mod.loaded = true;
   return mod.exports;
 }
@@ -96,13 +105,20 @@ interface CacheFile {
  * or `~/.cache/switchboard`: the user's own folder, 0700, since V8 runs what a cache file says.
  * The name carries the bundle's size and time and the Node version: V8 checks only the length.
  */
-function cacheFileOf(bundle: { file: string; stat: Stats }, command: string): CacheFile | undefined {
+function cacheFileOf(bundle: Bundle, command: string): CacheFile | undefined {
   const env = process.env.SWITCHBOARD_COMPILE_CACHE;
   if (env === 'off' || env === '0' || env === '') return undefined;
   const dir = env ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'switchboard');
-  const prefix = `${createHash('sha256').update(bundle.file).digest('hex').slice(0, 12)}-${command}-`;
+  const prefix = `${fnv1a(bundle.file)}-${command}-`;
   const name = `${prefix}${bundle.stat.size}-${Math.floor(bundle.stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
   return { dir, file: path.join(dir, name), prefix };
+}
+
+/** A short name for the bundle's path (32-bit FNV-1a): loading node:crypto would cost more than the rest. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 function writeCache(cache: CacheFile, data: () => Buffer): void {

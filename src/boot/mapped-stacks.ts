@@ -9,25 +9,32 @@ import path from 'node:path';
  * needs it, never at start. Frames of other files are left as V8 wrote them.
  */
 export function mapStacksOf(file: string): void {
-  let map: SourceMap | null | undefined;
-  const mapOf = (): SourceMap | null => {
-    if (map !== undefined) return map;
-    try {
-      map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
-    } catch {
-      map = null;
-    }
-    return map;
-  };
-  Error.prepareStackTrace = (error, trace) => `${headerOf(error)}${trace.map((site) => `\n    at ${frameOf(site, file, mapOf)}`).join('')}`;
+  if (!maps.size) Error.prepareStackTrace = (error, trace) => `${headerOf(error)}${trace.map((site) => `\n    at ${frameOf(site)}`).join('')}`;
+  maps.set(file, undefined);
 }
 
-function frameOf(site: NodeJS.CallSite, file: string, mapOf: () => SourceMap | null): string {
+/** Each bundle's map: not read yet (undefined), unreadable (null), or parsed. */
+const maps = new Map<string, SourceMap | null | undefined>();
+
+function mapOf(file: string): SourceMap | null {
+  let map = maps.get(file);
+  if (map !== undefined) return map;
+  try {
+    map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
+  } catch {
+    map = null;
+  }
+  maps.set(file, map);
+  return map;
+}
+
+function frameOf(site: NodeJS.CallSite): string {
   const text = String(site);
-  if (site.getFileName() !== file) return text;
+  const file = site.getFileName();
+  if (!file || !maps.has(file)) return text;
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
-  const map = line && column ? mapOf() : null;
+  const map = line && column ? mapOf(file) : null;
   if (!map || !line || !column) return text;
   const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
   if (!entry.originalSource || entry.originalLine === undefined || entry.originalColumn === undefined) return text;

@@ -6,8 +6,8 @@ import { LineReader, installTestPlugins } from '../support/stdio-client.js';
 import { tempHome } from '../support/temp-home.js';
 
 /**
- * The binary as clients start it: bin/switchboard.js runs dist/bundle/switchboard.cjs (built by
- * `npm run build`) with a V8 code cache. A first start writes the cache, later starts read it;
+ * The binary as clients start it: bin/switchboard.js runs dist/bundle/cli.cjs, and for a command
+ * that runs dist/bundle/switchboard.cjs (built by `npm run build`), each with a V8 code cache. A first start writes the cache, later starts read it;
  * a corrupt or truncated cache, or a cache folder that cannot be made, costs nothing but the
  * cache; in-process plugins get the bundle's own kit; stack traces in the log name src/*.ts.
  */
@@ -66,22 +66,27 @@ describe('e2e: the bundled binary, as clients start it', function () {
     const first = await session();
     expect(first.init.result.protocolVersion).to.equal(1);
     expect(first.exit.code).to.equal(0);
+    // One for the command line (cli.cjs), one for the host (switchboard.cjs).
     const files = cacheFiles();
-    expect(files).to.have.length(1);
-    expect(files[0]).to.match(/-stdio-\d+-\d+-v\d+\.\d+\.\d+-\w+\.v8$/);
+    expect(files).to.have.length(2);
+    for (const f of files) {
+      expect(f).to.match(/^[0-9a-f]{8}-stdio-\d+-\d+-v\d+\.\d+\.\d+-\w+\.v8$/);
+      expect(statSync(path.join(cacheDir, f)).mode & 0o777).to.equal(0o600);
+    }
     expect(statSync(cacheDir).mode & 0o777).to.equal(0o700);
-    expect(statSync(path.join(cacheDir, files[0])).mode & 0o777).to.equal(0o600);
-    const written = statSync(path.join(cacheDir, files[0])).mtimeMs;
+    const written = files.map((f) => statSync(path.join(cacheDir, f)).mtimeMs);
 
     const second = await session();
     expect(second.init.result).to.deep.equal(first.init.result);
     // An accepted cache is not rewritten.
-    expect(statSync(path.join(cacheDir, files[0])).mtimeMs).to.equal(written);
+    expect(files.map((f) => statSync(path.join(cacheDir, f)).mtimeMs)).to.deep.equal(written);
+    expect(cacheFiles()).to.deep.equal(files);
   });
 
   it('a corrupt or truncated cache is rejected by V8 and replaced; the start is unharmed', async () => {
     await session();
-    const [name] = cacheFiles();
+    // The host's cache, the larger one.
+    const [name] = cacheFiles().sort((a, b) => statSync(path.join(cacheDir, b)).size - statSync(path.join(cacheDir, a)).size);
     const file = path.join(cacheDir, name);
     const good = readFileSync(file);
     for (const bad of [Buffer.from('not a code cache at all'), good.subarray(0, Math.floor(good.length / 2)), Buffer.alloc(good.length, 0xff)]) {
@@ -120,6 +125,9 @@ describe('e2e: the bundled binary, as clients start it', function () {
       // The host never started: it logs "host started" at debug, which spawnCli turns on.
       expect(cli.stderr()).to.not.include('host started');
     }
+    // Only the command line's cache: the host's bundle was never run (it would have cached too).
+    expect(cacheFiles()).to.have.length(1);
+    expect(cacheFiles()[0]).to.match(/-cli-/);
   });
 
   it('an in-process plugin importing switchboard/plugin gets the bundle\'s kit: same zod as the host', async () => {
