@@ -4,7 +4,8 @@ import "./style.css";
 import { Chat } from './chat.js';
 import { $ } from './dom.js';
 import { Permissions } from './permissions.js';
-import { ProfilesPanel } from './profiles.js';
+import { PanelHost } from './panel-host.js';
+import { PANELS } from './panels/index.js';
 import { Rpc, RpcError } from './rpc.js';
 import { renderSessions, sessionLabel, type SessionInfo, type SessionState } from './sessions.js';
 import { keepToken, takeToken } from './token.js';
@@ -12,7 +13,29 @@ import { keepToken, takeToken } from './token.js';
 const chat = new Chat();
 const permissions = new Permissions(() => drawSessions());
 let rpc: Rpc;
-const profiles = new ProfilesPanel(() => rpc);
+// Listeners of daemon notifications, by method (the panels' subscriptions).
+const listeners = new Map<string, Set<(params: any) => void>>();
+const panels = new PanelHost(PANELS, {
+  rpc: () => rpc,
+  current: () => current,
+  on(method, listener) {
+    if (!listeners.has(method)) listeners.set(method, new Set());
+    listeners.get(method)!.add(listener);
+    return () => listeners.get(method)?.delete(listener);
+  },
+  async openSession(sessionId) {
+    await refreshSessions();
+    const s = sessions.find((x) => x.sessionId === sessionId);
+    if (s) await selectSession(s, true);
+  },
+  refreshSessions: () => refreshSessions(),
+  setPrompt(text, send) {
+    const box = $('prompt') as HTMLTextAreaElement;
+    box.value = text;
+    box.focus();
+    if (send) ($('prompt-form') as HTMLFormElement).requestSubmit();
+  },
+});
 let agent: any = null;
 let sessions: SessionInfo[] = [];
 let current: SessionInfo | null = null;
@@ -37,7 +60,7 @@ const handlers = {
       });
       setStatus(`connected · ${agent.agentInfo?.name ?? 'agent'} ${agent.agentInfo?.version ?? ''}`.trim(), 'connected');
       await refreshSessions();
-      if (($('profiles-panel') as HTMLDetailsElement).open) void profiles.refresh();
+      panels.connected();
       if (current) await resumeSession(current);
     } catch (err) {
       setStatus(`initialize failed: ${(err as Error).message}`, 'error');
@@ -49,6 +72,13 @@ const handlers = {
     setStatus(`${why}; reconnecting in ${Math.round(delay / 1000)} s…`, 'disconnected');
   },
   notification(method: string, params: any) {
+    for (const listener of listeners.get(method) ?? []) {
+      try {
+        listener(params);
+      } catch (err) {
+        console.error(`a panel failed on ${method}:`, err);
+      }
+    }
     if (method !== 'session/update' || params?.sessionId !== current?.sessionId) return;
     if (held) {
       // Resuming: the history replayed by session/load is on the page already; live ones wait.
@@ -114,6 +144,7 @@ function showCurrent(): void {
 
 async function selectSession(s: SessionInfo, load: boolean): Promise<void> {
   current = s;
+  panels.sessionChanged(s);
   lastSeq = 0;
   chat.reset();
   $('turn-state').textContent = ''; // the last turn's end belonged to the session shown before
@@ -203,6 +234,7 @@ $('delete').onclick = () =>
     if (!confirm(`Delete ${sessionLabel(current!)} and its log?`)) return;
     await rpc.request('session/delete', { sessionId: current!.sessionId });
     current = null;
+    panels.sessionChanged(null);
     chat.reset();
     $('turn-state').textContent = '';
     showCurrent();

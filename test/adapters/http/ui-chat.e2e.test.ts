@@ -182,7 +182,7 @@ describe('the browser UI: markdown chat, tool cards, cancel, mode and session ac
   });
 
   it('lists profiles with secrets redacted, tests one, and shows each bad field’s error on create', async () => {
-    await page.click('#profiles-panel summary');
+    await page.click('#tab-profiles');
     await page.waitForSelector('#profiles li[data-profile="fake"]');
     const row = page.locator('#profiles li[data-profile="fake"]');
     expect(await row.locator('.profile-name').textContent()).to.equal('fake (default)');

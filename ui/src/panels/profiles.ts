@@ -1,7 +1,8 @@
 // The profiles panel: list (secrets arrive redacted from the daemon and are shown as such),
 // create with each field's error next to it, test (a real minimal call to the provider).
-import { $, h } from './dom.js';
-import type { Rpc } from './rpc.js';
+import './profiles.css';
+import { $, h } from '../dom.js';
+import type { Panel, PanelContext } from './panel.js';
 
 interface Profile {
   name: string;
@@ -15,15 +16,41 @@ interface Profile {
 
 const FIELDS = ['name', 'provider', 'model', 'baseUrl', 'apiKey'] as const;
 
-export class ProfilesPanel {
-  constructor(private readonly rpc: () => Rpc) {
+// Static markup only (no daemon data): every value shown later is set as text.
+const MARKUP = `
+  <h2>Profiles</h2>
+  <ul id="profiles"></ul>
+  <form id="profile-form" novalidate>
+  <label>name <input name="name" id="profile-name" autocomplete="off" required></label><span id="profile-name-error" class="field-error"></span>
+  <label>provider <select name="provider" id="profile-provider"><option>openai-compatible</option><option>anthropic</option><option>ollama</option></select></label><span id="profile-provider-error" class="field-error"></span>
+  <label>model <input name="model" id="profile-model" autocomplete="off" required></label><span id="profile-model-error" class="field-error"></span>
+  <label>base URL <input name="baseUrl" id="profile-baseUrl" autocomplete="off" placeholder="optional"></label><span id="profile-baseUrl-error" class="field-error"></span>
+  <label>API key <input name="apiKey" id="profile-apiKey" type="password" autocomplete="off" placeholder="optional; or \${env:NAME}"></label><span id="profile-apiKey-error" class="field-error"></span>
+  <label class="check"><input name="makeDefault" type="checkbox"> make default</label>
+  <button id="profile-create">Add profile</button>
+  <span id="profile-form-error" class="field-error"></span>
+  </form>`;
+
+class ProfilesPanel implements Panel {
+  readonly id = 'profiles';
+  readonly title = 'Profiles';
+  private ctx!: PanelContext;
+
+  mount(root: HTMLElement, ctx: PanelContext): void {
+    this.ctx = ctx;
+    root.innerHTML = MARKUP;
     $('profile-form').addEventListener('submit', (e) => {
       e.preventDefault();
       void this.create();
     });
-    $('profiles-panel').addEventListener('toggle', () => {
-      if (($('profiles-panel') as HTMLDetailsElement).open) void this.refresh();
-    });
+  }
+
+  opened(): void {
+    void this.refresh();
+  }
+
+  private rpc() {
+    return this.ctx.rpc();
   }
 
   async refresh(): Promise<void> {
@@ -92,3 +119,5 @@ export class ProfilesPanel {
     }
   }
 }
+
+export const profilesPanel = new ProfilesPanel();
