@@ -4,7 +4,7 @@
  * - `cli.cjs` (+ `.map`): the command line alone (cac, flags, `--help`, `--version`), so those
  *   answer without reading the host; a command that runs loads `switchboard.cjs` from it.
  * - `switchboard.cjs` (+ `.map`): the host, its plugins and adapters, in one CommonJS file,
- *   which src/boot runs with a V8 code cache, as it does cli.cjs. One file instead of ~400
+ *   which src/boot runs with a V8 code cache, as it does cli.cjs. One file instead of some 500
  *   modules to resolve, read and link is most of the start-up saved; CommonJS because Node 20
  *   only offers a code cache for scripts. What a command loads on demand (`await import()`)
  *   stays lazy inside the file. Bundled from the tsc output, not from src/, because tsyringe

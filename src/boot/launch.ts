@@ -50,10 +50,11 @@ function freshBundle(name: string): Bundle | undefined {
   return { file: realpathSync(file), stat };
 }
 
+const COMMANDS = ['serve', 'stdio', 'mcp', 'plugin'];
+
 /** Each command keeps its own cache: `stdio` compiles other functions than `--help`. */
 function commandOf(argv: string[]): string {
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
-  return first && /^[a-z]{1,16}$/.test(first) ? first : 'cli';
+  return argv.slice(2).find((a) => COMMANDS.includes(a)) ?? 'cli';
 }
 
 /**
