@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
-import { main } from '../dist/src/cli/index.js';
+// The bundled CLI with its code cache, or the tsc output when there is no fresh bundle (src/boot).
+import { launch } from '../dist/src/boot/launch.js';
 
-await main(process.argv);
+await launch(process.argv);

@@ -2,9 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { BootError, BootErrorCodes, type BootErrorCode } from '../host/boot-errors.js';
 import type { Plugin } from '../host/plugin.js';
-import { incompatibility } from '../plugin-kit/compat.js';
 import { withDefaultRoutes } from '../plugin-kit/default-routes.js';
-import { startProcessPlugin } from '../plugin-kit/process/process-plugin.js';
 import { resolveKitForPlugins } from '../plugin-kit/resolution.js';
 import { findPluginSources, type PluginSource } from './plugin-sources.js';
 
@@ -51,6 +49,8 @@ async function loadOne(s: PluginSource, opts: CustomPluginOptions): Promise<Load
   if (s.kind === 'command') {
     try {
       const env = opts.env;
+      // The supervisor (child_process, readline…) loads with the first out-of-process plugin.
+      const { startProcessPlugin } = await import('../plugin-kit/process/process-plugin.js');
       const plugin = await startProcessPlugin({
         label: s.label,
         source: s.source,
@@ -82,6 +82,8 @@ async function loadOne(s: PluginSource, opts: CustomPluginOptions): Promise<Load
     if (/Cannot find (package|module)/.test(reason)) reason += '; a plugin imports what it needs of Switchboard, z included, from "switchboard/plugin"';
     return { plugin: failedPlugin(s.label, reason.includes(s.file) ? reason : `${s.file}: ${reason}`), source: s.source };
   }
+  // semver, only when there is a plugin to check.
+  const { incompatibility } = await import('../plugin-kit/compat.js');
   const why = incompatibility(plugin, opts.version, s.packageJson);
   if (why) return { plugin: failedPlugin(plugin.name, `plugin "${plugin.name}" (${s.source}) is refused: ${why}`, BootErrorCodes.Incompatible), source: s.source };
   return { plugin, source: s.source };

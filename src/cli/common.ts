@@ -1,6 +1,6 @@
 import type { CAC, Command } from 'cac';
 import type { LevelWithSilent } from 'pino';
-import { createApp, type App } from '../app/compose.js';
+import type { App } from '../app/compose.js';
 
 export interface CommonFlags {
   logLevel?: LevelWithSilent;
@@ -48,6 +48,8 @@ export async function startApp(
   const env: Record<string, string | undefined> = { ...(extra.env ?? process.env) };
   if (flags.hub !== undefined) env.SWITCHBOARD_HUB_URL = String(flags.hub);
   if (flags.hubName !== undefined) env.SWITCHBOARD_HUB_NAME = String(flags.hubName);
+  // The host and every plugin load here, when a command runs: `--help` and `--version` never do.
+  const { createApp } = await import('../app/compose.js');
   return createApp({
     logLevel: flags.logLevel,
     logFile: flags.logFile,

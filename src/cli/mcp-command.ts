@@ -1,8 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CAC } from 'cac';
-import { serveMcpStdio } from '../adapters/mcp/stdio.js';
-import { ApprovalMode } from '../plugins/tools/modes.js';
+import { MODE_NAMES } from '../plugins/tools/mode-names.js';
 import { UsageError, startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
 
 interface McpFlags extends CommonFlags {
@@ -11,7 +10,7 @@ interface McpFlags extends CommonFlags {
   withServers?: boolean;
 }
 
-const MODES = ApprovalMode.options;
+const MODES = MODE_NAMES;
 
 /**
  * `switchboard mcp`: the host's tools as an MCP server on stdin/stdout. The app starts through
@@ -26,6 +25,7 @@ export function registerMcpCommand(cli: CAC): void {
     .option('--mode <mode>', `Permission mode: ${MODES.join(', ')} (default: ask); permissions.json rules apply; calls that would need approval are refused`)
     .option('--with-servers', 'Also connect the servers in $SWITCHBOARD_HOME/mcp.json and serve their tools as <server>__<tool>')
     .action(async (flags: McpFlags) => {
+      const [{ ApprovalMode }, { serveMcpStdio }] = await Promise.all([import('../plugins/tools/modes.js'), import('../adapters/mcp/stdio.js')]);
       const mode = ApprovalMode.safeParse(flags.mode ?? 'ask');
       if (!mode.success) throw new UsageError(`--mode must be one of ${MODES.join(', ')}; got "${flags.mode}"`);
       const workspace = resolveWorkspace(flags.workspace ?? process.cwd());

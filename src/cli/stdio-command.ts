@@ -1,5 +1,4 @@
 import type { CAC } from 'cac';
-import { serveStdio } from '../adapters/stdio/index.js';
 import { startApp, stopOnSignalOr, withCommonFlags, type CommonFlags } from './common.js';
 
 /** `switchboard stdio`: one client (an editor) on stdin/stdout, ACP NDJSON or Content-Length. */
@@ -7,7 +6,7 @@ export function registerStdioCommand(cli: CAC): void {
   withCommonFlags(
     cli.command('stdio', 'Serve one client on stdin/stdout (ACP NDJSON or LSP-style Content-Length framing)'),
   ).action(async (flags: CommonFlags) => {
-    const app = await startApp(flags, { command: 'stdio' });
+    const [app, { serveStdio }] = await Promise.all([startApp(flags, { command: 'stdio' }), import('../adapters/stdio/index.js')]);
     const served = serveStdio({
       host: app.host,
       input: process.stdin,

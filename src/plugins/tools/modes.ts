@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODE_NAMES } from './mode-names.js';
 
 /**
  * The approval modes, declared once: a session's mode (ACP `session/set_mode`,
@@ -8,7 +9,7 @@ import { z } from 'zod';
  * deletes and moves; `read-only` is the plan mode (nothing that changes anything runs); `bypass`
  * runs everything (never the default). Deny rules apply in every mode.
  */
-export const ApprovalMode = z.enum(['ask', 'accept-edits', 'read-only', 'bypass']);
+export const ApprovalMode = z.enum(MODE_NAMES);
 export type ApprovalMode = z.infer<typeof ApprovalMode>;
 
 /** The modes as ACP SessionMode entries (`availableModes`). */

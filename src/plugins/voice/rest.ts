@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import { wavHeader } from './audio/wav.js';
 import { tooLarge } from './errors.js';
@@ -35,7 +35,9 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number
 }
 
 /** A multipart body's `file` (and the optional `language` / `mimeType` fields), with busboy. */
-function readMultipart(req: Request, limit: number): Promise<{ file: Buffer; mimeType?: string; fields: Record<string, string> }> {
+async function readMultipart(req: Request, limit: number): Promise<{ file: Buffer; mimeType?: string; fields: Record<string, string> }> {
+  // Loaded with the first upload, not with the daemon.
+  const { default: busboy } = await import('busboy');
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     req.headers.forEach((v, k) => (headers[k] = v));

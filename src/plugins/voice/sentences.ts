@@ -3,7 +3,9 @@
  * "e.g." and "3.5", and non-Latin scripts) rather than a regex of our own.
  */
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'sentence' });
+// Made on first use: building one loads ICU's break rules (~10 ms), too much for every start.
+let segmenter: Intl.Segmenter | undefined;
+const sentences = () => (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'sentence' }));
 
 /** A sentence longer than this is cut at a comma or space, so a run-on reply still starts early. */
 const MAX_SENTENCE_CHARS = 400;
@@ -25,7 +27,7 @@ function cutLong(s: string): string[] {
 /** Whole text → sentences worth speaking (blank ones dropped; trailing spaces kept for joining). */
 export function splitSentences(text: string): string[] {
   const out: string[] = [];
-  for (const { segment } of segmenter.segment(text)) if (segment.trim()) out.push(...cutLong(segment));
+  for (const { segment } of sentences().segment(text)) if (segment.trim()) out.push(...cutLong(segment));
   return out;
 }
 
@@ -39,7 +41,7 @@ export class SentenceStream {
 
   push(text: string): string[] {
     this.buffer += text;
-    const segments = [...segmenter.segment(this.buffer)].map((s) => s.segment);
+    const segments = [...sentences().segment(this.buffer)].map((s) => s.segment);
     if (segments.length <= 1) {
       if (this.buffer.length <= MAX_SENTENCE_CHARS) return [];
       const parts = cutLong(this.buffer);
