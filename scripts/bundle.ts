@@ -21,7 +21,7 @@
  *
  *   npm run build   (or: tsc -p tsconfig.json && node dist/scripts/bundle.js)
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 /** The project root, from dist/scripts/bundle.js. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST_SRC = path.join(ROOT, 'dist', 'src');
+const SRC = path.join(ROOT, 'src');
 const OUT = path.join(ROOT, 'dist', 'bundle');
 
 /** Loaded on demand by some commands only; each is a dependency in package.json. */
@@ -78,7 +79,10 @@ function ownModules(dir = DIST_SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) return full === path.join(DIST_SRC, 'boot') ? [] : ownModules(full);
-    return e.name.endsWith('.js') ? [path.relative(DIST_SRC, full).split(path.sep).join('/')] : [];
+    if (!e.name.endsWith('.js')) return [];
+    const rel = path.relative(DIST_SRC, full).split(path.sep).join('/');
+    // tsc never deletes the output of a source file that is gone: such a leftover is not ours.
+    return existsSync(path.join(SRC, rel.replace(/\.js$/, '.ts'))) ? [rel] : [];
   });
 }
 const modules = ownModules().sort();
