@@ -52,7 +52,7 @@ function show(box: HTMLElement, source: string, d: Drawn): void {
   if ('error' in d) {
     // A broken diagram: its source stays, with mermaid's message; the page carries on.
     box.dataset.state = 'error';
-    box.prepend(h('div', { class: 'diagram-error', role: 'note', text: `This diagram could not be drawn: ${d.error.split('\n')[0]}` }));
+    box.prepend(h('div', { class: 'diagram-error', role: 'note', text: `This diagram could not be drawn: ${d.error.split('\n').slice(0, 4).join('\n')}` }));
     return;
   }
   box.dataset.state = 'drawn';
