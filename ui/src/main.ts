@@ -32,7 +32,8 @@ const permissions = new Permissions(
 const live = new LiveStates({
   changed: () => redraw(),
   turnEnded(sessionId, stopReason, error) {
-    if (sessionId === open.current?.sessionId && !prompting) endOfTurn(stopReason, error);
+    // Only the line under the prompt: the reply's own chunks may still be on their way.
+    if (sessionId === open.current?.sessionId && !prompting) endOfTurn(stopReason, error, false);
   },
   answered: (_sid, requestId) => permissions.answered(requestId),
   listChanged: () => refreshSoon(),
@@ -91,7 +92,8 @@ const handlers = {
       showCurrent();
       panels.connected();
       // Every open stream resumes from where it was: the hub feed by its seq, the open session by its own.
-      await Promise.all([form.connected(), live.connected(rpc), open.resume()]);
+      // The open session first: the hub's replay may tell of a turn's end before its last chunks.
+      await Promise.all([form.connected(), open.resume().then(() => live.connected(rpc))]);
       showCurrent();
     } catch (err) {
       if (!(err instanceof ConnectionLost)) setStatus(`initialize failed: ${(err as Error).message}`, 'error');
@@ -190,8 +192,8 @@ async function selectSession(s: SessionInfo | null, load: boolean): Promise<void
   await loading;
 }
 
-function endOfTurn(stopReason: string | undefined, error: { message: string } | undefined): void {
-  chat.break();
+function endOfTurn(stopReason: string | undefined, error: { message: string } | undefined, closeReply = true): void {
+  if (closeReply) chat.break();
   $('turn-state').textContent = error ? `turn failed: ${error.message}` : `turn ended: ${stopReason}`;
   showCurrent();
 }
