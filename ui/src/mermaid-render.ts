@@ -26,7 +26,10 @@ function configure(theme: 'light' | 'dark'): void {
 /** Renders one diagram; rejects with mermaid's own message when the source is not valid. */
 export async function renderDiagram(source: string, theme: 'light' | 'dark'): Promise<string> {
   configure(theme);
-  const { svg } = await mermaid.render(`sb-mermaid-${++counter}`, source);
+  // HTML tags in labels lose their attributes before mermaid sees them: its strict level would
+  // strip an onerror= anyway, but merely parsing one makes Chromium report a CSP violation.
+  const plain = source.replace(/<(\/?[A-Za-z][\w-]*)\s[^<>]*>/g, '<$1>');
+  const { svg } = await mermaid.render(`sb-mermaid-${++counter}`, plain);
   // Whatever mermaid produced goes through DOMPurify's SVG profile: no script, no handler, no
   // foreign HTML, no external reference.
   return DOMPurify.sanitize(svg, { USE_PROFILES: { svg: true, svgFilters: true }, FORBID_TAGS: ['foreignObject', 'image', 'a'] });

@@ -97,8 +97,8 @@ export class Permissions {
     if (card.resolve && !(always && scope === 'workspace')) return this.close(key, { outcome: { outcome: 'selected', optionId: option.optionId } });
     try {
       await this.respond({ sessionId: card.sessionId, ...(card.requestId ? { requestId: card.requestId } : { toolCallId: card.toolCallId }), optionId: option.optionId, ...(always ? { scope } : {}) });
-      // Asked of this page too: the daemon withdraws it; a pending card closes now.
-      if (!card.resolve) this.close(key);
+      // Taken: the card closes (asked of this page too, its ACP answer says the same; the first answer won).
+      this.close(key, { outcome: { outcome: 'selected', optionId: option.optionId } });
     } catch (err) {
       this.failed(`the answer was not taken: ${(err as Error).message}`);
     }
