@@ -10,10 +10,22 @@ export class Chat {
   private readonly log = $('log');
   private open: { kind: StreamKind; view: MarkdownView | Text } | undefined;
   private readonly tools = new Map<string, ToolCard>();
+  /** The reader is at the bottom (or has not scrolled): content that grows later (a diagram drawn, a card's output) keeps them there. */
+  private pinned = true;
+  private readonly grown = new ResizeObserver(() => {
+    if (this.pinned) this.log.scrollTop = this.log.scrollHeight;
+  });
+
+  constructor() {
+    this.log.addEventListener('scroll', () => (this.pinned = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40), { passive: true });
+    this.grown.observe(this.log);
+  }
 
   reset(): void {
     this.log.replaceChildren();
-    $('permissions').replaceChildren();
+    this.grown.disconnect();
+    this.grown.observe(this.log);
+    this.pinned = true;
     $('usage').textContent = '';
     this.open = undefined;
     this.tools.clear();
@@ -28,6 +40,7 @@ export class Chat {
   line(kind: string, text: string): HTMLElement {
     this.break();
     const div = h('div', { class: `msg ${kind}`, text });
+    this.grown.observe(div);
     stickToBottom(this.log, () => this.log.append(div));
     return div;
   }
@@ -43,7 +56,7 @@ export class Chat {
   }
 
   private start(kind: StreamKind): MarkdownView | Text {
-    const scroll = () => stickToBottom(this.log, () => {});
+    const scroll = (update: () => void) => stickToBottom(this.log, update);
     if (kind === 'user') {
       const t = document.createTextNode('');
       this.log.append(h('div', { class: 'msg user' }, t));
@@ -51,10 +64,12 @@ export class Chat {
     }
     if (kind === 'thought') {
       const body = h('div', { class: 'thought-body markdown' });
+      this.grown.observe(body);
       this.log.append(h('details', { class: 'msg thought' }, h('summary', { text: 'Thinking' }), body));
       return new MarkdownView(body, scroll);
     }
     const el = h('div', { class: 'msg agent markdown' });
+    this.grown.observe(el);
     this.log.append(el);
     return new MarkdownView(el, scroll);
   }
@@ -70,6 +85,7 @@ export class Chat {
       case 'tool_call': {
         this.break();
         const card = new ToolCard(u as ToolUpdate);
+        this.grown.observe(card.el);
         this.tools.set(u.toolCallId, card);
         return stickToBottom(this.log, () => this.log.append(card.el));
       }

@@ -2,7 +2,7 @@
 // (a .diagram box); once the block's closing fence has arrived, this draws it as SVG. mermaid is
 // loaded on the first diagram only (a split chunk), and a diagram is rendered once per source and
 // theme: a streaming reply re-renders its markdown every frame, and the drawing is reused.
-import { h } from './dom.js';
+import { h, stickToBottom } from './dom.js';
 
 type Drawn = { svg: string } | { error: string };
 const drawn = new Map<string, Drawn>();
@@ -11,8 +11,11 @@ const MAX_KEPT = 200;
 
 const theme = (): 'light' | 'dark' => (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
 
-/** Draws every closed diagram under `root` (now, from the cache, or when its render finishes). */
-export function drawDiagrams(root: HTMLElement, after: () => void): void {
+/**
+ * Draws every closed diagram under `root` (now, from the cache, or when its render finishes);
+ * a later drawing changes the DOM inside `around` (the chat keeps its scroll position through it).
+ */
+export function drawDiagrams(root: HTMLElement, around: (update: () => void) => void = (u) => u()): void {
   for (const box of root.querySelectorAll<HTMLElement>('.diagram[data-closed="true"]:not([data-state])')) {
     const source = box.querySelector('code')?.textContent ?? '';
     const key = `${theme()}\n${source}`;
@@ -27,8 +30,7 @@ export function drawDiagrams(root: HTMLElement, after: () => void): void {
       // The box may have been replaced by a later re-render of the same reply: draw what is there now.
       if (box.isConnected) {
         delete box.dataset.state;
-        drawDiagrams(root, after);
-        after();
+        around(() => drawDiagrams(root, around));
       }
     });
   }
@@ -56,9 +58,28 @@ function show(box: HTMLElement, source: string, d: Drawn): void {
     return;
   }
   box.dataset.state = 'drawn';
+  box.dataset.theme = theme();
   const figure = h('div', { class: 'diagram-svg', role: 'img', 'aria-label': `diagram: ${source.split('\n')[0]!.slice(0, 80)}` });
   figure.innerHTML = d.svg; // sanitized by DOMPurify's SVG profile in mermaid-render.ts
   const details = h('details', { class: 'diagram-code' }, h('summary', { text: 'source' }));
   if (code) details.append(code);
   box.replaceChildren(figure, details);
 }
+
+// A drawing is coloured for one scheme: when the system switches, each is drawn again (a reader
+// at the bottom of the conversation stays there).
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  for (const box of document.querySelectorAll<HTMLElement>('.diagram[data-state="drawn"]')) {
+    const code = box.querySelector('details.diagram-code pre');
+    if (!code) continue;
+    const log = box.closest<HTMLElement>('#log');
+    const around = (update: () => void) => (log ? stickToBottom(log, update) : update());
+    const root = box.closest<HTMLElement>('.markdown') ?? box.parentElement!;
+    around(() => {
+      box.replaceChildren(code);
+      delete box.dataset.state;
+      delete box.dataset.theme;
+      drawDiagrams(root, around);
+    });
+  }
+});

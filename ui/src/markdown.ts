@@ -75,7 +75,8 @@ export function renderMarkdown(text: string): string {
 export class MarkdownView {
   source = '';
   private scheduled = false;
-  constructor(readonly el: HTMLElement, private readonly after: () => void = () => {}) {}
+  /** `around` wraps each change of the DOM (the chat keeps its scroller pinned to the bottom through it). */
+  constructor(readonly el: HTMLElement, private readonly around: (update: () => void) => void = (u) => u()) {}
 
   append(text: string): void {
     this.source += text;
@@ -86,8 +87,9 @@ export class MarkdownView {
 
   flush(): void {
     this.scheduled = false;
-    this.el.innerHTML = renderMarkdown(this.source);
-    drawDiagrams(this.el, this.after);
-    this.after();
+    this.around(() => {
+      this.el.innerHTML = renderMarkdown(this.source);
+      drawDiagrams(this.el, this.around);
+    });
   }
 }

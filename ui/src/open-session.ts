@@ -31,6 +31,7 @@ export class OpenSession {
     this.lastSeq = 0;
     this.held = null;
     this.chat.reset();
+    this.permissions.show(s?.sessionId);
     $('turn-state').textContent = ''; // the last turn's end belonged to the session shown before
     this.hooks.shown();
     if (!s || !load || !this.hooks.canLoad()) return;

@@ -2,7 +2,7 @@
 // session or this workspace). Two sources: session/request_permission asked of this page, and
 // the approvals already pending when the page (re)attached (permissions/get), answered through
 // permissions/respond. A prompt answered elsewhere, cancelled or timed out closes here.
-import { $, h } from './dom.js';
+import { $, h, stickToBottom } from './dom.js';
 import { renderDiff } from './tool-card.js';
 
 interface Option {
@@ -27,6 +27,14 @@ export class Permissions {
   private readonly cards = new Map<string, Card>();
 
   constructor(private readonly changed: () => void, private readonly respond: Respond, private readonly failed: (message: string) => void) {}
+
+  private shown: string | undefined;
+
+  /** Only the open session's cards are shown; the others wait (their sessions say "waiting for approval"). */
+  show(sessionId: string | undefined): void {
+    this.shown = sessionId;
+    for (const c of this.cards.values()) c.box.hidden = c.sessionId !== sessionId;
+  }
 
   /** Session ids with an open prompt on this page (shown as "waiting for approval"). */
   waiting(): Set<string> {
@@ -84,8 +92,10 @@ export class Permissions {
     if (options.some((o) => o.optionId.endsWith('_always'))) buttons.append(scope);
     box.append(buttons);
     this.cards.set(key, { ...card, box });
-    $('permissions').append(box);
-    (buttons.querySelector('button') as HTMLButtonElement | null)?.focus();
+    box.hidden = card.sessionId !== this.shown;
+    // The card takes room from the conversation: a reader at its bottom stays there.
+    stickToBottom($('log'), () => $('permissions').append(box));
+    if (!box.hidden) (buttons.querySelector('button') as HTMLButtonElement | null)?.focus();
     this.changed();
   }
 

@@ -94,6 +94,8 @@ describe('the browser UI: the whole flow, keyboard and live states', function ()
     expect((await loaded(page)).some((u) => /\/chunks\/mermaid-render-.*\.js$/.test(u))).to.equal(true);
     await ui.shot('chat-mermaid-light');
     await page.emulateMedia({ colorScheme: 'dark' });
+    // Drawn again in the dark scheme's colours.
+    await page.waitForFunction(() => document.querySelectorAll('#log .diagram[data-state="drawn"][data-theme="dark"]').length === 2);
     await ui.shot('chat-mermaid-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
