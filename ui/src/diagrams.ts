@@ -39,7 +39,9 @@ export function drawDiagrams(root: HTMLElement, around: (update: () => void) => 
 async function render(key: string, source: string): Promise<void> {
   let result: Drawn;
   try {
-    const { renderDiagram } = await import('./mermaid-render.js');
+    // static/mermaid.js, a bundle of its own (mermaid-render.ts): app.js stays one small file.
+    const url = new URL('mermaid.js', import.meta.url).href;
+    const { renderDiagram } = (await import(url)) as typeof import('./mermaid-render.js');
     result = { svg: await renderDiagram(source, theme()) };
   } catch (err) {
     result = { error: (err as Error)?.message || String(err) };

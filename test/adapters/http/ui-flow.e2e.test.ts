@@ -91,7 +91,7 @@ describe('the browser UI: the whole flow, keyboard and live states', function ()
     expect(await page.evaluate(() => (window as any).__pwned)).to.equal(undefined);
     expect(await page.locator('#log pre.code code.language-ts .hljs-keyword').first().textContent()).to.equal('const');
     // Loaded from the daemon only, and only now.
-    expect((await loaded(page)).some((u) => /\/chunks\/mermaid-render-.*\.js$/.test(u))).to.equal(true);
+    expect((await loaded(page)).some((u) => /\/mermaid\.js$/.test(u))).to.equal(true);
     await ui.shot('chat-mermaid-light');
     await page.emulateMedia({ colorScheme: 'dark' });
     // Drawn again in the dark scheme's colours.
