@@ -6,8 +6,18 @@ import { ToolCard, type ToolUpdate } from './tool-card.js';
 
 type StreamKind = 'agent' | 'thought' | 'user';
 
+/** Where a conversation is drawn: the page's chat by default, or a panel's own elements (the hub's follow view). */
+export interface ChatTargets {
+  log: HTMLElement;
+  /** Cleared with the conversation (the page's own prompt cards belong to permissions.ts instead). */
+  permissions?: HTMLElement;
+  usage?: HTMLElement;
+}
+
 export class Chat {
-  private readonly log = $('log');
+  private readonly log: HTMLElement;
+  private readonly usage: HTMLElement | undefined;
+  private readonly permissions: HTMLElement | undefined;
   private open: { kind: StreamKind; view: MarkdownView | Text } | undefined;
   private readonly tools = new Map<string, ToolCard>();
   /** The reader is at the bottom (or has not scrolled): content that grows later (a diagram drawn, a card's output) keeps them there. */
@@ -16,7 +26,10 @@ export class Chat {
     if (this.pinned) this.log.scrollTop = this.log.scrollHeight;
   });
 
-  constructor() {
+  constructor(targets: ChatTargets = { log: $('log'), usage: $('usage') }) {
+    this.log = targets.log;
+    this.usage = targets.usage;
+    this.permissions = targets.permissions;
     this.log.addEventListener('scroll', () => (this.pinned = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40), { passive: true });
     this.grown.observe(this.log);
   }
@@ -26,7 +39,8 @@ export class Chat {
     this.grown.disconnect();
     this.grown.observe(this.log);
     this.pinned = true;
-    $('usage').textContent = '';
+    this.permissions?.replaceChildren();
+    if (this.usage) this.usage.textContent = '';
     this.open = undefined;
     this.tools.clear();
   }
@@ -94,7 +108,7 @@ export class Chat {
       case 'usage_update': {
         const m = u._meta ?? {};
         const size = u.size ? ` of ${u.size.toLocaleString()}` : '';
-        $('usage').textContent = `${(u.used ?? 0).toLocaleString()}${size} tokens (in ${m.inputTokens ?? '?'}, out ${m.outputTokens ?? '?'})`;
+        if (this.usage) this.usage.textContent = `${(u.used ?? 0).toLocaleString()}${size} tokens (in ${m.inputTokens ?? '?'}, out ${m.outputTokens ?? '?'})`;
         return;
       }
       default:

@@ -5,11 +5,12 @@
 import { $, h, stickToBottom } from './dom.js';
 import { renderDiff } from './tool-card.js';
 
-interface Option {
+export interface PermissionOption {
   optionId: string;
   name: string;
   kind: string;
 }
+type Option = PermissionOption;
 
 interface Card {
   box: HTMLElement;
@@ -73,24 +74,15 @@ export class Permissions {
   }
 
   private open(key: string, card: Omit<Card, 'box'>, tc: any, options: Option[], requestLabel: string): void {
-    const box = h('div', { class: 'permission', role: 'group', 'aria-label': 'Permission request', 'data-request-id': requestLabel });
-    // A shell call's title is the bare command (as ACP editors show it); the page says what it does.
-    const title = tc.title ?? 'this tool call';
-    box.append(h('span', { class: 'permission-title', text: `Allow ${tc.kind === 'execute' && tc.title ? `Run \`${title}\`` : title}?` }));
-    // The whole of what will run (the server escapes control characters), never just the title.
-    const texts = (tc.content ?? []).filter((c: any) => c.type === 'content' && c.content?.type === 'text').map((c: any) => c.content.text);
-    box.append(h('pre', { class: 'permission-detail', text: texts.length ? texts.join('\n') : JSON.stringify(tc.rawInput ?? {}, null, 2) }));
-    // An edit asked about shows what it would change.
-    for (const d of (tc.content ?? []).filter((c: any) => c.type === 'diff')) box.append(renderDiff(d.path ?? '', d.oldText ?? '', d.newText ?? ''));
-    const buttons = h('div', { class: 'permission-options' });
     const scope = h('select', { class: 'permission-scope', 'aria-label': 'remember the “always” answers for' },
       h('option', { value: 'session', text: 'always = this session' }),
       h('option', { value: 'workspace', text: 'always = this workspace' }));
-    for (const option of options) {
-      buttons.append(h('button', { type: 'button', text: option.name, 'data-option-id': option.optionId, 'data-kind': option.kind, onclick: () => void this.pick(key, option, scope.value as 'session' | 'workspace') }));
-    }
+    const { box, buttons } = permissionCard({ toolCall: tc, options }, (optionId) => {
+      const option = options.find((o) => o.optionId === optionId);
+      if (option) void this.pick(key, option, scope.value as 'session' | 'workspace');
+    });
+    box.dataset.requestId = requestLabel;
     if (options.some((o) => o.optionId.endsWith('_always'))) buttons.append(scope);
-    box.append(buttons);
     this.cards.set(key, { ...card, box });
     box.hidden = card.sessionId !== this.shown;
     // The card takes room from the conversation: a reader at its bottom stays there.
@@ -122,4 +114,27 @@ export class Permissions {
     c.resolve?.(answer);
     this.changed();
   }
+}
+
+/**
+ * One prompt as a card: what the tool call would do (its whole command or input, an edit's diff)
+ * and a button per option. Shared by the page's own prompts and the hub panel's followed agents.
+ */
+export function permissionCard(params: { toolCall?: any; options?: PermissionOption[] }, choose: (optionId: string) => void): { box: HTMLElement; buttons: HTMLElement } {
+  const tc = params.toolCall ?? {};
+  const box = h('div', { class: 'permission', role: 'group', 'aria-label': 'Permission request' });
+  // A shell call's title is the bare command (as ACP editors show it); the page says what it does.
+  const title = tc.title ?? 'this tool call';
+  box.append(h('span', { class: 'permission-title', text: `Allow ${tc.kind === 'execute' && tc.title ? `Run \`${title}\`` : title}?` }));
+  // The whole of what will run (the server escapes control characters), never just the title.
+  const texts = (tc.content ?? []).filter((c: any) => c.type === 'content' && c.content?.type === 'text').map((c: any) => c.content.text);
+  box.append(h('pre', { class: 'permission-detail', text: texts.length ? texts.join('\n') : JSON.stringify(tc.rawInput ?? {}, null, 2) }));
+  // An edit asked about shows what it would change.
+  for (const d of (tc.content ?? []).filter((c: any) => c.type === 'diff')) box.append(renderDiff(d.path ?? '', d.oldText ?? '', d.newText ?? ''));
+  const buttons = h('div', { class: 'permission-options' });
+  for (const option of params.options ?? []) {
+    buttons.append(h('button', { type: 'button', text: option.name, 'data-option-id': option.optionId, 'data-kind': option.kind, onclick: () => choose(option.optionId) }));
+  }
+  box.append(buttons);
+  return { box, buttons };
 }
