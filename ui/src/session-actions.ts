@@ -40,6 +40,7 @@ export function bindSessionActions(chat: Chat, open: OpenSession, hooks: ActionH
     renameInput.select();
   };
   $('rename-cancel').onclick = closeRename;
+  renameInput.oninput = () => ($('rename-error').textContent = '');
   renameInput.onkeydown = (e) => {
     if (e.key === 'Escape') {
       e.stopPropagation(); // Escape closes the form here; it must not cancel a running turn

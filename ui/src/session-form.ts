@@ -71,6 +71,8 @@ export class SessionForm {
       });
       $<HTMLInputElement>('new-title').value = '';
       $<HTMLTextAreaElement>('new-system-prompt').value = '';
+      // A wider mode is chosen for one session, never carried over to the next by accident.
+      $<HTMLSelectElement>('new-mode').value = 'ask';
       if (res.warnings?.length) $('cwd-error').textContent = `Created; note: ${res.warnings.join('; ')}`;
       await this.created(res.sessionId, { ...res, mode: res.modes?.currentModeId ?? res.mode });
     } catch (err) {
