@@ -81,13 +81,16 @@ function setStatus(text: string, state: string): void {
 const handlers = {
   async open() {
     try {
-      agent = await rpc.request('initialize', {
+      const initialized = rpc.request('initialize', {
         protocolVersion: 1,
         clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
         clientInfo: { name: 'switchboard-web', title: 'Switchboard web UI', version: '0.3.0' },
       });
+      // Sent right behind initialize (answered in order): the first screen waits one round trip, not two.
+      const listed = refreshSessions();
+      agent = await initialized;
       showOnline();
-      await refreshSessions();
+      await listed;
       setStatus(`connected · ${agent.agentInfo?.name ?? 'agent'} ${agent.agentInfo?.version ?? ''}`.trim(), 'connected');
       showCurrent();
       panels.connected();
