@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** How a method is reached over the REST bridge (see shared/ROUTES.md). */
 export interface RestRoute {
-  verb: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  verb: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /**
    * Path in ROUTES.md form, e.g. `/sessions/{session_id}`. Path parameters become params fields
    * by camel-casing (`session_id` → `sessionId`); the query string (GET) or JSON body fills the rest.

@@ -34,7 +34,16 @@ import { anthropic, openai, type Dialect } from './fake-provider-dialects.js';
 import { ROOT } from './spawn-cli.js';
 
 export type Step =
-  | { type: 'text'; chunks: string[]; thinking?: string[]; finish?: 'stop' | 'length' | 'refusal'; usage?: { input: number; output: number } }
+  | {
+      type: 'text';
+      chunks: string[];
+      thinking?: string[];
+      finish?: 'stop' | 'length' | 'refusal';
+      usage?: { input: number; output: number };
+      /** A slow stream: the first `pauseAfter` chunks go out, the rest once `until` settles. */
+      pauseAfter?: number;
+      until?: Promise<unknown>;
+    }
   | { type: 'tools'; calls: { id?: string; name: string; args: unknown }[]; text?: string[]; thinking?: string[]; pieces?: number }
   | { type: 'fixture'; name: string }
   | { type: 'hang'; chunks?: string[] }
@@ -178,6 +187,17 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
       return;
     }
     const frames = dialect.frames(step);
+    if (step.type === 'text' && step.until) {
+      // The frames up to the pause are those the same step cut after `pauseAfter` chunks shares with it.
+      const head = dialect.frames({ ...step, chunks: step.chunks.slice(0, step.pauseAfter ?? 0) });
+      let shared = 0;
+      while (shared < head.length && head[shared] === frames[shared]) shared++;
+      for (const f of frames.slice(0, shared)) res.write(f);
+      void step.until.finally(() => {
+        if (!res.destroyed) res.end(frames.slice(shared).join(''));
+      });
+      return;
+    }
     if (step.type === 'hang') {
       for (const f of frames) res.write(f);
       return; // until the client goes away

@@ -9,6 +9,7 @@ type StreamKind = 'agent' | 'thought' | 'user';
 /** Where a conversation is drawn: the page's chat by default, or a panel's own elements (the hub's follow view). */
 export interface ChatTargets {
   log: HTMLElement;
+  /** Cleared with the conversation (the page's own prompt cards belong to permissions.ts instead). */
   permissions?: HTMLElement;
   usage?: HTMLElement;
 }
@@ -19,15 +20,25 @@ export class Chat {
   private readonly permissions: HTMLElement | undefined;
   private open: { kind: StreamKind; view: MarkdownView | Text } | undefined;
   private readonly tools = new Map<string, ToolCard>();
+  /** The reader is at the bottom (or has not scrolled): content that grows later (a diagram drawn, a card's output) keeps them there. */
+  private pinned = true;
+  private readonly grown = new ResizeObserver(() => {
+    if (this.pinned) this.log.scrollTop = this.log.scrollHeight;
+  });
 
-  constructor(targets: ChatTargets = { log: $('log'), permissions: $('permissions'), usage: $('usage') }) {
+  constructor(targets: ChatTargets = { log: $('log'), usage: $('usage') }) {
     this.log = targets.log;
     this.usage = targets.usage;
     this.permissions = targets.permissions;
+    this.log.addEventListener('scroll', () => (this.pinned = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40), { passive: true });
+    this.grown.observe(this.log);
   }
 
   reset(): void {
     this.log.replaceChildren();
+    this.grown.disconnect();
+    this.grown.observe(this.log);
+    this.pinned = true;
     this.permissions?.replaceChildren();
     if (this.usage) this.usage.textContent = '';
     this.open = undefined;
@@ -43,6 +54,7 @@ export class Chat {
   line(kind: string, text: string): HTMLElement {
     this.break();
     const div = h('div', { class: `msg ${kind}`, text });
+    this.grown.observe(div);
     stickToBottom(this.log, () => this.log.append(div));
     return div;
   }
@@ -58,7 +70,7 @@ export class Chat {
   }
 
   private start(kind: StreamKind): MarkdownView | Text {
-    const scroll = () => stickToBottom(this.log, () => {});
+    const scroll = (update: () => void) => stickToBottom(this.log, update);
     if (kind === 'user') {
       const t = document.createTextNode('');
       this.log.append(h('div', { class: 'msg user' }, t));
@@ -66,10 +78,12 @@ export class Chat {
     }
     if (kind === 'thought') {
       const body = h('div', { class: 'thought-body markdown' });
+      this.grown.observe(body);
       this.log.append(h('details', { class: 'msg thought' }, h('summary', { text: 'Thinking' }), body));
       return new MarkdownView(body, scroll);
     }
     const el = h('div', { class: 'msg agent markdown' });
+    this.grown.observe(el);
     this.log.append(el);
     return new MarkdownView(el, scroll);
   }
@@ -85,6 +99,7 @@ export class Chat {
       case 'tool_call': {
         this.break();
         const card = new ToolCard(u as ToolUpdate);
+        this.grown.observe(card.el);
         this.tools.set(u.toolCallId, card);
         return stickToBottom(this.log, () => this.log.append(card.el));
       }

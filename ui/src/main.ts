@@ -1,23 +1,59 @@
 // Switchboard's browser UI: ACP methods as JSON-RPC over /ws. This file wires the parts together:
-// connection (rpc.ts), sessions list (sessions.ts), conversation (chat.ts), prompts (permissions.ts).
-import "./style.css";
+// the connection (rpc.ts, connection-banner.ts), the sessions list (sessions.ts, live-states.ts,
+// session-form.ts), the open session (open-session.ts, session-actions.ts, chat.ts), prompts
+// (permissions.ts) and the side panels (panel-host.ts, panels/).
+import './style.css';
 import { Chat } from './chat.js';
+import { isOffline, showOffline, showOnline } from './connection-banner.js';
 import { $ } from './dom.js';
-import { Permissions } from './permissions.js';
+import { LiveStates } from './live-states.js';
+import { OpenSession } from './open-session.js';
 import { PanelHost } from './panel-host.js';
 import { PANELS } from './panels/index.js';
-import { Rpc, RpcError } from './rpc.js';
+import { Permissions } from './permissions.js';
+import { ConnectionLost, Rpc, RpcError } from './rpc.js';
+import { bindSessionActions } from './session-actions.js';
+import { SessionForm } from './session-form.js';
 import { renderSessions, sessionLabel, type SessionInfo, type SessionState } from './sessions.js';
 import { keepToken, takeToken } from './token.js';
 
-const chat = new Chat();
-const permissions = new Permissions(() => drawSessions());
 let rpc: Rpc;
+let agent: any = null;
+let sessions: SessionInfo[] = [];
+/** This page's own prompt is in flight (a turn started elsewhere shows through `live`). */
+let prompting = false;
+
+const chat = new Chat();
+const permissions = new Permissions(
+  () => redraw(),
+  (p) => rpc.request('permissions/respond', p),
+  (message) => chat.line('error', message),
+);
+const live = new LiveStates({
+  changed: () => redraw(),
+  turnEnded(sessionId, stopReason, error) {
+    // Only the line under the prompt: the reply's own chunks may still be on their way.
+    if (sessionId === open.current?.sessionId && !prompting) endOfTurn(stopReason, error, false);
+  },
+  answered: (_sid, requestId) => permissions.answered(requestId),
+  listChanged: () => refreshSoon(),
+});
+const open = new OpenSession(chat, permissions, {
+  rpc: () => rpc,
+  shown: () => showCurrent(),
+  turnEnded: (stopReason, error) => endOfTurn(stopReason, error),
+  canLoad: () => Boolean(agent?.agentCapabilities?.loadSession),
+});
+const form = new SessionForm(() => rpc, async (sessionId, view) => {
+  await refreshSessions();
+  await selectSession(sessions.find((s) => s.sessionId === sessionId) ?? view, false);
+});
+
 // Listeners of daemon notifications, by method (the panels' subscriptions).
 const listeners = new Map<string, Set<(params: any) => void>>();
 const panels = new PanelHost(PANELS, {
   rpc: () => rpc,
-  current: () => current,
+  current: () => open.current,
   on(method, listener) {
     if (!listeners.has(method)) listeners.set(method, new Set());
     listeners.get(method)!.add(listener);
@@ -30,46 +66,48 @@ const panels = new PanelHost(PANELS, {
   },
   refreshSessions: () => refreshSessions(),
   setPrompt(text, send) {
-    const box = $('prompt') as HTMLTextAreaElement;
+    const box = $<HTMLTextAreaElement>('prompt');
     box.value = text;
     box.focus();
-    if (send) ($('prompt-form') as HTMLFormElement).requestSubmit();
+    if (send) $<HTMLFormElement>('prompt-form').requestSubmit();
   },
 });
-let agent: any = null;
-let sessions: SessionInfo[] = [];
-let current: SessionInfo | null = null;
-let running = false;
-// The seq of the last event of the open session shown, to resume from after a reconnect.
-let lastSeq = 0;
-// While resuming: live updates that arrive before the missed ones are shown (null otherwise).
-let held: any[] | null = null;
 
-function setStatus(text: string, state?: string): void {
+function setStatus(text: string, state: string): void {
   $('status').textContent = text;
-  if (state) document.body.dataset.state = state;
+  document.body.dataset.state = state;
 }
 
 const handlers = {
   async open() {
     try {
-      agent = await rpc.request('initialize', {
+      const initialized = rpc.request('initialize', {
         protocolVersion: 1,
         clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
-        clientInfo: { name: 'switchboard-web', title: 'Switchboard web UI', version: '0.2.0' },
+        clientInfo: { name: 'switchboard-web', title: 'Switchboard web UI', version: '0.3.0' },
       });
+      // Sent right behind initialize (answered in order): the first screen waits one round trip, not two.
+      const listed = refreshSessions();
+      agent = await initialized;
+      showOnline();
+      await listed;
       setStatus(`connected · ${agent.agentInfo?.name ?? 'agent'} ${agent.agentInfo?.version ?? ''}`.trim(), 'connected');
-      await refreshSessions();
+      showCurrent();
       panels.connected();
-      if (current) await resumeSession(current);
+      // Every open stream resumes from where it was: the hub feed by its seq, the open session by its own.
+      // The open session first: the hub's replay may tell of a turn's end before its last chunks.
+      await Promise.all([form.connected(), open.resume().then(() => live.connected(rpc))]);
+      showCurrent();
     } catch (err) {
-      setStatus(`initialize failed: ${(err as Error).message}`, 'error');
+      if (!(err instanceof ConnectionLost)) setStatus(`initialize failed: ${(err as Error).message}`, 'error');
     }
   },
   close(why: string, delay: number) {
     permissions.withdrawAll();
-    setRunning(false);
-    setStatus(`${why}; reconnecting in ${Math.round(delay / 1000)} s…`, 'disconnected');
+    prompting = false;
+    setStatus(`offline: ${why}`, 'disconnected');
+    showOffline(why, delay);
+    showCurrent();
   },
   notification(method: string, params: any) {
     for (const listener of listeners.get(method) ?? []) {
@@ -79,13 +117,8 @@ const handlers = {
         console.error(`a panel failed on ${method}:`, err);
       }
     }
-    if (method !== 'session/update' || params?.sessionId !== current?.sessionId) return;
-    if (held) {
-      // Resuming: the history replayed by session/load is on the page already; live ones wait.
-      if (!params._meta?.replay) held.push(params);
-      return;
-    }
-    onUpdate(params);
+    if (method === 'hub/event') live.event(params);
+    else if (method === 'session/update') open.notified(params);
   },
   async serverRequest(id: number | string, method: string, params: any) {
     if (method !== 'session/request_permission') throw new RpcError(`${method} is not supported by this page`, -32601);
@@ -94,202 +127,128 @@ const handlers = {
   withdrawn: (id: number | string) => permissions.withdraw(id),
 };
 
-function onUpdate(params: any): void {
-  const seq = params._meta?.seq;
-  if (typeof seq === 'number') {
-    if (seq <= lastSeq) return; // seen before the reconnect
-    lastSeq = seq;
-  }
-  const u = params.update;
-  if (u.sessionUpdate === 'current_mode_update' && current) {
-    current.mode = u.currentModeId;
-    ($('mode') as HTMLSelectElement).value = u.currentModeId;
-  }
-  chat.onUpdate(u);
-}
-
 // --- sessions ------------------------------------------------------------------------------
 function stateOf(s: SessionInfo): SessionState {
   if (permissions.waiting().has(s.sessionId)) return 'waiting';
-  if (s.turnActive || (running && s.sessionId === current?.sessionId)) return 'running';
-  return 'idle';
+  if (prompting && s.sessionId === open.current?.sessionId) return 'running';
+  return live.state(s.sessionId) ?? (s.turnActive ? 'running' : 'idle');
 }
 
 function drawSessions(): void {
-  const filter = ($('filter') as HTMLInputElement).value;
-  $('sessions-note').textContent = sessions.length ? '' : 'No sessions yet.';
-  renderSessions(sessions, { current: current?.sessionId, filter, stateOf, select: (s) => void selectSession(s, true) });
+  const filter = $<HTMLInputElement>('filter').value;
+  $('sessions-note').textContent = sessions.length ? '' : 'No sessions yet: create one above.';
+  renderSessions(sessions, { current: open.current?.sessionId, filter, stateOf, select: (s) => void selectSession(s, true) });
 }
 
 async function refreshSessions(): Promise<void> {
   try {
     const res = await rpc.request('session/list', {});
     sessions = res.sessions ?? [];
+    const mine = open.current && sessions.find((s) => s.sessionId === open.current!.sessionId);
+    if (mine) Object.assign(open.current!, { title: mine.title, mode: mine.mode, updatedAt: mine.updatedAt });
+    form.sessionsChanged(sessions);
     drawSessions();
+    showCurrent();
   } catch (err) {
-    sessions = [];
-    drawSessions();
+    if (err instanceof ConnectionLost) return; // the banner says so; the list stays, marked stale
     $('sessions-note').textContent = `Sessions unavailable: ${(err as Error).message}`;
   }
 }
 
-function showCurrent(): void {
-  const has = current !== null;
-  $('session-title').textContent = current ? `${sessionLabel(current)} · ${current.cwd ?? ''}` : 'No session selected.';
-  $('session-title').title = current?.sessionId ?? '';
-  for (const id of ['prompt', 'send', 'mode', 'fork', 'clear', 'delete']) ($(id) as HTMLButtonElement).disabled = !has;
-  if (current?.mode) ($('mode') as HTMLSelectElement).value = current.mode;
-  setRunning(running);
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** Hub events come in bursts (a turn's end, many sessions): one re-read for a burst. */
+function refreshSoon(): void {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => void refreshSessions(), 150);
 }
 
-async function selectSession(s: SessionInfo, load: boolean): Promise<void> {
-  current = s;
-  panels.sessionChanged(s);
-  lastSeq = 0;
-  chat.reset();
-  $('turn-state').textContent = ''; // the last turn's end belonged to the session shown before
-  showCurrent();
+function busy(): boolean {
+  const s = open.current;
+  return prompting || (s !== null && stateOf(s) !== 'idle');
+}
+
+function redraw(): void {
   drawSessions();
-  if (load && agent?.agentCapabilities?.loadSession) {
-    try {
-      await rpc.request('session/load', { sessionId: s.sessionId, cwd: s.cwd, mcpServers: [] });
-      // The replayed history carries no seq: a later resume starts after the session's last one.
-      const info = await rpc.request('session/get', { sessionId: s.sessionId });
-      lastSeq = Math.max(lastSeq, info.lastSeq ?? 0);
-      Object.assign(s, info);
-      chat.break();
-      showCurrent();
-    } catch (err) {
-      chat.line('error', `could not load the session: ${(err as Error).message}`);
-    }
-  }
+  showCurrent();
 }
 
-/**
- * After a reconnect: attach again to the open session (session/load; its history is already on
- * the page, so the replay is not shown) and show what was missed, from the last seq seen
- * (session/events). Live updates that come meanwhile wait, so the page stays in seq order. When
- * the missed events were evicted (-32009), the page reloads the whole history instead.
- */
-async function resumeSession(s: SessionInfo): Promise<void> {
-  held = [];
-  try {
-    await rpc.request('session/load', { sessionId: s.sessionId, cwd: s.cwd, mcpServers: [] });
-    const missed = await rpc.request('session/events', { sessionId: s.sessionId, after: lastSeq });
-    for (const e of missed.events ?? []) if (e.type === 'update') onUpdate({ sessionId: s.sessionId, update: e.update, _meta: { seq: e.seq } });
-  } catch (err) {
-    if ((err as RpcError).code !== -32009) chat.line('error', `could not resume the session: ${(err as Error).message}`);
-    else {
-      held = null;
-      return selectSession(s, true);
-    }
-  }
-  const waiting = held;
-  held = null;
-  for (const params of waiting) onUpdate(params);
-}
-
-$('new-session').onsubmit = async (e) => {
-  e.preventDefault();
-  const cwd = ($('cwd') as HTMLInputElement).value.trim();
-  const title = ($('new-title') as HTMLInputElement).value.trim();
-  try {
-    // No workspace given: the daemon makes one under $SWITCHBOARD_HOME/workspaces/<id>.
-    const res = await rpc.request('session/new', { ...(cwd ? { cwd } : {}), ...(title ? { title } : {}), mcpServers: [] });
-    ($('new-title') as HTMLInputElement).value = '';
-    await refreshSessions();
-    await selectSession(sessions.find((s) => s.sessionId === res.sessionId) ?? { sessionId: res.sessionId, cwd: res.cwd ?? cwd, mode: res.modes?.currentModeId }, false);
-  } catch (err) {
-    $('sessions-note').textContent = `Could not create a session: ${(err as Error).message}`;
-  }
-};
-
-$('filter').oninput = () => drawSessions();
-
-async function act(what: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (err) {
-    chat.line('error', `${what} failed: ${(err as Error).message}`);
-  }
-}
-
-$('fork').onclick = () =>
-  void act('fork', async () => {
-    const res = await rpc.request('session/fork', { sessionId: current!.sessionId, title: `${sessionLabel(current!)} (fork)` });
-    await refreshSessions();
-    await selectSession(sessions.find((s) => s.sessionId === res.sessionId) ?? res, true);
-  });
-
-$('clear').onclick = () =>
-  void act('clear', async () => {
-    if (!confirm('Clear this session’s history? The system prompt stays.')) return;
-    await rpc.request('session/clear', { sessionId: current!.sessionId });
-    chat.reset();
-    chat.line('note', 'History cleared.');
-  });
-
-$('delete').onclick = () =>
-  void act('delete', async () => {
-    if (!confirm(`Delete ${sessionLabel(current!)} and its log?`)) return;
-    await rpc.request('session/delete', { sessionId: current!.sessionId });
-    current = null;
-    panels.sessionChanged(null);
-    chat.reset();
-    $('turn-state').textContent = '';
-    showCurrent();
-    await refreshSessions();
-  });
-
-$('mode').onchange = () =>
-  void act('mode switch', async () => {
-    const modeId = ($('mode') as HTMLSelectElement).value;
-    await rpc.request('session/set_mode', { sessionId: current!.sessionId, modeId });
-    current!.mode = modeId;
-  });
-
-// --- turns ---------------------------------------------------------------------------------
-function setRunning(on: boolean): void {
-  running = on;
-  ($('send') as HTMLButtonElement).disabled = on || !current;
-  ($('cancel') as HTMLButtonElement).disabled = !on;
-  if (on) $('turn-state').textContent = 'working…';
+function showCurrent(): void {
+  const s = open.current;
+  const offline = isOffline();
+  if (!$('rename-form').hidden && !s) $('rename-form').hidden = true;
+  $('session-title').textContent = s ? `${sessionLabel(s)} · ${s.cwd ?? ''}` : 'No session selected.';
+  $('session-title').title = s?.sessionId ?? '';
+  for (const id of ['mode', 'rename', 'fork', 'clear', 'delete']) $<HTMLButtonElement>(id).disabled = !s || offline;
+  if (s?.mode) $<HTMLSelectElement>('mode').value = s.mode;
+  const on = busy();
+  $<HTMLTextAreaElement>('prompt').disabled = !s || offline;
+  $<HTMLButtonElement>('send').disabled = on || !s || offline;
+  $<HTMLButtonElement>('cancel').disabled = !on || offline;
+  if (on && !$('turn-state').textContent?.startsWith('working')) $('turn-state').textContent = 'working…';
   document.body.classList.toggle('running', on);
 }
 
+async function selectSession(s: SessionInfo | null, load: boolean): Promise<void> {
+  panels.sessionChanged(s);
+  const loading = open.select(s, load);
+  drawSessions();
+  await loading;
+}
+
+function endOfTurn(stopReason: string | undefined, error: { message: string } | undefined, closeReply = true): void {
+  if (closeReply) chat.break();
+  $('turn-state').textContent = error ? `turn failed: ${error.message}` : `turn ended: ${stopReason}`;
+  showCurrent();
+}
+
+$('filter').oninput = () => drawSessions();
+
+bindSessionActions(chat, open, {
+  rpc: () => rpc,
+  refreshSessions,
+  find: (id) => sessions.find((s) => s.sessionId === id),
+  open: (s, load) => selectSession(s, load),
+});
+
+// --- turns ---------------------------------------------------------------------------------
 $('prompt-form').onsubmit = async (e) => {
   e.preventDefault();
-  const box = $('prompt') as HTMLTextAreaElement;
+  const box = $<HTMLTextAreaElement>('prompt');
   const text = box.value.trim();
-  if (!text || !current || running) return;
+  const s = open.current;
+  if (!text || !s || busy() || isOffline()) return;
   box.value = '';
   chat.line('user', text);
-  setRunning(true);
-  drawSessions();
+  prompting = true;
+  $('turn-state').textContent = 'working…';
+  redraw();
   try {
-    const res = await rpc.request('session/prompt', { sessionId: current.sessionId, prompt: [{ type: 'text', text }] });
-    chat.break();
-    $('turn-state').textContent = `turn ended: ${res.stopReason}`;
+    const res = await rpc.request('session/prompt', { sessionId: s.sessionId, prompt: [{ type: 'text', text }] });
+    prompting = false;
+    if (open.current === s) endOfTurn(res.stopReason, undefined);
   } catch (err) {
+    prompting = false;
+    // A dropped connection does not end the turn: it runs on, and the page resumes it on reconnect.
+    if (err instanceof ConnectionLost) return;
     chat.line('error', (err as Error).message);
     $('turn-state').textContent = 'turn failed';
   } finally {
-    setRunning(false);
-    void refreshSessions();
+    redraw();
+    refreshSoon();
   }
 };
 
 $('prompt').onkeydown = (e) => {
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) ($('prompt-form') as HTMLFormElement).requestSubmit();
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) $<HTMLFormElement>('prompt-form').requestSubmit();
 };
 
-$('cancel').onclick = () => {
-  if (current) rpc.notify('session/cancel', { sessionId: current.sessionId });
+const cancel = () => {
+  if (open.current && busy()) rpc.notify('session/cancel', { sessionId: open.current.sessionId });
 };
-
+$('cancel').onclick = cancel;
 // Escape cancels the running turn from anywhere on the page.
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && running && current) rpc.notify('session/cancel', { sessionId: current.sessionId });
+  if (e.key === 'Escape') cancel();
 });
 
 // --- start ---------------------------------------------------------------------------------
@@ -303,7 +262,7 @@ function start(token: string): void {
 
 $('token-form').onsubmit = (e) => {
   e.preventDefault();
-  const token = ($('token-input') as HTMLInputElement).value.trim();
+  const token = $<HTMLInputElement>('token-input').value.trim();
   keepToken(token);
   start(token);
 };

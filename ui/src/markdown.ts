@@ -12,6 +12,7 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { Marked } from 'marked';
+import { drawDiagrams } from './diagrams.js';
 
 const languages = { bash, css, diff, javascript, json, python, typescript, xml, yaml } as const;
 for (const [name, lang] of Object.entries(languages)) hljs.registerLanguage(name, lang);
@@ -38,8 +39,13 @@ const marked = new Marked({
     image({ href, text }) {
       return `<a href="${escapeHtml(href)}">[image: ${escapeHtml(text || href)}]</a>`;
     },
-    code({ text, lang }) {
+    code({ text, lang, raw }) {
       const name = (lang ?? '').trim().split(/\s+/)[0]!.toLowerCase();
+      if (name === 'mermaid') {
+        // Drawn (diagrams.ts) only once its closing fence has streamed in; until then, its source.
+        const closed = /\n {0,3}(`{3,}|~{3,})[ \t]*$/.test(raw.trimEnd());
+        return `<div class="diagram" data-closed="${closed}"><pre class="code"><span class="code-lang">mermaid</span><code>${escapeHtml(text)}</code></pre></div>\n`;
+      }
       const known = name && hljs.getLanguage(name) ? name : '';
       const body = known ? hljs.highlight(text, { language: known, ignoreIllegals: true }).value : escapeHtml(text);
       const label = name ? `<span class="code-lang">${escapeHtml(name)}</span>` : '';
@@ -69,7 +75,8 @@ export function renderMarkdown(text: string): string {
 export class MarkdownView {
   source = '';
   private scheduled = false;
-  constructor(readonly el: HTMLElement, private readonly after: () => void = () => {}) {}
+  /** `around` wraps each change of the DOM (the chat keeps its scroller pinned to the bottom through it). */
+  constructor(readonly el: HTMLElement, private readonly around: (update: () => void) => void = (u) => u()) {}
 
   append(text: string): void {
     this.source += text;
@@ -80,7 +87,9 @@ export class MarkdownView {
 
   flush(): void {
     this.scheduled = false;
-    this.el.innerHTML = renderMarkdown(this.source);
-    this.after();
+    this.around(() => {
+      this.el.innerHTML = renderMarkdown(this.source);
+      drawDiagrams(this.el, this.around);
+    });
   }
 }

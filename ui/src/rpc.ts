@@ -7,6 +7,13 @@ export class RpcError extends Error {
   }
 }
 
+/** The request was lost with the connection (it may still be running on the daemon). */
+export class ConnectionLost extends RpcError {
+  constructor() {
+    super('not connected to the daemon');
+  }
+}
+
 interface Pending {
   resolve: (v: any) => void;
   reject: (e: Error) => void;
@@ -45,7 +52,7 @@ export class Rpc {
   request<T = any>(method: string, params: unknown): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      if (this.ws?.readyState !== WebSocket.OPEN) return reject(new RpcError('not connected'));
+      if (this.ws?.readyState !== WebSocket.OPEN) return reject(new ConnectionLost());
       this.pending.set(id, { resolve, reject });
       this.send({ jsonrpc: '2.0', id, method, params });
     });
@@ -88,7 +95,7 @@ export class Rpc {
   }
 
   private onClose(e: CloseEvent): void {
-    for (const p of this.pending.values()) p.reject(new RpcError('disconnected'));
+    for (const p of this.pending.values()) p.reject(new ConnectionLost());
     this.pending.clear();
     const why = e.code === 4008 ? 'this page fell behind and was dropped' : e.code === 1001 ? 'the daemon stopped' : `connection lost (${e.code})`;
     const delay = Math.min(10000, 500 * 2 ** this.retries++);

@@ -173,7 +173,7 @@ export class RequestGuard {
       'access-control-allow-origin': origin,
       'access-control-allow-headers': 'authorization, content-type, x-ghost-key, last-event-id, acp-connection-id, acp-session-id',
       'access-control-expose-headers': 'Acp-Connection-Id',
-      'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
       'access-control-max-age': '600',
       vary: 'Origin',
     };

@@ -19,9 +19,15 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The page may talk only to its own origin (HTTP and WebSocket) and run only its own scripts. */
+/**
+ * The page may talk only to its own origin (HTTP and WebSocket) and run only its own scripts.
+ * Inline styles are allowed because mermaid (diagrams in replies) lays a diagram out by setting
+ * style attributes and a <style> inside its SVG; nothing else the page shows may carry a style
+ * (DOMPurify strips them from replies), and with every fetch confined to 'self' a style cannot
+ * send anything anywhere.
+ */
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
 };
 

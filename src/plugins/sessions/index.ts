@@ -26,6 +26,7 @@ import {
   SessionHistory,
   SessionMethods,
   SessionPrompt,
+  SessionRename,
   SessionSetSystemPrompt,
   SessionUpdate,
 } from './schemas.js';
@@ -141,6 +142,18 @@ export const sessionsPlugin: Plugin = {
       return s.lock.run(() => {
         s.record({ k: 'set', patch: { systemPrompt }, at: new Date().toISOString() });
         return { sessionId, systemPrompt: s.meta.systemPrompt };
+      });
+    });
+
+    ctx.handle(SessionRename, ({ sessionId, title }) => {
+      const s = manager.require(sessionId);
+      return s.lock.run(() => {
+        if (title !== s.meta.title) {
+          s.record({ k: 'set', patch: { title }, at: new Date().toISOString() });
+          // Every attached client (and the hub's view of this agent) learns the new name.
+          manager.publish(sessionId, { type: 'update', update: { sessionUpdate: 'session_info_update', title, updatedAt: s.updatedAt } });
+        }
+        return viewOf(s);
       });
     });
 

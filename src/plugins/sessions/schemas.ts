@@ -176,6 +176,15 @@ export const SessionSetSystemPrompt = defineMethod({
   result: z.object({ sessionId: z.string(), systemPrompt: z.string().nullable() }),
 });
 
+export const SessionRename = defineMethod({
+  name: 'session/rename',
+  description:
+    'Sets the session\'s title (trimmed, 1-200 characters); attached clients get session_info_update, as after a first turn names it. Allowed while a turn runs.',
+  params: z.object({ sessionId: SessionId, title: z.string().trim().min(1, 'a title needs at least one character that is not a space').max(200) }),
+  result: SessionView,
+  rest: { verb: 'PATCH', path: '/sessions/{session_id}' },
+});
+
 export const SessionFork = defineMethod({
   name: 'session/fork',
   description:
@@ -245,6 +254,7 @@ export const SessionMethods = [
   SessionHistory,
   SessionClear,
   SessionSetSystemPrompt,
+  SessionRename,
   SessionFork,
   SessionSetMode,
   SessionSetConfigOption,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser, WebSocketRoute } from 'playwright-core';
 import { chromiumOrSkip } from '../../support/browser.js';
 import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
+import { ROOT } from '../../support/spawn-cli.js';
 import { spawnServe, type Served } from '../../support/spawn-serve.js';
 
 /**
@@ -109,6 +110,68 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     await page.click('#send');
     await page.waitForFunction(() => document.getElementById('log')?.textContent?.includes('Live again.'));
     expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it('dropped mid-turn: says so plainly, then resumes the stream by seq, the reply complete and not doubled', async () => {
+    const page = await browser!.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+    let blocked = false;
+    let live: { page: WebSocketRoute; server: WebSocketRoute } | undefined;
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      if (blocked) return void ws.close({ code: 4000, reason: 'held down by the test' });
+      live = { page: ws, server: ws.connectToServer() };
+    });
+    await page.goto(s.pageUrl);
+    await page.waitForSelector('body[data-state="connected"]');
+    await page.fill('#cwd', workspace);
+    await page.click('#new-session-button');
+    await page.waitForSelector('#sessions button[aria-current="true"]');
+    const sessionId = (await page.getAttribute('#sessions button[aria-current="true"]', 'data-session-id'))!;
+    // A slow reply: two chunks, then (while the page is away) the rest.
+    let release!: () => void;
+    const until = new Promise<void>((r) => (release = r));
+    const chunks = ['Alpha ', 'beta ', 'gamma ', 'delta ', 'epsilon.'];
+    fake.enqueue({ type: 'text', chunks, pauseAfter: 2, until });
+    await page.fill('#prompt', 'stream slowly');
+    await page.click('#send');
+    await page.waitForFunction(() => document.querySelector('#log .msg.agent')?.textContent?.trim() === 'Alpha beta');
+
+    blocked = true;
+    await live!.server.close();
+    await live!.page.close({ code: 4000, reason: 'cut by the test' });
+    await page.waitForSelector('body[data-state="disconnected"]');
+    // Offline, plainly: a banner, the prompt disabled, the list marked stale.
+    expect(await page.isVisible('#offline-banner')).to.equal(true);
+    expect(await page.textContent('#offline-banner')).to.match(/^Offline: .*Reconnecting/);
+    expect(await page.isDisabled('#prompt')).to.equal(true);
+    expect(await page.isDisabled('#send')).to.equal(true);
+    expect(await page.isVisible('#sessions-stale')).to.equal(true);
+    expect(await page.getAttribute('#sessions-panel', 'class')).to.contain('stale');
+    // Not a failed turn: nothing was said in the conversation about the drop.
+    expect(await page.locator('#log .msg.error').count()).to.equal(0);
+    await page.screenshot({ path: path.join(ROOT, 'test-output', 'ui', 'offline-light.png') });
+
+    // The turn runs on without the page and ends while it is away.
+    release();
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline && ((await (await s.fetch(`/sessions/${sessionId}`)).json()) as { turnActive: boolean }).turnActive) await new Promise((r) => setTimeout(r, 50));
+    blocked = false;
+
+    await page.waitForSelector('body[data-state="connected"]', { timeout: 30000 });
+    await page.waitForFunction(() => document.getElementById('turn-state')?.textContent === 'turn ended: end_turn', undefined, { timeout: 20000 });
+    const agent = await page.locator('#log .msg.agent').allTextContents();
+    expect(agent.map((t) => t.trim()), 'one reply, whole, in one message').to.deep.equal(['Alpha beta gamma delta epsilon.']);
+    expect(await page.isVisible('#offline-banner')).to.equal(false);
+    expect(await page.isEnabled('#prompt')).to.equal(true);
+    expect(await page.isVisible('#sessions-stale')).to.equal(false);
+    expect(await page.textContent('#sessions button[aria-current="true"] .session-state')).to.equal('idle');
+    // The history the daemon kept says the same.
+    const history = (await (await s.fetch(`/sessions/${sessionId}/history`)).json()) as { messages: { role: string; text?: string }[] };
+    expect(history.messages.filter((m) => m.role === 'assistant').map((m) => m.text)).to.deep.equal(['Alpha beta gamma delta epsilon.']);
+    expect(problems.filter((p) => !/WebSocket/.test(p))).to.deep.equal([]);
     await page.close();
   });
 });
