@@ -26,13 +26,13 @@ const MARKUP = `
       <button type="button" id="files-refresh">Refresh</button>
     </div>
     <ul id="files-list" aria-label="Workspace entries"></ul>
-    <label class="files-pick">Upload into this folder
+    <label class="files-pick">Upload files into this folder
       <input type="file" id="files-upload" multiple></label>
-    <div class="files-actions">
-      <button type="button" id="files-save">Save workspace as zip</button>
-      <label class="files-pick files-load">Load a zip into the workspace
+    <fieldset class="files-zip"><legend>The workspace as a zip</legend>
+      <button type="button" id="files-save">Save as zip</button>
+      <label class="files-pick">Load a zip into the workspace (nothing changes if any entry is refused)
         <input type="file" id="files-load" accept=".zip,application/zip"></label>
-    </div>
+    </fieldset>
   </div>
   <p id="files-status" role="status" aria-live="polite"></p>`;
 
@@ -154,7 +154,10 @@ class FilesPanel implements Panel {
         h('button', { type: 'button', class: 'file-download', 'aria-label': `Download ${e.name}`, text: 'Download', onclick: () => void this.download(e) }),
       );
     } else {
-      li.append(h('span', { class: 'file-name note', text: `${e.name}${e.kind === 'symlink' ? ' @' : ''}`, title: e.kind === 'symlink' ? 'a symlink (not followed)' : 'not a regular file' }));
+      li.append(
+        h('span', { class: 'file-name note', text: e.name }),
+        h('span', { class: 'file-size note', text: e.kind === 'symlink' ? 'symlink, not followed' : 'not a regular file' }),
+      );
     }
     return li;
   }

@@ -21,8 +21,7 @@ const CONTROLS = `
     <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 15a3 3 0 0 0 3-3V6a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3Zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.92V21h2v-2.08A7 7 0 0 0 19 12Z"/></svg>
     <span id="mic-label">Dictate</span></button>
   <button type="button" id="read-aloud" aria-pressed="false" disabled title="Read the replies of this session aloud as they stream">Read aloud</button>
-  <button type="button" id="voice-stop" disabled>Stop voice</button>
-  <span id="voice-state" class="note" role="status" aria-live="polite"></span>`;
+  <button type="button" id="voice-stop" disabled aria-label="Stop voice: reading aloud and dictation" title="Stop reading aloud (and discard a dictation)">Stop</button>`;
 
 class VoicePanel implements Panel {
   readonly id = 'voice';
@@ -44,7 +43,9 @@ class VoicePanel implements Panel {
     const box = h('span', { id: 'voice-controls', role: 'group', 'aria-label': 'Voice' });
     box.innerHTML = CONTROLS;
     // After Send and Cancel, before the turn state.
+    const said = h('span', { id: 'voice-state', class: 'note', role: 'status', 'aria-live': 'polite' });
     row?.insertBefore(box, document.getElementById('turn-state'));
+    row?.insertBefore(said, document.getElementById('turn-state'));
     $('mic').onclick = () => void this.toggleMic();
     $('read-aloud').onclick = () => this.toggleReading();
     $('voice-stop').onclick = () => void this.stop();
