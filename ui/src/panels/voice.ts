@@ -143,7 +143,7 @@ class VoicePanel implements Panel {
     if (this.reading) {
       this.player.unlock(); // inside the click: browsers only let audio start from a gesture
       this.waitForPrompt = false;
-      this.state('replies will be read aloud');
+      this.state('reading replies aloud');
       this.arm();
     } else {
       this.state('');
