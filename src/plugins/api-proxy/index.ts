@@ -52,7 +52,7 @@ export const apiProxyPlugin: Plugin = {
     for (const e of chatEndpoints({ turns: () => turns, tasks, heartbeatMs: positive(env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15_000) })) ctx.endpoints.add(e);
     ctx.endpoints.add(uploadEndpoint(sessionsOf, uploadCap, fence));
     ctx.endpoints.add(downloadEndpoint(sessionsOf, fence));
-    ctx.handle(WorkspaceList, ({ sessionId, path }) => listWorkspace(sessions, fence, sessionId, path));
+    ctx.handle(WorkspaceList, ({ sessionId, path, limit }) => listWorkspace(sessions, fence, sessionId, path, limit));
     ctx.endpoints.add(workspaceSaveEndpoint(sessionsOf, fence));
     ctx.endpoints.add(
       workspaceLoadEndpoint(sessionsOf, {

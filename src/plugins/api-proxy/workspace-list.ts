@@ -7,7 +7,7 @@ import { RpcError } from '../../host/errors.js';
 import { Fence } from '../tools/fence.js';
 import { STAGING_PREFIX } from './workspace-save.js';
 
-/** More than this many entries in one folder: the first ones (sorted) and `truncated`. */
+/** More entries than this in one folder: the first ones (sorted) and `truncated`. */
 export const MAX_LISTED = 2000;
 
 const Entry = z.object({
@@ -26,12 +26,13 @@ export const WorkspaceList = defineMethod({
   params: z.object({
     sessionId: z.string().min(1).max(200),
     path: z.string().max(4096).default('.').describe('folder, relative to the workspace (default the workspace itself)'),
+    limit: z.number().int().min(1).max(MAX_LISTED).default(MAX_LISTED).describe(`at most this many entries (default and most ${MAX_LISTED})`),
   }),
   result: z.object({
     sessionId: z.string(),
     path: z.string().describe('the folder listed, workspace-relative (`.` for the workspace)'),
     entries: z.array(Entry),
-    truncated: z.boolean(),
+    truncated: z.boolean().describe('the folder has more entries than were listed'),
   }),
   rest: { verb: 'GET', path: '/sessions/{session_id}/files' },
 });
@@ -45,7 +46,7 @@ function kindOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(
 }
 
 /** Lists one folder through an opened, checked descriptor: what is listed is the folder that was checked. */
-export async function listWorkspace(sessions: SessionService, fence: Fence, sessionId: string, input: string): Promise<z.input<typeof WorkspaceList.result>> {
+export async function listWorkspace(sessions: SessionService, fence: Fence, sessionId: string, input: string, limit = MAX_LISTED): Promise<z.input<typeof WorkspaceList.result>> {
   const info = sessions.get(sessionId);
   if (!info) throw RpcError.notFound(`session "${sessionId}"`, { sessionId });
   const dir = await fence.openDir(info.workspace, input || '.');
@@ -57,14 +58,14 @@ export async function listWorkspace(sessions: SessionService, fence: Fence, sess
       .filter((d) => !(atRoot && d.name.startsWith(STAGING_PREFIX)) && !fence.isHidden(path.join(dir.abs, d.name)))
       .sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name));
     const entries: EntryOut[] = [];
-    for (const d of all.slice(0, MAX_LISTED)) {
+    for (const d of all.slice(0, limit)) {
       // lstat, not stat: a symlink is reported as one, never followed.
       const st = await fs.lstat(`${base}/${d.name}`).catch(() => undefined);
       if (!st) continue; // removed meanwhile
       const kind = kindOf(st);
       entries.push({ name: d.name, path: atRoot ? d.name : `${dir.rel}/${d.name}`, kind, ...(kind === 'file' ? { size: st.size } : {}), mtime: st.mtime.toISOString() });
     }
-    return { sessionId, path: dir.rel, entries, truncated: all.length > MAX_LISTED };
+    return { sessionId, path: dir.rel, entries, truncated: all.length > limit };
   } finally {
     await dir.handle.close();
   }

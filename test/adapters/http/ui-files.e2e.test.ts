@@ -92,6 +92,22 @@ describe('the browser UI: the files panel on a real workspace in headless Chromi
     expect(((await file.json()) as any).error.message).to.include('a.txt is a file, not a folder');
     const missing = await list('nope');
     expect(missing.status).to.equal(404);
+    // More entries than asked for: the first ones (folders first, then by name), and says so.
+    const many = path.join(ui.workspace, 'many');
+    mkdirSync(path.join(many, 'zz-folder'), { recursive: true });
+    for (let i = 0; i < 7; i++) writeFileSync(path.join(many, `f${i}`), '');
+    try {
+      const got = (await (await ui.s.fetch(`/sessions/${sessionId}/files?path=many&limit=5`)).json()) as any;
+      expect(got).to.include({ truncated: true, path: 'many' });
+      expect(got.entries.map((e: any) => e.path)).to.deep.equal(['many/zz-folder', 'many/f0', 'many/f1', 'many/f2', 'many/f3']);
+      const all = (await (await ui.s.fetch(`/sessions/${sessionId}/files?path=many`)).json()) as any;
+      expect(all.truncated).to.equal(false);
+      expect(all.entries.length).to.equal(8);
+      const bad = await ui.s.fetch(`/sessions/${sessionId}/files?path=many&limit=5000`);
+      expect(bad.status).to.equal(400);
+    } finally {
+      rmSync(many, { recursive: true, force: true });
+    }
   });
 
   it('uploads into the folder shown; a file over the cap is refused with the daemon\'s message and nothing saved', async () => {

@@ -71,6 +71,21 @@ describe('the browser UI: voice with Chromium\'s fake microphone and a real Wyom
     expect(asks.length, 'one transcription went to the voice server').to.equal(1);
     expect(asks[0]!.events).to.include.members(['audio-start', 'audio-chunk', 'audio-stop']);
     await page.fill('#prompt', '');
+
+    // The voice server fails: the page says why, and the prompt is left alone.
+    asr.faults = { error: 'no model loaded' };
+    try {
+      await page.click('#mic');
+      await page.waitForFunction(() => Number(document.getElementById('mic')?.dataset.recordedMs ?? 0) >= 500, null, { timeout: 30_000 });
+      await page.click('#mic');
+      await page.waitForFunction(() => document.getElementById('voice-state')?.textContent?.startsWith('Speech to text failed'), null, { timeout: 30_000 });
+      expect(await page.textContent('#voice-state')).to.include('no model loaded');
+      expect(await page.getAttribute('#voice-state', 'class')).to.include('error');
+      expect(await page.inputValue('#prompt')).to.equal('');
+      ui.problems.splice(0, ui.problems.length, ...ui.problems.filter((p) => !/Failed to load resource/.test(p)));
+    } finally {
+      asr.faults = {};
+    }
   });
 
   it('reads the reply aloud as it streams (the voice server is asked sentence by sentence, the audio plays) and Stop silences it', async () => {
@@ -102,6 +117,20 @@ describe('the browser UI: voice with Chromium\'s fake microphone and a real Wyom
     expect(await page.getAttribute('#read-aloud', 'aria-pressed')).to.equal('true');
     await page.click('#read-aloud');
     await page.waitForSelector('#read-aloud[aria-pressed="false"]');
+
+    // A voice server that refuses: reading turns itself off and says why.
+    tts.faults = { error: 'voice not found' };
+    try {
+      await page.click('#read-aloud');
+      fake.enqueue({ type: 'text', chunks: ['A short reply.'] });
+      await ui.prompt('once more');
+      await page.waitForFunction(() => document.getElementById('voice-state')?.textContent?.startsWith('Reading aloud stopped'), null, { timeout: 30_000 });
+      expect(await page.textContent('#voice-state')).to.include('voice not found');
+      expect(await page.getAttribute('#read-aloud', 'aria-pressed')).to.equal('false');
+      await ui.turnEnded('end_turn');
+    } finally {
+      tts.faults = {};
+    }
   });
 
   it('the voice panel shows each server live and edits voice.json: field errors, API keys only redacted', async () => {
