@@ -76,7 +76,8 @@ describe('the browser UI: voice with Chromium\'s fake microphone and a real Wyom
     asr.faults = { error: 'no model loaded' };
     try {
       await page.click('#mic');
-      await page.waitForFunction(() => Number(document.getElementById('mic')?.dataset.recordedMs ?? 0) >= 500, null, { timeout: 30_000 });
+      await page.waitForSelector('#mic[aria-pressed="true"]');
+      await page.waitForFunction(() => Number(document.getElementById('mic')?.dataset.recordedMs ?? 0) >= 800, null, { timeout: 30_000 });
       await page.click('#mic');
       await page.waitForFunction(() => document.getElementById('voice-state')?.textContent?.startsWith('Speech to text failed'), null, { timeout: 30_000 });
       expect(await page.textContent('#voice-state')).to.include('no model loaded');

@@ -33,9 +33,12 @@ class VoicePanel implements Panel {
   private reading = false;
   /** The voice/speak request following the open session, if one is armed. */
   private speaking: { streamId: string; sessionId: string } | null = null;
+  /** Audio of the armed request has come: Stop stays enabled between chunks, not only while one plays. */
+  private heard = false;
   /** After a stop mid-turn: wait for the next prompt, or the stopped turn would be read again. */
   private waitForPrompt = false;
   private transcribing = false;
+  private starting = false;
 
   mount(root: HTMLElement, ctx: PanelContext): void {
     this.ctx = ctx;
@@ -55,7 +58,9 @@ class VoicePanel implements Panel {
       this.arm();
     }, { capture: true });
     ctx.on('voice/audio', (p: PcmChunk & { streamId: string }) => {
-      if (this.speaking && p.streamId === this.speaking.streamId) this.player.enqueue(p);
+      if (!this.speaking || p.streamId !== this.speaking.streamId) return;
+      this.heard = true;
+      this.player.enqueue(p);
     });
     this.settings = new VoiceSettings(root, ctx, AUTOSEND_KEY);
   }
@@ -94,7 +99,7 @@ class VoicePanel implements Panel {
     read.disabled = !has;
     read.setAttribute('aria-pressed', String(this.reading));
     const stop = $('voice-stop') as HTMLButtonElement;
-    stop.disabled = !(this.recorder.active || this.player.busy);
+    stop.disabled = !(this.recorder.active || this.player.busy || (this.speaking !== null && this.heard));
     // For tests and for people: what was queued and heard.
     stop.dataset.queued = String(this.player.queued);
     stop.dataset.played = String(this.player.played);
@@ -102,22 +107,30 @@ class VoicePanel implements Panel {
 
   // --- dictation -----------------------------------------------------------------------------
   private async toggleMic(): Promise<void> {
+    if (this.starting) return; // the microphone is being opened: one recording at a time
     if (this.recorder.active) return this.finishRecording();
+    $('mic').dataset.recordedMs = '0';
+    this.starting = true;
     try {
       await this.recorder.start((ms) => {
         this.state(`recording… ${(ms / 1000).toFixed(1)} s`);
         $('mic').dataset.recordedMs = String(Math.round(ms));
       });
-      $('mic').dataset.recordedMs = '0';
       this.state('recording… press the mic again to finish');
     } catch (err) {
       this.state(`The microphone is unavailable: ${(err as Error).message}`, true);
+    } finally {
+      this.starting = false;
     }
     this.drawButtons();
   }
 
   private async finishRecording(): Promise<void> {
     const { blob, ms } = await this.recorder.stop();
+    if (!blob.size) {
+      this.state('Nothing was recorded (the microphone gave no audio); try again.', true);
+      return this.drawButtons();
+    }
     this.transcribing = true;
     this.drawButtons();
     this.state(`transcribing ${(ms / 1000).toFixed(1)} s of audio…`);
@@ -158,6 +171,7 @@ class VoicePanel implements Panel {
     if (!this.reading || !s || this.waitForPrompt || this.speaking?.sessionId === s.sessionId) return;
     const me = { streamId: `ui-${crypto.randomUUID()}`, sessionId: s.sessionId };
     this.speaking = me;
+    this.heard = false;
     this.ctx
       .rpc()
       .request<{ stopReason: string }>('voice/speak', me)
@@ -167,6 +181,7 @@ class VoicePanel implements Panel {
           this.speaking = null;
           if (r.stopReason === 'stopped') this.waitForPrompt = true;
           else this.arm();
+          this.drawButtons();
         },
         (err: Error) => {
           if (this.speaking !== me) return;
