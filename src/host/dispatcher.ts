@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import type { CallContext } from './client.js';
 import { ErrorCodes, RpcError, toRpcError } from './errors.js';
 import type { MethodDecl } from './method.js';
+import { clientIssues } from './zod-issues.js';
 
 export type RawHandler = (params: unknown, ctx: CallContext) => unknown;
 
@@ -15,7 +15,7 @@ interface Entry {
 }
 
 /** Formats zod issues as `path: message` lines for an error message a person can act on. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues
     .slice(0, 5)
     .map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`)
@@ -103,7 +103,7 @@ export class Dispatcher {
     }
     const parsed = entry.decl.params.safeParse(rawParams === null ? undefined : rawParams);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code }));
+      const issues = clientIssues(parsed.error.issues, rawParams);
       throw RpcError.invalidParams(`invalid params for ${method}: ${describeIssues(parsed.error.issues)}`, { issues });
     }
     if (ctx.signal.aborted) throw RpcError.cancelled();

@@ -20,7 +20,8 @@
  * `hang` (send some chunks, then wait until the client aborts: `fake.waitForAbort()`), `cut`
  * (send some chunks, then drop the connection mid-stream), `error` (a JSON error with a status,
  * e.g. 401 or 429 with retry-after, in the provider's own error shape), `tokens` (N one-token
- * deltas written at once, or `paced`: one write per token, for benchmarks), `raw` (any body,
+ * deltas written at once, or `paced`: one write per token, for benchmarks; `intervalMs` spaces them
+ * like a real model's, so that each token is a read and a chunk of its own), `raw` (any body,
  * status and content type, for odd servers). With an empty queue the server answers the `fallback`
  * step (default: a 500 error saying nothing was scripted). `apiKey` makes every request without
  * that key fail with the provider's real 401 body. `GET /v1/models` lists `models`.
@@ -39,7 +40,7 @@ export type Step =
   | { type: 'hang'; chunks?: string[] }
   | { type: 'cut'; chunks?: string[] }
   | { type: 'error'; status: number; message?: string; errorType?: string; retryAfter?: number }
-  | { type: 'tokens'; count: number; token?: string; paced?: boolean }
+  | { type: 'tokens'; count: number; token?: string; paced?: boolean; intervalMs?: number }
   | { type: 'raw'; body: string; contentType?: string; status?: number };
 
 export interface RecordedRequest {
@@ -162,7 +163,8 @@ async function start(dialect: Dialect, opts: FakeOptions): Promise<FakeProvider>
         if (res.destroyed) return;
         if (i === frames!.length) return void res.end();
         res.write(frames![i++]);
-        setImmediate(next);
+        if (step.intervalMs) setTimeout(next, step.intervalMs);
+        else setImmediate(next);
       };
       next();
       return;

@@ -40,8 +40,8 @@ export interface UiSuite {
   workspace: string;
   /** Problems seen so far (asserted empty after each test; splice it if a test expects one). */
   problems: string[];
-  /** Opens another page on the same daemon, with the same problem recording. */
-  newPage(): Promise<Page>;
+  /** Opens another page on the same daemon, with the same problem recording; `setup` runs before it loads (e.g. routeWebSocket). */
+  newPage(setup?: (page: Page) => Promise<void>): Promise<Page>;
   /** Saves a screenshot under test-output/ui/<name>.png (and returns its path). */
   shot(name: string, page?: Page): Promise<string>;
   /** Creates a session through the page's form and waits until it is the open one; returns its id. */
@@ -97,9 +97,10 @@ export function uiSuite(suite: Mocha.Suite, opts: UiOptions = {}): UiSuite {
     expect(seen).to.deep.equal([]);
   });
 
-  ui.newPage = async () => {
+  ui.newPage = async (setup) => {
     const ctx = await ui.browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts.context });
     const page = record(await ctx.newPage());
+    await setup?.(page);
     await page.goto(ui.s.pageUrl);
     await page.waitForSelector('body[data-state="connected"]');
     return page;

@@ -6,15 +6,30 @@ import { ToolCard, type ToolUpdate } from './tool-card.js';
 
 type StreamKind = 'agent' | 'thought' | 'user';
 
+/** Where a conversation is drawn: the page's chat by default, or a panel's own elements (the hub's follow view). */
+export interface ChatTargets {
+  log: HTMLElement;
+  permissions?: HTMLElement;
+  usage?: HTMLElement;
+}
+
 export class Chat {
-  private readonly log = $('log');
+  private readonly log: HTMLElement;
+  private readonly usage: HTMLElement | undefined;
+  private readonly permissions: HTMLElement | undefined;
   private open: { kind: StreamKind; view: MarkdownView | Text } | undefined;
   private readonly tools = new Map<string, ToolCard>();
 
+  constructor(targets: ChatTargets = { log: $('log'), permissions: $('permissions'), usage: $('usage') }) {
+    this.log = targets.log;
+    this.usage = targets.usage;
+    this.permissions = targets.permissions;
+  }
+
   reset(): void {
     this.log.replaceChildren();
-    $('permissions').replaceChildren();
-    $('usage').textContent = '';
+    this.permissions?.replaceChildren();
+    if (this.usage) this.usage.textContent = '';
     this.open = undefined;
     this.tools.clear();
   }
@@ -78,7 +93,7 @@ export class Chat {
       case 'usage_update': {
         const m = u._meta ?? {};
         const size = u.size ? ` of ${u.size.toLocaleString()}` : '';
-        $('usage').textContent = `${(u.used ?? 0).toLocaleString()}${size} tokens (in ${m.inputTokens ?? '?'}, out ${m.outputTokens ?? '?'})`;
+        if (this.usage) this.usage.textContent = `${(u.used ?? 0).toLocaleString()}${size} tokens (in ${m.inputTokens ?? '?'}, out ${m.outputTokens ?? '?'})`;
         return;
       }
       default:

@@ -20,29 +20,8 @@ export class Permissions {
 
   ask(id: number | string, params: any): Promise<unknown> {
     return new Promise((resolve) => {
-      const tc = params.toolCall ?? {};
-      const box = h('div', { class: 'permission', role: 'group', 'aria-label': 'Permission request', 'data-request-id': String(id) });
-      // A shell call's title is the bare command (as ACP editors show it); the page says what it does.
-      const title = tc.title ?? 'this tool call';
-      box.append(h('span', { class: 'permission-title', text: `Allow ${tc.kind === 'execute' && tc.title ? `Run \`${title}\`` : title}?` }));
-      // The whole of what will run (the server escapes control characters), never just the title.
-      const texts = (tc.content ?? []).filter((c: any) => c.type === 'content' && c.content?.type === 'text').map((c: any) => c.content.text);
-      box.append(h('pre', { class: 'permission-detail', text: texts.length ? texts.join('\n') : JSON.stringify(tc.rawInput ?? {}, null, 2) }));
-      // An edit asked about shows what it would change.
-      for (const d of (tc.content ?? []).filter((c: any) => c.type === 'diff')) box.append(renderDiff(d.path ?? '', d.oldText ?? '', d.newText ?? ''));
-      const buttons = h('div', { class: 'permission-options' });
-      for (const option of params.options ?? []) {
-        buttons.append(
-          h('button', {
-            type: 'button',
-            text: option.name,
-            'data-option-id': option.optionId,
-            'data-kind': option.kind,
-            onclick: () => this.close(id, { outcome: { outcome: 'selected', optionId: option.optionId } }),
-          }),
-        );
-      }
-      box.append(buttons);
+      const { box, buttons } = permissionCard(params, (optionId) => this.close(id, { outcome: { outcome: 'selected', optionId } }));
+      box.dataset.requestId = String(id);
       this.asked.set(id, { box, sessionId: params.sessionId, resolve });
       $('permissions').append(box);
       (buttons.querySelector('button') as HTMLButtonElement | null)?.focus();
@@ -67,4 +46,33 @@ export class Permissions {
     a.resolve(answer);
     this.changed();
   }
+}
+
+export interface PermissionOption {
+  optionId: string;
+  name: string;
+  kind: string;
+}
+
+/**
+ * One prompt as a card: what the tool call would do (its whole command or input, an edit's diff)
+ * and a button per option. Shared by the page's own prompts and the hub panel's followed agents.
+ */
+export function permissionCard(params: { toolCall?: any; options?: PermissionOption[] }, choose: (optionId: string) => void): { box: HTMLElement; buttons: HTMLElement } {
+  const tc = params.toolCall ?? {};
+  const box = h('div', { class: 'permission', role: 'group', 'aria-label': 'Permission request' });
+  // A shell call's title is the bare command (as ACP editors show it); the page says what it does.
+  const title = tc.title ?? 'this tool call';
+  box.append(h('span', { class: 'permission-title', text: `Allow ${tc.kind === 'execute' && tc.title ? `Run \`${title}\`` : title}?` }));
+  // The whole of what will run (the server escapes control characters), never just the title.
+  const texts = (tc.content ?? []).filter((c: any) => c.type === 'content' && c.content?.type === 'text').map((c: any) => c.content.text);
+  box.append(h('pre', { class: 'permission-detail', text: texts.length ? texts.join('\n') : JSON.stringify(tc.rawInput ?? {}, null, 2) }));
+  // An edit asked about shows what it would change.
+  for (const d of (tc.content ?? []).filter((c: any) => c.type === 'diff')) box.append(renderDiff(d.path ?? '', d.oldText ?? '', d.newText ?? ''));
+  const buttons = h('div', { class: 'permission-options' });
+  for (const option of params.options ?? []) {
+    buttons.append(h('button', { type: 'button', text: option.name, 'data-option-id': option.optionId, 'data-kind': option.kind, onclick: () => choose(option.optionId) }));
+  }
+  box.append(buttons);
+  return { box, buttons };
 }

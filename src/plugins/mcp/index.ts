@@ -13,9 +13,11 @@ import {
   McpServersRemove,
   McpServersUpdate,
   McpSessionStatus,
+  McpStatusNotification,
   mcpMethods,
 } from './schemas.js';
 import { McpSessionManager } from './session-manager.js';
+import { StatusWatchers } from './status-watchers.js';
 
 const entry = (name: string, config: McpServerConfig) => ({
   name,
@@ -37,11 +39,14 @@ export const mcpPlugin: Plugin = {
   requires: [ToolRegistryToken, ToolCallsToken],
   optional: [SessionServiceToken],
   methods: mcpMethods,
+  clientMethods: [McpStatusNotification],
   activate(ctx) {
     const { logger } = ctx;
     const registry = ctx.require(ToolRegistryToken);
     const store = new McpConfigStore(ctx.config.home, logger);
     const manager = ctx.subscriptions.add(new McpSessionManager(registry, logger, { clientVersion: ctx.config.version }));
+    const watchers = ctx.subscriptions.add(new StatusWatchers());
+    ctx.subscriptions.add(manager.onDidChangeConnection((sessionId, snap) => watchers.changed(sessionId, snap)));
     let configured: number | undefined;
     // The servers each session got from ACP (session/new, or session/load with a new list).
     const fromSession = new Map<string, Set<string>>();
@@ -64,6 +69,7 @@ export const mcpPlugin: Plugin = {
       ctx.subscriptions.add(
         sessions.onDidDelete((id) => {
           fromSession.delete(id);
+          watchers.forget(id);
           void manager.disconnectSession(id);
         }),
       );
@@ -135,8 +141,11 @@ export const mcpPlugin: Plugin = {
       sessionOf(sessionId);
       return { disconnected: await manager.disconnect(sessionId, serverName) };
     });
-    ctx.handle(McpSessionStatus, ({ sessionId }) => {
+    ctx.handle(McpSessionStatus, ({ sessionId, watch }, call) => {
       sessionOf(sessionId);
+      // A one-shot REST caller cannot be sent notifications: its watch would only linger.
+      if (watch === true && call.client.canRequest) watchers.watch(sessionId, call.client);
+      else if (watch === false) watchers.unwatch(sessionId, call.client);
       return { sessionId, servers: manager.status(sessionId) };
     });
 

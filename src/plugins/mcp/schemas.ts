@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NoParams, defineMethod } from '../../host/method.js';
+import { NoParams, defineClientNotification, defineMethod } from '../../host/method.js';
 import { McpServerConfig, ServerName } from './config-schema.js';
 
 const ServerEntry = z.object({
@@ -79,10 +79,18 @@ export const McpDisconnect = defineMethod({
 
 export const McpSessionStatus = defineMethod({
   name: 'mcp/session_status',
-  description: "A session's MCP connections: status (connecting, connected, failed, disconnected) and tools.",
-  params: z.object({ sessionId: z.string() }),
+  description:
+    "A session's MCP connections: status (connecting, connected, failed, disconnected) and tools. `watch: true` also sends the caller an mcp/status notification on every later change of that session's connections (until it disconnects, or asks again with `watch: false`; a REST caller, which cannot be notified, is not remembered).",
+  params: z.object({ sessionId: z.string(), watch: z.boolean().optional() }),
   result: z.object({ sessionId: z.string(), servers: z.array(ConnectionSnapshot) }),
   rest: { verb: 'GET', path: '/sessions/{session_id}/mcp' },
+});
+
+export const McpStatusNotification = defineClientNotification({
+  name: 'mcp/status',
+  description:
+    "To clients that called mcp/session_status with watch: a connection of that session changed (connecting, connected, failed with why, restarted, disconnected, or its tools changed).",
+  params: ConnectionSnapshot.extend({ sessionId: z.string() }),
 });
 
 export const mcpMethods = [McpServersList, McpServersAdd, McpServersUpdate, McpServersRemove, McpConnect, McpDisconnect, McpSessionStatus];

@@ -24,6 +24,7 @@ export class McpSessionManager implements Disposable {
   private readonly exitGuard: Disposable;
   /** Every connection until its close has finished (entries leave `sessions` before that). */
   private readonly live = new Set<McpConnection>();
+  private readonly changeListeners = new Set<(sessionId: string, snapshot: ConnectionSnapshot) => void>();
 
   constructor(
     private readonly registry: ToolRegistry,
@@ -55,7 +56,11 @@ export class McpSessionManager implements Disposable {
       logger: this.logger.child({ sessionId, server: name }),
     });
     const entry: Entry = { conn, registrations: [], listener: { dispose() {} } };
-    entry.listener = conn.onDidChange(() => this.syncTools(sessionId, entry));
+    entry.listener = conn.onDidChange(() => {
+      this.syncTools(sessionId, entry);
+      const snap = snapshot(entry);
+      for (const l of this.changeListeners) l(sessionId, snap);
+    });
     servers.set(name, entry);
     this.live.add(conn);
     await conn.start();
@@ -86,6 +91,12 @@ export class McpSessionManager implements Disposable {
   async disconnectSession(sessionId: string): Promise<void> {
     const names = [...(this.sessions.get(sessionId)?.keys() ?? [])];
     await Promise.all(names.map((n) => this.disconnect(sessionId, n, true)));
+  }
+
+  /** Hears every state or tool-list change of every connection. */
+  onDidChangeConnection(listener: (sessionId: string, snapshot: ConnectionSnapshot) => void): Disposable {
+    this.changeListeners.add(listener);
+    return { dispose: () => void this.changeListeners.delete(listener) };
   }
 
   status(sessionId: string): ConnectionSnapshot[] {

@@ -9,7 +9,9 @@ import { ProviderFactoryToken } from '../providers/contract.js';
 import { PermissionEvent } from '../permissions/schemas.js';
 import { ToolCallsToken, ToolRegistryToken } from '../tools/contract.js';
 import { SessionEventBus, SessionServiceToken, type StopReason } from './contract.js';
+import type { Logger } from 'pino';
 import { SessionDir } from './log.js';
+import { LogCompactions, type CompactOptions } from './log-compaction.js';
 import { SessionManager } from './manager.js';
 import { runSlashCommand, slashCommandOf, titleOf } from './commands.js';
 import { SessionConfig } from './config-options.js';
@@ -28,6 +30,19 @@ import {
   SessionUpdate,
 } from './schemas.js';
 import { runTurn } from './turn.js';
+
+/**
+ * `SWITCHBOARD_TEST_HOLD_COMPACTION=1`, for the crash tests only: every compaction stops once its
+ * temp file is written and fsynced, before the rename, until the daemon stops; the log line
+ * names the temp file, so a test can kill -9 the daemon at exactly that point.
+ */
+function holdHook(env: Record<string, string | undefined>, logger: Logger): CompactOptions['hold'] {
+  if (env.SWITCHBOARD_TEST_HOLD_COMPACTION !== '1') return undefined;
+  return (tmp, signal) => {
+    logger.warn({ tmp }, 'session log compaction held before its rename (SWITCHBOARD_TEST_HOLD_COMPACTION)');
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  };
+}
 
 const positive = (v: string | undefined, fallback: number) => {
   const n = Number(v);
@@ -52,6 +67,7 @@ export const sessionsPlugin: Plugin = {
       ctx.events,
       ctx.logger,
       positive(env.SWITCHBOARD_REPLAY_EVENTS, 10_000),
+      env.SWITCHBOARD_SESSION_COMPACTION === 'off' ? undefined : new LogCompactions(ctx.logger, holdHook(env, ctx.logger)),
     );
     manager.loadAll();
     ctx.subscriptions.defer(() => manager.closeAll());
@@ -220,6 +236,7 @@ export const sessionsPlugin: Plugin = {
         s.turn = undefined;
         s.log.close();
         settle();
+        if (manager.get(sessionId)) manager.compact(s);
       }
     });
 
@@ -232,7 +249,15 @@ export const sessionsPlugin: Plugin = {
 
     ctx.handle(SessionEvents, ({ sessionId, after }) => {
       const s = manager.require(sessionId);
-      const oldestSeq = s.buffer.oldestSeq(s.seq);
+      const oldestSeq = s.oldestSeq();
+      const part = after === undefined ? undefined : s.compactedAround(after);
+      if (part) {
+        throw new RpcError(
+          ErrorCodes.Gone,
+          `events after seq ${after} are no longer kept one by one: seqs ${part.from} to ${part.seq} of a finished turn were compacted into one event (seq ${part.seq}), of which the client has seen only a part. Reload the history with session/load or session/history and resume from seq ${s.seq}.`,
+          { sessionId, after, compacted: part, oldestSeq, lastSeq: s.seq },
+        );
+      }
       if (after !== undefined && after + 1 < oldestSeq) {
         throw new RpcError(
           ErrorCodes.Gone,

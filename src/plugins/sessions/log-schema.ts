@@ -57,7 +57,14 @@ export const LogRecordSchema: z.ZodType<LogRecord> = z.discriminatedUnion('k', [
   // `secrets` names the side file that holds the mcpServers values the log shows redacted.
   z.object({ k: z.literal('meta'), meta: SessionMetaSchema, secrets: z.string().optional() }),
   z.object({ k: z.literal('msg'), m: ChatMessageSchema, at: z.string() }),
-  z.object({ k: z.literal('ev'), e: SessionEventPayload.refine((e) => e.seq > 0, { message: 'seq must be positive', path: ['seq'] }) }),
+  z
+    .object({
+      k: z.literal('ev'),
+      e: SessionEventPayload.refine((e) => e.seq > 0, { message: 'seq must be positive', path: ['seq'] }),
+      // A compacted event: the first seq it stands for (its own seq is the last).
+      from: z.number().int().positive().optional(),
+    })
+    .refine((r) => r.from === undefined || r.from <= r.e.seq, { message: 'from must not be after seq', path: ['from'] }),
   z.object({ k: z.literal('set'), patch: Patch, at: z.string(), secrets: z.string().optional() }),
   z.object({ k: z.literal('clear'), at: z.string() }),
 ]);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { REDACTED, scrubDeep } from '../../host/secrets.js';
 import { redactAcpServers } from '../mcp/acp-servers.js';
@@ -30,7 +30,8 @@ export interface SessionMeta {
 export type LogRecord =
   | { k: 'meta'; meta: SessionMeta; secrets?: string }
   | { k: 'msg'; m: ChatMessage; at: string }
-  | { k: 'ev'; e: SessionEvent }
+  /** `from`: set on an event compaction merged, the first seq it stands for (see compact-records). */
+  | { k: 'ev'; e: SessionEvent; from?: number }
   | { k: 'set'; patch: Partial<Pick<SessionMeta, 'mode' | 'systemPrompt' | 'title' | 'mcpServers' | 'profile' | 'model' | 'additionalDirectories' | 'thoughtLevel'>>; at: string; secrets?: string }
   | { k: 'clear'; at: string };
 
@@ -55,6 +56,11 @@ export interface LoadedLog {
  */
 export class SessionLog {
   private fd: number | undefined;
+  /**
+   * Bytes at the start of the file that compaction has already made final (no open turn in
+   * them): the next pass reads only what comes after. 0 until this process has compacted it.
+   */
+  stableBytes = 0;
 
   constructor(readonly file: string) {}
 
@@ -64,7 +70,7 @@ export class SessionLog {
   }
 
   append(record: LogRecord): void {
-    this.fd ??= openSync(this.file, 'a', 0o600);
+    this.fd ??= this.openForAppend();
     // Known secret values are scrubbed from every string (keys untouched, so the record keeps its shape).
     writeSync(this.fd, JSON.stringify(scrubDeep(this.withoutServerSecrets(record))) + '\n');
   }
@@ -80,6 +86,19 @@ export class SessionLog {
     if (record.k === 'meta') return { ...record, meta: { ...record.meta, mcpServers: redactAcpServers(servers) }, secrets };
     const set = record as Extract<LogRecord, { k: 'set' }>;
     return { ...set, patch: { ...set.patch, mcpServers: redactAcpServers(servers) }, secrets };
+  }
+
+  /**
+   * A daemon killed mid-write leaves a torn last line without its newline; the next record would
+   * be glued onto it and lost with it. So a file that does not end in a newline gets one first:
+   * the torn piece stays a line of its own, skipped (with a warning) on load.
+   */
+  private openForAppend(): number {
+    const fd = openSync(this.file, 'a+', 0o600);
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, '\n');
+    return fd;
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import {
   type UnsequencedSessionEvent,
 } from './contract.js';
 import { SessionDir, SessionLog, type LogRecord, type SessionMeta } from './log.js';
+import { removeStaleTemps, type LogCompactions } from './log-compaction.js';
 import { SessionUpdate } from './schemas.js';
 import { ReplayBuffer, Session } from './session.js';
 
@@ -83,6 +84,8 @@ export class SessionManager implements SessionService {
     private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly replayCapacity: number,
+    /** Compacts a log after each turn; absent, logs keep every streamed event. */
+    private readonly compactions?: LogCompactions,
   ) {
     this.opened = new Emitter(logger);
     this.deleted = new Emitter(logger);
@@ -97,6 +100,7 @@ export class SessionManager implements SessionService {
    * than its file is not loaded: one id, one file, one session.
    */
   loadAll(): void {
+    removeStaleTemps(this.dir.dir, this.logger);
     for (const id of this.dir.ids()) {
       const file = this.dir.fileOf(id);
       try {
@@ -242,6 +246,8 @@ export class SessionManager implements SessionService {
     for (const entry of this.byClient.values()) entry.sessions.delete(s.id);
     s.detachAll();
     await s.disposeScope();
+    // A compaction in flight would rename its temp file over the deleted log: stop it first.
+    await this.compactions?.cancel(s.id);
     s.log.remove();
     // The folder made for a session without a cwd goes with it, unless a fork still works there.
     const ws = s.meta.workspace;
@@ -251,7 +257,13 @@ export class SessionManager implements SessionService {
     this.deleted.fire(s.id);
   }
 
+  /** After a turn: its streamed chunks and tool call states are merged in the log (in the background). */
+  compact(s: Session): void {
+    this.compactions?.request(s.id, s.log);
+  }
+
   closeAll(): void {
+    this.compactions?.dispose();
     for (const entry of this.byClient.values()) entry.off();
     this.byClient.clear();
     for (const s of this.sessions.values()) {

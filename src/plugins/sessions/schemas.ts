@@ -216,7 +216,7 @@ export const SessionCancel = defineMethod({
 export const SessionEvents = defineMethod({
   name: 'session/events',
   description:
-    'The buffered events after seq `after` (default: all kept). Asking for events already evicted fails with -32009 (Gone), naming the oldest seq kept.',
+    'The buffered events after seq `after` (default: all kept). Asking for events already evicted fails with -32009 (Gone), naming the oldest seq kept; so does resuming from a seq inside an event that log compaction merged (`data.compacted: {from, seq}`).',
   params: z.object({ sessionId: SessionId, after: z.coerce.number().int().min(0).optional() }),
   result: z.object({ sessionId: z.string(), events: z.array(SessionEventPayload), lastSeq: z.number().int(), oldestSeq: z.number().int() }),
   rest: { verb: 'GET', path: '/sessions/{session_id}/events', stream: SessionStream },

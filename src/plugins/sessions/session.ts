@@ -3,6 +3,7 @@ import type { ClientPeer } from '../../host/client.js';
 import type { Disposable } from '../../host/disposable.js';
 import type { ChatMessage, Provider } from '../providers/contract.js';
 import type { SessionEvent, SessionInfo } from './contract.js';
+import type { CompactedRange } from './compact-records.js';
 import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
 
 /**
@@ -76,6 +77,13 @@ export class Session {
   /** Set while the session is closed (ACP `session/close`): history and buffer are not in memory. */
   private unloadedCount?: number;
 
+  /**
+   * The seq ranges of the compacted events read from the log (one stored event for many live
+   * ones). This process's own turns stay in the buffer as they streamed; only a restart or a
+   * reload reads the compacted log back.
+   */
+  private compacted: CompactedRange[] = [];
+
   constructor(
     public meta: SessionMeta,
     readonly log: SessionLog,
@@ -97,6 +105,7 @@ export class Session {
     this.unloadedCount = this.messages.length;
     this.messages = [];
     this.buffer = new ReplayBuffer(this.buffer.capacity);
+    this.compacted = [];
   }
 
   /** Rebuilds the in-memory state from the log after `unload`. */
@@ -139,6 +148,7 @@ export class Session {
       case 'ev':
         this.seq = Math.max(this.seq, r.e.seq);
         this.buffer.push(r.e);
+        if (r.from !== undefined && r.from < r.e.seq) this.keepRange({ from: r.from, seq: r.e.seq });
         break;
       case 'set':
         this.meta = { ...this.meta, ...r.patch };
@@ -149,6 +159,23 @@ export class Session {
         this.updatedAt = r.at;
         break;
     }
+  }
+
+  private keepRange(range: CompactedRange): void {
+    this.compacted.push(range);
+    // Ranges of events the ring has evicted answer nothing: keep about as many as it holds.
+    if (this.compacted.length > 2 * this.buffer.capacity) this.compacted.splice(0, this.compacted.length - this.buffer.capacity);
+  }
+
+  /** The first seq the replay can still give whole (a compacted oldest event counts from its `from`). */
+  oldestSeq(): number {
+    const oldest = this.buffer.oldestSeq(this.seq);
+    return this.compacted.find((r) => r.seq === oldest)?.from ?? oldest;
+  }
+
+  /** The compacted event a client resuming after `after` saw only part of, if any. */
+  compactedAround(after: number): CompactedRange | undefined {
+    return this.compacted.find((r) => r.from <= after && after < r.seq);
   }
 
   /** Writes a record to the log, then applies it: what is in memory is always on disk. */

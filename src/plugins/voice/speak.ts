@@ -79,7 +79,7 @@ export async function speakTurn(
   try {
     const info = await ctx.call(SessionGet, { sessionId }, call);
     if (info.turnActive) {
-      const { events } = await ctx.call(SessionEvents, { sessionId, after: Math.max(0, info.lastSeq - REPLAY_WINDOW) }, call);
+      const { events } = await recentEvents(ctx, sessionId, Math.max(0, info.lastSeq - REPLAY_WINDOW), call);
       const start = events.map((e) => e.type).lastIndexOf('turn_started');
       // A turn so long that its start left the window: speak it from what the window holds.
       if (start < 0) turnId = ANY_TURN;
@@ -112,4 +112,19 @@ export async function speakTurn(
   const t = normalizer.totals();
   if (stream.signal.aborted && !stream.stopped) throw RpcError.cancelled();
   return { stopReason: stream.stopped ? 'stopped' : ended === 'cancelled' ? 'cancelled' : 'turn_ended', sentences: t.sentences, chunks: t.chunks, bytes: t.bytes };
+}
+
+/**
+ * The session's events after `after`. A window that starts inside an earlier turn's compacted
+ * event (-32009 with `data.compacted`) starts after that event instead: only the running turn
+ * matters here, and a running turn is never compacted.
+ */
+async function recentEvents(ctx: PluginContext, sessionId: string, after: number, call: CallContext): Promise<{ events: SessionEvent[] }> {
+  try {
+    return await ctx.call(SessionEvents, { sessionId, after }, call);
+  } catch (err) {
+    const part = err instanceof RpcError && err.code === -32009 ? (err.data as { compacted?: { seq?: unknown } } | undefined)?.compacted : undefined;
+    if (typeof part?.seq !== 'number') throw err;
+    return ctx.call(SessionEvents, { sessionId, after: part.seq }, call);
+  }
 }

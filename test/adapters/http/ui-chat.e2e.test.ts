@@ -188,7 +188,7 @@ describe('the browser UI: markdown chat, tool cards, cancel, mode and session ac
     expect(await row.locator('.profile-name').textContent()).to.equal('fake (default)');
     expect(await row.locator('.profile-detail').textContent()).to.equal('openai-compatible · fake-model · key [redacted]');
     expect(await page.textContent('#profiles-panel')).to.not.contain('sk-x');
-    await row.locator('button').click();
+    await row.locator('button', { hasText: 'Test' }).click();
     await page.waitForFunction(() => /^ok · \d+ ms$/.test(document.querySelector('#profiles li[data-profile="fake"] .profile-test')?.textContent ?? ''));
     await page.fill('#profile-name', 'bad name!');
     await page.fill('#profile-model', 'm');

@@ -27,7 +27,11 @@ async function downloaded(page: Page, click: () => Promise<void>): Promise<{ d: 
   return { d, body: readFileSync((await d.path())!) };
 }
 
-const status = (page: Page, text: string) => page.waitForFunction((t) => document.getElementById('files-status')?.textContent?.includes(t), text);
+/** Waits for the panel's status line to say `text`; a timeout says what it said instead. */
+const status = (page: Page, text: string) =>
+  page.waitForFunction((t) => document.getElementById('files-status')?.textContent?.includes(t), text).catch(async (err: Error) => {
+    throw new Error(`${err.message}\nthe status line says: ${await page.textContent('#files-status')}`);
+  });
 
 describe('the browser UI: the files panel on a real workspace in headless Chromium', function () {
   const ui = uiSuite(this, { env: { SWITCHBOARD_UPLOAD_MAX_BYTES: String(CAP) } });
@@ -118,7 +122,9 @@ describe('the browser UI: the files panel on a real workspace in headless Chromi
       { name: 'up.txt', mimeType: 'text/plain', buffer: Buffer.from('uploaded through the page') },
       { name: 'two.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3000, 7) },
     ]);
-    await status(page, 'Uploaded sub/up.txt');
+    // The daemon lists the files in the order their writes finished.
+    await status(page, 'Uploaded ');
+    expect(await page.textContent('#files-status')).to.include('sub/up.txt (25 B)').and.to.include('sub/two.bin (2.9 KB)');
     await page.waitForSelector('#files-list li[data-path="sub/two.bin"]');
     expect(readFileSync(path.join(ui.workspace, 'sub', 'up.txt'), 'utf8')).to.equal('uploaded through the page');
     expect(readFileSync(path.join(ui.workspace, 'sub', 'two.bin')).length).to.equal(3000);
@@ -136,6 +142,8 @@ describe('the browser UI: the files panel on a real workspace in headless Chromi
 
   it('saves the workspace as a zip and loads one; a zip with a path escape is refused, whole, with its reason', async () => {
     const { page } = ui;
+    await page.click('#files-crumbs .crumb');
+    await page.waitForSelector('#files-list li[data-path="a.txt"]');
     const saved = await downloaded(page, () => page.click('#files-save'));
     expect(saved.d.suggestedFilename()).to.equal(`${sessionId}.zip`);
     const names = await zipNames((await saved.d.path())!);

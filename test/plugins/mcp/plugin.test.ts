@@ -178,6 +178,33 @@ describe('mcp plugin: config CRUD, session connections (with the sessions plugin
     }
   });
 
+  it('mcp/session_status with watch sends mcp/status on each change to the watcher only, until it stops watching', async () => {
+    const { sessionId } = (await client.sendRequest('session/new', { cwd: workspace, mcpServers: [] })) as { sessionId: string };
+    const watcher = t.connect().client;
+    type Status = { sessionId: string; name: string; status: string; tools: { name: string }[] };
+    const heard: Status[] = [];
+    const heardByOwner: Status[] = [];
+    watcher.onNotification('mcp/status', (p: Status) => void heard.push(p));
+    client.onNotification('mcp/status', (p: Status) => void heardByOwner.push(p));
+    expect(await watcher.sendRequest('mcp/session_status', { sessionId, watch: true })).to.deep.equal({ sessionId, servers: [] });
+    const snap = (await client.sendRequest('mcp/connect', { sessionId, serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } })) as { status: string };
+    expect(snap.status).to.equal('connected');
+    await waitFor(() => heard.some((h) => h.status === 'connected'), 'mcp/status connected');
+    expect(heard[0]).to.include({ sessionId, name: 'ev', status: 'connecting' });
+    expect(heard.find((h) => h.status === 'connected')!.tools.map((x) => x.name)).to.include('ev__echo');
+    await client.sendRequest('mcp/disconnect', { sessionId, serverName: 'ev' });
+    await waitFor(() => heard.some((h) => h.status === 'disconnected'), 'mcp/status disconnected');
+
+    // No longer watching: the next change is not sent (a round trip on the watcher's own stream proves it).
+    await watcher.sendRequest('mcp/session_status', { sessionId, watch: false });
+    const before = heard.length;
+    await client.sendRequest('mcp/connect', { sessionId, serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } });
+    await watcher.sendRequest('mcp/session_status', { sessionId });
+    expect(heard.length).to.equal(before);
+    // The session's own client never asked: an ACP editor gets no notification it does not know.
+    expect(heardByOwner).to.deep.equal([]);
+  });
+
   it('stops every server process when the host shuts down', async () => {
     const { sessionId: s3 } = (await client.sendRequest('session/new', { cwd: workspace, mcpServers: [] })) as { sessionId: string };
     const snap = (await client.sendRequest('mcp/connect', { sessionId: s3, serverName: 'ev', config: { command: EVERYTHING_BIN, args: ['stdio'] } })) as { pid: number };
