@@ -1,9 +1,11 @@
 /**
- * Issue 5 benchmark: JSON-RPC round trips/s of a trivial host method over `switchboard serve`'s
- * `/ws` beside bare vscode-jsonrpc over `ws` (same client, same load, both in child processes),
- * and the idle RSS of `switchboard serve` beside an idle bare Node HTTP server. Asserts nothing.
+ * Issue 5/19 benchmark: `host/ping` round trips over `switchboard serve`'s `/ws` beside bare
+ * vscode-jsonrpc over `ws` (same client, same load, both in child processes), as wall-clock
+ * throughput and as the CPU time each server process spends per request; short rounds, bare and
+ * host in turn. Then the idle RSS of `switchboard serve` beside an idle bare Node HTTP server.
+ * Asserts nothing.
  *
- *   npm run build && node dist/bench/ws-rpc.js [total=100000] [inflight=64] [rounds=5]
+ *   npm run build && node dist/bench/ws-rpc.js [total=20000] [inflight=64] [rounds=11]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,24 +13,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { createMessageConnection } from 'vscode-jsonrpc/node';
 import { WebSocket } from 'ws';
-import { BIN, ROOT, fmt, median, roundTrips, startServer } from './support/measure.js';
+import { abRounds, printAb, type RunFigures } from './support/ab.js';
+import { withCpu } from './support/cpu.js';
+import { BIN, ROOT, fmt, roundTrips, startServer } from './support/measure.js';
 import { WsReader, WsWriter } from './support/ws-jsonrpc.js';
 
-const total = Number(process.argv[2] ?? 100_000);
+const total = Number(process.argv[2] ?? 20_000);
 const inflight = Number(process.argv[3] ?? 64);
 const home = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-ws-'));
 const env = { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_LOG_LEVEL: 'warn' };
 
-async function throughput(url: string, headers: Record<string, string>): Promise<number> {
+/** One connection per server for the whole run, warmed up first; each burst is one round. */
+async function connect(pid: number, url: string, headers: Record<string, string>): Promise<{ burst(): Promise<RunFigures>; close(): void }> {
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   const client = createMessageConnection(new WsReader(ws), new WsWriter(ws));
   client.listen();
-  await roundTrips(client, 'host/ping', Math.min(5000, total), inflight); // warm-up
-  const rate = await roundTrips(client, 'host/ping', total, inflight);
-  client.dispose();
-  ws.close();
-  return rate;
+  await roundTrips(client, 'host/ping', 20_000, inflight); // let the JIT settle
+  return {
+    async burst() {
+      const { value: rate, cpuMs } = await withCpu(pid, () => roundTrips(client, 'host/ping', total, inflight));
+      return { rate, cpuUsPerRequest: (cpuMs * 1000) / total };
+    },
+    close: () => (client.dispose(), ws.close()),
+  };
 }
 
 function rssMb(pid: number): number {
@@ -49,26 +57,23 @@ await settle();
 const idle = { node: rssMb(bareHttp.pid!), switchboard: rssMb(sb.child.pid!) };
 bareHttp.kill('SIGKILL');
 
-const rounds = Number(process.argv[4] ?? 5);
-const bareRates: number[] = [];
-const sbRates: number[] = [];
-for (let i = 0; i < rounds; i++) {
-  bareRates.push(await throughput(bare.url, {}));
-  sbRates.push(await throughput(sbWs, { authorization: `Bearer ${token}` }));
-}
+const rounds = Number(process.argv[4] ?? 11);
+const bareConn = await connect(bare.child.pid!, bare.url, {});
+const sbConn = await connect(sb.child.pid!, sbWs, { authorization: `Bearer ${token}` });
+const result = await abRounds(rounds, bareConn.burst, sbConn.burst);
+bareConn.close();
+sbConn.close();
 const afterLoad = rssMb(sb.child.pid!);
 bare.child.kill('SIGKILL');
 sb.child.kill('SIGTERM');
 await new Promise((r) => sb.child.once('exit', r));
 rmSync(home, { recursive: true, force: true });
 
-const b = median(bareRates);
-const h = median(sbRates);
-// Paired per round (bare then switchboard, back to back): steadier than a ratio of medians on a busy machine.
-const paired = median(sbRates.map((r, i) => r / bareRates[i]));
-console.log(`WebSocket JSON-RPC round trips (${fmt(total)} requests, ${inflight} in flight, median of ${rounds} rounds)`);
-console.log(`  bare vscode-jsonrpc over ws   ${fmt(b)} req/s`);
-console.log(`  switchboard serve /ws         ${fmt(h)} req/s   (${fmt(h / b, 2)}x bare; paired median ${fmt(paired, 2)}x; goal >= 0.90x)`);
+printAb(
+  `WebSocket JSON-RPC: host/ping round trips (${rounds} rounds of ${fmt(total)} requests, ${inflight} in flight, bare and host in turn)`,
+  { bare: 'bare vscode-jsonrpc over ws', host: 'switchboard serve /ws' },
+  result,
+);
 console.log(`RSS`);
 console.log(`  idle bare node http server    ${fmt(idle.node, 1)} MB`);
 console.log(`  idle switchboard serve        ${fmt(idle.switchboard, 1)} MB   (goal < 80 MB)`);

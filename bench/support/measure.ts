@@ -7,11 +7,11 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(ROOT, 'bin', 'switchboard.js');
 
 /** A vscode-jsonrpc client on a spawned process's stdio. */
-export function spawnRpc(args: string[], env: Record<string, string> = {}): { client: MessageConnection; stop(): void } {
+export function spawnRpc(args: string[], env: Record<string, string> = {}): { client: MessageConnection; child: ChildProcess; stop(): void } {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...env } });
-  const client = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const client = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   client.listen();
-  return { client, stop: () => (client.dispose(), child.kill('SIGKILL')) };
+  return { client, child, stop: () => (client.dispose(), child.kill('SIGKILL')) };
 }
 
 /** Round trips per second with `inflight` requests outstanding at all times. */

@@ -51,3 +51,20 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly client: ClientPeer;
 }
+
+/**
+ * A CallContext whose `signal` is made only when first read (a transport's per-request context:
+ * most calls never look at it, and each AbortController costs microseconds) answers this
+ * instead, saying whether the call is cancelled without making one.
+ */
+export const PeekAborted: unique symbol = Symbol('switchboard.peekAborted');
+
+/** A context that can say whether its call is cancelled without making its signal. */
+export interface PeekableContext extends CallContext {
+  [PeekAborted](): boolean;
+}
+
+/** Whether the call is cancelled, without making a lazy context's signal. */
+export function callAborted(ctx: CallContext): boolean {
+  return PeekAborted in ctx ? (ctx as PeekableContext)[PeekAborted]() : ctx.signal.aborted;
+}

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CallContext } from './client.js';
+import { callAborted, type CallContext } from './client.js';
 import { ErrorCodes, RpcError, toRpcError } from './errors.js';
 import type { MethodDecl } from './method.js';
 import { clientIssues } from './zod-issues.js';
@@ -87,7 +87,54 @@ export class Dispatcher {
     return [...this.entries.values()].map((e) => e.decl);
   }
 
-  async dispatch(method: string, rawParams: unknown, ctx: CallContext): Promise<unknown> {
+  /**
+   * Validates, runs the handler and settles to its result or a client-safe error. Never throws:
+   * every failure is a rejection. Not an async function: a handler that answers synchronously
+   * (most host methods) costs one promise here, not three awaits (every round trip pays this).
+   */
+  dispatch(method: string, rawParams: unknown, ctx: CallContext): Promise<unknown> {
+    let entry: Entry;
+    let params: unknown;
+    try {
+      entry = this.entryFor(method);
+      params = this.parse(entry, method, rawParams);
+      if (callAborted(ctx)) throw RpcError.cancelled();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    try {
+      const out = entry.handler!(params, ctx);
+      if (!isThenable(out)) return Promise.resolve(this.settle(entry.decl, out));
+      return Promise.resolve(out).then(
+        (result) => {
+          try {
+            return this.settle(entry.decl, result);
+          } catch (err) {
+            throw this.mapped(method, err);
+          }
+        },
+        (err: unknown) => {
+          throw this.mapped(method, err);
+        },
+      );
+    } catch (err) {
+      return Promise.reject(this.mapped(method, err));
+    }
+  }
+
+  private settle(decl: MethodDecl, result: unknown): unknown {
+    if (this.validateResults) this.checkResult(decl, result);
+    return result ?? null;
+  }
+
+  /** What a handler threw, as a client-safe error; a defect is logged here, once. */
+  private mapped(method: string, err: unknown): RpcError {
+    const rpc = toRpcError(err);
+    if (rpc.code === ErrorCodes.InternalError) this.logger.error({ err, method }, 'handler failed');
+    return rpc;
+  }
+
+  private entryFor(method: string): Entry {
     const entry = this.entries.get(method);
     if (!entry) {
       throw new RpcError(ErrorCodes.MethodNotFound, `unknown method "${method}"; host/methods lists the available ones`);
@@ -98,6 +145,10 @@ export class Dispatcher {
         `method "${method}" is unavailable: ${entry.unavailable ?? `plugin "${entry.owner}" is not active`}`,
       );
     }
+    return entry;
+  }
+
+  private parse(entry: Entry, method: string, rawParams: unknown): unknown {
     if (Array.isArray(rawParams)) {
       throw RpcError.invalidParams(`invalid params for ${method}: params must be an object (by name), not an array`);
     }
@@ -106,16 +157,7 @@ export class Dispatcher {
       const issues = clientIssues(parsed.error.issues, rawParams);
       throw RpcError.invalidParams(`invalid params for ${method}: ${describeIssues(parsed.error.issues)}`, { issues });
     }
-    if (ctx.signal.aborted) throw RpcError.cancelled();
-    try {
-      const result = await entry.handler(parsed.data, ctx);
-      if (this.validateResults) this.checkResult(entry.decl, result);
-      return result ?? null;
-    } catch (err) {
-      const rpc = toRpcError(err);
-      if (rpc.code === ErrorCodes.InternalError) this.logger.error({ err, method }, 'handler failed');
-      throw rpc;
-    }
+    return parsed.data;
   }
 
   private checkResult(decl: MethodDecl, result: unknown): void {
@@ -125,4 +167,8 @@ export class Dispatcher {
       throw new Error(`result of ${decl.name} does not match its schema: ${describeIssues(checked.error.issues)}`);
     }
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }

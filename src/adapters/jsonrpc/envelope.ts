@@ -101,16 +101,20 @@ function checkResponse(m: Record<string, unknown>): Checked {
   return { ok: true, message: m as unknown as Message };
 }
 
-/** Whether a parsed JSON value nests deeper than `max`; iterative, so it never overflows itself. */
+/**
+ * Whether a parsed JSON value nests deeper than `max`. Recursive, but never more than `max`
+ * frames deep, so it cannot overflow itself; it allocates nothing (it runs on every message).
+ */
 export function depthOver(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+  if (typeof value !== 'object' || value === null) return false;
+  if (max <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (typeof child === 'object' && child !== null && depthOver(child, max - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && depthOver(child, max - 1)) return true;
   }
   return false;
 }

@@ -1,5 +1,7 @@
 import { AbstractMessageWriter, type Message } from 'vscode-jsonrpc/node';
 
+const SENT: Promise<void> = Promise.resolve();
+
 /**
  * A vscode-jsonrpc MessageWriter that hands each encoded message to the transport. `send`
  * resolves when the bytes are handed over; the transport owns backpressure.
@@ -9,13 +11,19 @@ export class FrameMessageWriter extends AbstractMessageWriter {
     super();
   }
 
-  async write(message: Message): Promise<void> {
+  // Not async: a transport that sends synchronously (stdio, WebSocket) costs no promise per message.
+  write(message: Message): Promise<void> {
     try {
-      await this.send(message);
+      const sending = this.send(message);
+      return sending ? sending.catch((err: unknown) => this.failed(err, message)) : SENT;
     } catch (err) {
-      this.fireError(err as Error, message, 1);
-      throw err;
+      return Promise.reject(err).catch((e: unknown) => this.failed(e, message));
     }
+  }
+
+  private failed(err: unknown, message: Message): never {
+    this.fireError(err as Error, message, 1);
+    throw err;
   }
 
   end(): void {}

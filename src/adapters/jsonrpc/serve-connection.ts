@@ -17,6 +17,7 @@ import type { Host } from '../../host/host.js';
 import { Tokens } from '../../host/tokens.js';
 import type { FrameError } from './envelope.js';
 import { FrameMessageReader } from './frame-reader.js';
+import { RequestContext } from './request-context.js';
 
 export interface ServedConnection {
   readonly peer: ClientPeer;
@@ -59,10 +60,11 @@ export function serveConnection(
       }),
   });
   // Each answer written frees its id for reuse (the frame reader refuses an id still in flight).
+  const frames = reader instanceof FrameMessageReader ? reader : undefined;
   const answering: MessageWriter = Object.assign(Object.create(writer) as MessageWriter, {
     write: (m: Message) => {
       const r = m as { id?: string | number | null; method?: unknown };
-      if (reader instanceof FrameMessageReader && 'id' in r && r.method === undefined) reader.answered(r.id ?? null);
+      if (frames && r.method === undefined && 'id' in r) frames.answered(r.id ?? null);
       return writer.write(m);
     },
   });
@@ -110,14 +112,12 @@ export function serveConnection(
   const attached = host.attachClient(peer);
   let inflight = 0;
   const idleWaiters: (() => void)[] = [];
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
+  const begin = () => {
     started++;
     inflight++;
-    try {
-      return await work();
-    } finally {
-      if (--inflight === 0) for (const w of idleWaiters.splice(0)) w();
-    }
+  };
+  const end = () => {
+    if (--inflight === 0) for (const w of idleWaiters.splice(0)) w();
   };
   const idle = async () => {
     // vscode-jsonrpc starts queued messages one per tick: wait until all received have started.
@@ -125,26 +125,32 @@ export function serveConnection(
     while (inflight > 0) await new Promise<void>((r) => idleWaiters.push(r));
   };
 
-  connection.onRequest(async (method, params, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    const onClose = () => controller.abort();
-    closedController.signal.addEventListener('abort', onClose, { once: true });
-    try {
-      return await track(() => host.dispatch(method, params, { signal: controller.signal, client: peer }));
-    } catch (err) {
-      const rpc = err instanceof RpcError ? err : new RpcError(ErrorCodes.InternalError, 'internal error');
-      throw new ResponseError(rpc.code, rpc.message, rpc.data);
-    } finally {
-      sub.dispose();
-      closedController.signal.removeEventListener('abort', onClose);
-    }
+  // One promise step per request on top of the handler's: this path is every round trip's cost.
+  connection.onRequest((method, params, token) => {
+    const ctx = new RequestContext(peer, token, closedController.signal);
+    begin();
+    return host.dispatch(method, params, ctx).then(
+      (result) => {
+        ctx.release();
+        end();
+        return result;
+      },
+      (err: unknown) => {
+        ctx.release();
+        end();
+        const rpc = err instanceof RpcError ? err : new RpcError(ErrorCodes.InternalError, 'internal error');
+        throw new ResponseError(rpc.code, rpc.message, rpc.data);
+      },
+    );
   });
 
   connection.onNotification((method, params) => {
     // Notifications get no answer (JSON-RPC); failures are only logged.
-    track(() => host.dispatch(method, params, { signal: closedController.signal, client: peer }))
-      .catch((err: RpcError) => log.debug({ method, code: err.code, message: err.message }, 'notification failed'));
+    begin();
+    host
+      .dispatch(method, params, { signal: closedController.signal, client: peer })
+      .catch((err: RpcError) => log.debug({ method, code: err.code, message: err.message }, 'notification failed'))
+      .finally(end);
   });
 
   let resolveClosed!: () => void;

@@ -5,6 +5,7 @@ import type { FrameSink } from './ndjson.js';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 const HEADER_NAME = /content-length/i;
+const PLAIN_HEADER = /^Content-Length: ?(\d{1,16})$/i;
 const NEXT_HEADER = Buffer.from('Content-Length:');
 
 /**
@@ -85,9 +86,11 @@ export class ContentLengthDecoder {
       if (this.buf.length > 8192) this.resync('header too long or missing its blank line');
       return false;
     }
-    const header = this.buf.subarray(0, end).toString('ascii');
-    const line = header.split('\r\n').find((l) => HEADER_NAME.test(l.split(':')[0] ?? ''));
-    const value = line?.slice(line.indexOf(':') + 1).trim();
+    const header = this.buf.toString('ascii', 0, end);
+    // Nearly every frame's header is this one line: read it without splitting.
+    const plain = PLAIN_HEADER.exec(header);
+    const line = plain ? header : header.split('\r\n').find((l) => HEADER_NAME.test(l.split(':')[0] ?? ''));
+    const value = plain ? plain[1] : line?.slice(line.indexOf(':') + 1).trim();
     if (!line || !/^\d+$/.test(value ?? '')) {
       this.resync(line ? `Content-Length must be a whole number, got "${value}"` : 'a frame must start with a Content-Length header');
       return this.buf.length > 0;

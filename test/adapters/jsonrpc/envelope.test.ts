@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCodes } from '../../../src/host/errors.js';
-import { MAX_DEPTH, checkEnvelope } from '../../../src/adapters/jsonrpc/envelope.js';
+import { MAX_DEPTH, checkEnvelope, depthOver } from '../../../src/adapters/jsonrpc/envelope.js';
 import { FrameMessageReader } from '../../../src/adapters/jsonrpc/frame-reader.js';
 import type { FrameError } from '../../../src/adapters/jsonrpc/envelope.js';
 
@@ -34,6 +34,20 @@ describe('JSON-RPC envelope check (in front of vscode-jsonrpc)', () => {
     const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
     expect(kind(`{"jsonrpc":"2.0","id":9,"method":"host/ping","params":{"data":${deep(MAX_DEPTH - 5)}}}`)).to.equal('ok');
     expect(kind(`{"jsonrpc":"2.0","id":9,"method":"host/ping","params":{"data":${deep(100_000)}}}`)).to.deep.equal({ code: ErrorCodes.InvalidRequest, id: 9 });
+  });
+
+  it('measures nesting exactly, through arrays and objects, past shallow siblings', () => {
+    // n containers, alternating objects and arrays, each with an empty sibling before the deep
+    // branch: the innermost one's empty sibling is the deepest value, n levels below the top.
+    const nest = (n: number): unknown => {
+      let v: unknown = 'leaf';
+      for (let i = 0; i < n; i++) v = i % 2 ? { shallow: {}, deep: v } : [[], 1, v];
+      return v;
+    };
+    expect(depthOver(nest(MAX_DEPTH - 1), MAX_DEPTH)).to.equal(false);
+    expect(depthOver(nest(MAX_DEPTH), MAX_DEPTH)).to.equal(true);
+    expect(depthOver(JSON.parse('{"a":' + '['.repeat(50_000) + ']'.repeat(50_000) + '}'), MAX_DEPTH)).to.equal(true);
+    expect(depthOver('text', 0)).to.equal(false);
   });
 
   it('the reader answers a second request whose id is in flight, frees the id once answered, and answers a handler that throws', () => {
