@@ -17,3 +17,8 @@ export function takeToken(): string | null {
 export function keepToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
 }
+
+/** The token in use, for the HTTP routes a panel calls with `fetch` (always in a header, never a URL). */
+export function currentToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}

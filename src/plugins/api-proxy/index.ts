@@ -7,6 +7,7 @@ import { downloadEndpoint } from './download.js';
 import { Fence } from '../tools/fence.js';
 import { TaskStore } from './task-store.js';
 import { uploadEndpoint } from './upload.js';
+import { listWorkspace, WorkspaceList } from './workspace-list.js';
 import { workspaceLoadEndpoint } from './workspace-load.js';
 import { workspaceSaveEndpoint } from './workspace-save.js';
 
@@ -24,8 +25,9 @@ const positive = (v: string | undefined, fallback: number) => {
  */
 export const apiProxyPlugin: Plugin = {
   name: 'api-proxy',
-  description: 'the legacy /api/* surface: chat tasks, upload/download, workspace zip save/load',
+  description: 'the legacy /api/* surface: chat tasks, upload/download, workspace zip save/load; workspace/list for file browsers',
   dependsOn: ['sessions'],
+  methods: [WorkspaceList],
   provides: [ChatTurnsToken],
   requires: [SessionServiceToken],
   activate(ctx) {
@@ -50,6 +52,7 @@ export const apiProxyPlugin: Plugin = {
     for (const e of chatEndpoints({ turns: () => turns, tasks, heartbeatMs: positive(env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15_000) })) ctx.endpoints.add(e);
     ctx.endpoints.add(uploadEndpoint(sessionsOf, uploadCap, fence));
     ctx.endpoints.add(downloadEndpoint(sessionsOf, fence));
+    ctx.handle(WorkspaceList, ({ sessionId, path, limit }) => listWorkspace(sessions, fence, sessionId, path, limit));
     ctx.endpoints.add(workspaceSaveEndpoint(sessionsOf, fence));
     ctx.endpoints.add(
       workspaceLoadEndpoint(sessionsOf, {

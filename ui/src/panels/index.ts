@@ -1,10 +1,12 @@
 // Every side panel, in tab order. A new panel: one file here, one line below.
+import { filesPanel } from './files.js';
 import { hubPanel } from './hub.js';
 import { logsPanel } from './logs.js';
 import { mcpPanel } from './mcp.js';
 import type { Panel } from './panel.js';
 import { profilesPanel } from './profiles.js';
 import { rulesPanel } from './rules.js';
+import { voicePanel } from './voice.js';
 
 export const PANELS: Panel[] = [
   profilesPanel,
@@ -12,4 +14,6 @@ export const PANELS: Panel[] = [
   rulesPanel,
   hubPanel,
   logsPanel,
+  voicePanel,
+  filesPanel,
 ];
