@@ -189,8 +189,9 @@ function showCurrent(): void {
 }
 
 async function selectSession(s: SessionInfo | null, load: boolean): Promise<void> {
-  panels.sessionChanged(s);
+  // select() makes `s` the current session before its first await: the panels then see it as current.
   const loading = open.select(s, load);
+  panels.sessionChanged(s);
   drawSessions();
   await loading;
 }

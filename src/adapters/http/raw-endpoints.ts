@@ -57,6 +57,36 @@ function limitedBody(req: IncomingMessage, limit: number): ReadableStream<Uint8A
   });
 }
 
+/** How much of a refused body is still read (and thrown away) after the 413, and for how long. */
+const LINGER_BYTES = 8 * 1024 * 1024;
+const LINGER_MS = 2000;
+
+/**
+ * A "lingering close" after an early 413: a client still writing its body when the socket closes
+ * gets a reset (EPIPE) instead of the answer. So the rest of the body is read and discarded, up to
+ * LINGER_BYTES or LINGER_MS, and only then is the socket closed; an endless body costs no more.
+ */
+function lingerThenClose(req: IncomingMessage): void {
+  if (req.complete) return; // the whole body is in: nothing is left to linger for
+  const socket = req.socket;
+  let left = LINGER_BYTES;
+  const close = () => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) close();
+  });
+  req.once('end', close);
+  req.once('error', close);
+  // Node's own close after the answer would cut the read side: it waits for this instead.
+  socket.destroySoon = () => socket.end();
+  req.resume();
+}
+
 function requestHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -106,6 +136,7 @@ export async function serveRawEndpoint(endpoint: RawEndpoint, req: IncomingMessa
       // A body that broke the limit while the handler read it: 413, and close (the rest is unread).
       const cause = err instanceof RpcError ? err : (err as { cause?: unknown })?.cause;
       if (cause instanceof RpcError && cause.code === ErrorCodes.PayloadTooLarge) {
+        lingerThenClose(req);
         return sendError(res, cause, { ...opts.headers, connection: 'close' });
       }
       throw err;

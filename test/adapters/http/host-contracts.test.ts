@@ -141,6 +141,29 @@ describe('host contracts over the real HTTP adapter', () => {
     expect(status).to.equal(413);
   });
 
+  it('reads the 413 answer to a client that keeps writing, then closes: an endless body costs a bounded read', async () => {
+    const seen = await new Promise<{ status: number; sent: number }>((resolve) => {
+      let status = 0;
+      let sent = 0;
+      const req = httpRequest(`${url}/contract/raw-in`, { method: 'POST', headers: { ...auth, 'transfer-encoding': 'chunked' } }, (res) => {
+        status = res.statusCode!;
+        res.resume();
+      });
+      const chunk = randomBytes(256 * 1024);
+      const pump = () => {
+        while (!req.destroyed && req.write(chunk)) sent += chunk.length;
+        if (!req.destroyed) req.once('drain', pump);
+      };
+      // The daemon's close ends it: as a reset while writing (EPIPE) or a plain close.
+      req.on('error', () => undefined);
+      req.on('close', () => resolve({ status, sent }));
+      pump();
+    });
+    expect(seen.status, 'the answer was read before the close').to.equal(413);
+    // The limit, what the daemon lingers for (8 MiB), and the sockets' buffers: never unbounded.
+    expect(seen.sent).to.be.below(64 * 1024 * 1024);
+  });
+
   it('streams a ReadableStream response as it is produced, and aborts the request when the client goes away', async () => {
     const ac = new AbortController();
     const res = await fetch(`${url}/contract/raw-out`, { method: 'POST', body: '{"text":"hi"}', headers: auth, signal: ac.signal });

@@ -284,7 +284,8 @@ describe('the browser UI: profiles, MCP servers, rules & grants panels', functio
     // The mode, switched here, is the session's (the chat's mode switch follows).
     await page.selectOption('#rules-mode', 'accept-edits');
     await page.waitForFunction(() => (document.getElementById('mode') as HTMLSelectElement).value === 'accept-edits');
-    expect(await page.textContent('#rules-mode-about')).to.contain('Edits inside the workspace run');
+    // The explanation is redrawn when the daemon's answer comes back: waited for, not raced.
+    await page.waitForFunction(() => document.getElementById('rules-mode-about')?.textContent?.includes('Edits inside the workspace run'));
     await lightAndDark(ui, 'rules-panel');
     await page.click('button[aria-label="Remove rule deny shell:ls *"]');
     await page.waitForSelector('#rules-list li[data-pattern="shell:ls *"]', { state: 'detached' });
