@@ -76,6 +76,8 @@ const panels = new PanelHost(PANELS, {
 function setStatus(text: string, state: string): void {
   $('status').textContent = text;
   document.body.dataset.state = state;
+  // When the first screen became usable, from navigation start (bench/ui-first-screen.ts reads it).
+  if (state === 'connected' && !performance.getEntriesByName('switchboard:first-screen').length) performance.mark('switchboard:first-screen');
 }
 
 const handlers = {
