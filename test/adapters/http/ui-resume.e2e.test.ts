@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, WebSocketRoute } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { chromiumOrSkip } from '../../support/browser.js';
 import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
 import { ROOT } from '../../support/spawn-cli.js';
 import { spawnServe, type Served } from '../../support/spawn-serve.js';
+import { cuttableWs } from '../../support/ws-cut.js';
 
 /**
  * The page's two review bugs, in headless Chromium against the real daemon: a permission
@@ -70,14 +71,7 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // The page's /ws goes through a route the test can cut and hold down.
-    let blocked = false;
-    let live: { page: WebSocketRoute; server: WebSocketRoute } | undefined;
-    let connections = 0;
-    await page.routeWebSocket(/\/ws$/, (ws) => {
-      if (blocked) return void ws.close({ code: 4000, reason: 'held down by the test' });
-      connections++;
-      live = { page: ws, server: ws.connectToServer() };
-    });
+    const ws = await cuttableWs(page);
     await page.goto(s.pageUrl);
     await page.waitForSelector('body[data-state="connected"]');
     await page.fill('#cwd', workspace);
@@ -89,21 +83,19 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     await page.click('#send');
     await page.waitForFunction(() => document.getElementById('turn-state')?.textContent === 'turn ended: end_turn');
 
-    blocked = true;
-    await live!.server.close();
-    await live!.page.close({ code: 4000, reason: 'cut by the test' });
+    await ws.cut();
     await page.waitForSelector('body[data-state="disconnected"]');
     // A turn the page does not see: another client prompts while it is away.
     fake.enqueue({ type: 'text', chunks: ['Missed ', 'while away.'] });
     const turn = await s.fetch(`/sessions/${sessionId}/message`, { method: 'POST', body: JSON.stringify({ message: 'second' }) });
     expect(await turn.text()).to.contain('event: done');
-    blocked = false;
+    ws.restore();
 
     await page.waitForFunction(() => document.getElementById('log')?.textContent?.includes('Missed while away.'), undefined, { timeout: 30000 });
     const log = (await page.textContent('#log'))!;
     expect(log.split('Before the drop.').length - 1).to.equal(1, 'history is not shown twice');
     expect(log.split('Missed while away.').length - 1).to.equal(1);
-    expect(connections).to.equal(2);
+    expect(ws.connections).to.equal(2);
     // And it is live again on the new connection.
     fake.enqueue({ type: 'text', chunks: ['Live ', 'again.'] });
     await page.fill('#prompt', 'third');
@@ -118,12 +110,7 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-    let blocked = false;
-    let live: { page: WebSocketRoute; server: WebSocketRoute } | undefined;
-    await page.routeWebSocket(/\/ws$/, (ws) => {
-      if (blocked) return void ws.close({ code: 4000, reason: 'held down by the test' });
-      live = { page: ws, server: ws.connectToServer() };
-    });
+    const ws = await cuttableWs(page);
     await page.goto(s.pageUrl);
     await page.waitForSelector('body[data-state="connected"]');
     await page.fill('#cwd', workspace);
@@ -139,9 +126,7 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     await page.click('#send');
     await page.waitForFunction(() => document.querySelector('#log .msg.agent')?.textContent?.trim() === 'Alpha beta');
 
-    blocked = true;
-    await live!.server.close();
-    await live!.page.close({ code: 4000, reason: 'cut by the test' });
+    await ws.cut();
     await page.waitForSelector('body[data-state="disconnected"]');
     // Offline, plainly: a banner, the prompt disabled, the list marked stale.
     expect(await page.isVisible('#offline-banner')).to.equal(true);
@@ -158,7 +143,7 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     release();
     const deadline = Date.now() + 20000;
     while (Date.now() < deadline && ((await (await s.fetch(`/sessions/${sessionId}`)).json()) as { turnActive: boolean }).turnActive) await new Promise((r) => setTimeout(r, 50));
-    blocked = false;
+    ws.restore();
 
     await page.waitForSelector('body[data-state="connected"]', { timeout: 30000 });
     await page.waitForFunction(() => document.getElementById('turn-state')?.textContent === 'turn ended: end_turn', undefined, { timeout: 20000 });

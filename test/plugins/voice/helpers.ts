@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { toWav } from '../../../src/plugins/voice/audio/wav.js';
 
 export interface AudioNote {
   streamId: string;
@@ -47,23 +48,8 @@ export function collectAudio(client: MessageConnection): {
   };
 }
 
-/** A 44-byte WAV header + PCM, for sending synthesized audio back to STT. */
-export function wavOf(pcm: Buffer, f: { rate: number; width: number; channels: number }): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(f.channels, 22);
-  h.writeUInt32LE(f.rate, 24);
-  h.writeUInt32LE(f.rate * f.width * f.channels, 28);
-  h.writeUInt16LE(f.width * f.channels, 32);
-  h.writeUInt16LE(f.width * 8, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
-}
+/** A 44-byte WAV header + PCM, for sending synthesized audio back to STT (the daemon's own encoder). */
+export const wavOf = toWav;
 
 /** A port on 127.0.0.1 where nothing listens (bound, then released). */
 export async function closedPort(): Promise<number> {
