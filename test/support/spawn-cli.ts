@@ -37,3 +37,39 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     },
   };
 }
+
+/** The JSON log lines on a spawned daemon's stderr so far. */
+export function logLines(cli: SpawnedCli): Record<string, any>[] {
+  return cli
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, any>];
+      } catch {
+        return []; // a line still being written
+      }
+    });
+}
+
+/**
+ * Resolves with the first log line whose `msg` matches and whose fields have the values of
+ * `fields`, waiting for it if it has not come yet (a log line is written after the answer that
+ * caused it may have arrived); rejects if the daemon exits first.
+ */
+export function logLine(cli: SpawnedCli, msg: RegExp, fields: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const find = () => logLines(cli).find((l) => msg.test(String(l.msg)) && Object.entries(fields).every(([k, v]) => l[k] === v));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const hit = find();
+      if (!hit) return false;
+      cli.child.stderr.off('data', check);
+      resolve(hit);
+      return true;
+    };
+    if (check()) return;
+    cli.child.stderr.on('data', check);
+    void cli.exited.then(() => check() || reject(new Error(`the daemon exited before logging ${msg}: ${cli.stderr().slice(-2000)}`)));
+  });
+}

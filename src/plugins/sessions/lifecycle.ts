@@ -166,9 +166,9 @@ export function registerLifecycle(ctx: PluginContext, deps: LifecycleDeps): void
   ctx.handle(SessionList, (p) => {
     const cwd = p?.cwd ?? undefined;
     const after = p?.cursor ? afterCursor(p.cursor) : undefined;
+    // The workspace is never changed by a later record: the filter needs no more than the meta.
     const all = manager
-      .sessionsList()
-      .filter((s) => !cwd || s.meta.workspace === cwd)
+      .listed(cwd ? (s) => s.meta.workspace === cwd : undefined)
       .sort(newerFirst)
       .filter((s) => !after || s.updatedAt < after[0] || (s.updatedAt === after[0] && s.id > after[1]));
     const page = all.slice(0, deps.pageSize);

@@ -5,6 +5,7 @@ import { redactAcpServers } from '../mcp/acp-servers.js';
 import type { ChatMessage } from '../providers/contract.js';
 import { describeIssues } from '../../host/dispatcher.js';
 import type { SessionEvent } from './contract.js';
+import { readLog } from './log-lines.js';
 import { LogRecordSchema } from './log-schema.js';
 
 /** What a session was created with (the first line of its log). */
@@ -112,39 +113,51 @@ export class SessionLog {
     rmSync(this.secretsFile, { force: true });
   }
 
-  /** Reads a log; each line is checked with the record schemas and skipped, with why, if it fails. */
+  /**
+   * Reads a log; each line is checked with the record schemas and skipped, with why, if it fails.
+   * Throws a LogFileError for a `<id>.jsonl` that is not a regular file (never blocks on a FIFO).
+   */
   static load(file: string): LoadedLog {
-    const text = readFileSync(file, 'utf8');
+    const text = readLog(file);
     const out: LoadedLog = { records: [], lines: [], skipped: [] };
     text.split('\n').forEach((line, i) => {
       if (!line) return;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        return out.skipped.push({ line: i + 1, reason: 'not JSON (a torn write?)' });
-      }
-      const parsed = LogRecordSchema.safeParse(raw);
-      if (!parsed.success) return out.skipped.push({ line: i + 1, reason: describeIssues(parsed.error.issues) });
-      out.records.push(parsed.data);
+      const parsed = parseLogLine(line);
+      if ('reason' in parsed) return out.skipped.push({ line: i + 1, reason: parsed.reason });
+      out.records.push(parsed.record);
       out.lines.push(i + 1);
     });
     return { ...out, records: restoreServerSecrets(file, out.records) };
   }
 }
 
+/** One line of a log, checked: its record, or why it is not one. */
+export function parseLogLine(line: string): { record: LogRecord } | { reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { reason: 'not JSON (a torn write?)' };
+  }
+  const parsed = LogRecordSchema.safeParse(raw);
+  return parsed.success ? { record: parsed.data } : { reason: describeIssues(parsed.error.issues) };
+}
+
+/** The mcpServers (with their env and header values) in the side file a log record refers to. */
+export function serversOfSideFile(file: string, ref: string): unknown[] | undefined {
+  try {
+    const servers = (JSON.parse(readFileSync(path.join(path.dirname(file), path.basename(ref)), 'utf8')) as { mcpServers?: unknown[] }).mcpServers;
+    return Array.isArray(servers) ? servers : undefined;
+  } catch {
+    return undefined; // Gone: the servers stay redacted, and a reload with the values fixes them.
+  }
+}
+
 /** Puts the side file's mcpServers back where the log refers to it (the latest list is the one kept). */
 function restoreServerSecrets(file: string, records: LogRecord[]): LogRecord[] {
   const ref = records.find((r) => (r.k === 'meta' || r.k === 'set') && typeof r.secrets === 'string') as { secrets: string } | undefined;
-  if (!ref) return records;
-  let servers: unknown[] | undefined;
-  try {
-    servers = (JSON.parse(readFileSync(path.join(path.dirname(file), path.basename(ref.secrets)), 'utf8')) as { mcpServers?: unknown[] }).mcpServers;
-  } catch {
-    servers = undefined; // Gone: the servers stay redacted, and a reload with the values fixes them.
-  }
-  if (!Array.isArray(servers)) return records;
-  const latest = servers;
+  const latest = ref && serversOfSideFile(file, ref.secrets);
+  if (!latest) return records;
   return records.map((r) => {
     if (r.k === 'meta' && r.secrets && JSON.stringify(r.meta.mcpServers).includes(REDACTED)) return { ...r, meta: { ...r.meta, mcpServers: latest } };
     if (r.k === 'set' && r.secrets && r.patch.mcpServers) return { ...r, patch: { ...r.patch, mcpServers: latest } };

@@ -15,7 +15,9 @@ import {
   type SessionService,
   type UnsequencedSessionEvent,
 } from './contract.js';
-import { SessionDir, SessionLog, type LogRecord, type SessionMeta } from './log.js';
+import { SessionDir, SessionLog, type SessionMeta } from './log.js';
+import { loadWhole, refreshSummary, restoreFromHead, UnusableLog } from './log-restore.js';
+import type { LogScan } from './log-summary.js';
 import { removeStaleTemps, type LogCompactions } from './log-compaction.js';
 import { SessionUpdate } from './schemas.js';
 import { ReplayBuffer, Session } from './session.js';
@@ -61,7 +63,7 @@ export interface NewSessionInput {
 }
 
 /**
- * All sessions: created, forked, reloaded from their logs on start, deleted. Implements the
+ * All sessions: created, forked, restored from their logs on start, deleted. Implements the
  * SessionService other plugins use, and gives every event its seq.
  */
 export class SessionManager implements SessionService {
@@ -72,6 +74,8 @@ export class SessionManager implements SessionService {
    * starts no MCP servers for them.
    */
   private readonly active = new Set<string>();
+  /** How far the list has read the log of each session restored at start and not yet used. */
+  private readonly scans = new Map<string, LogScan>();
   private readonly byClient = new Map<string, { sessions: Set<string>; off: () => void }>();
   private readonly opened: Emitter<SessionInfo>;
   private readonly deleted: Emitter<string>;
@@ -94,46 +98,50 @@ export class SessionManager implements SessionService {
   }
 
   /**
-   * Reads every session log. Each record is checked with the log schemas; what does not fit its
-   * session (a second meta, an event of another session or out of seq order) is skipped too, with
-   * a warning naming the file and line. A log whose meta is missing or names another session id
-   * than its file is not loaded: one id, one file, one session.
+   * Knows every session in the sessions folder from the first line of its log (its meta, checked):
+   * a start reads no more of any log, so it costs the same however many and however long they
+   * are. A log whose meta is missing, wrong, or names another session id than its file is not
+   * loaded (one id, one file, one session), nor is a `<id>.jsonl` that is not a regular file; each
+   * with a warning. The list reads on in the logs cheaply when it is asked for (log-summary); a
+   * session's first use reads its log whole (log-restore).
    */
   loadAll(): void {
     removeStaleTemps(this.dir.dir, this.logger);
     for (const id of this.dir.ids()) {
       const file = this.dir.fileOf(id);
       try {
-        const { records, lines, skipped } = SessionLog.load(file);
-        const meta = records[0]?.k === 'meta' ? records[0].meta : undefined;
-        if (!meta || meta.sessionId !== id) {
-          const why = meta ? `its meta names session "${meta.sessionId}", not the file's "${id}"` : 'its first valid record is not the session meta';
-          this.logger.warn({ file, skipped }, `session log not loaded: ${why}`);
-          continue;
-        }
-        const s = new Session(meta, new SessionLog(file), new ReplayBuffer(this.replayCapacity));
-        records.forEach((r, i) => {
-          const misfit = i === 0 ? undefined : this.misfit(r, s);
-          if (misfit) skipped.push({ line: lines[i], reason: misfit });
-          else s.apply(r);
-        });
-        for (const { line, reason } of skipped.sort((a, b) => a.line - b.line)) {
-          this.logger.warn({ file, line, sessionId: id, reason }, 'session log line skipped');
-        }
-        this.sessions.set(id, s);
+        const restored = restoreFromHead(file, id, this.replayCapacity, this.logger);
+        if (!restored) continue;
+        this.sessions.set(id, restored.session);
+        this.scans.set(id, restored.scan);
       } catch (err) {
         this.logger.error({ err, file }, 'could not load session');
       }
     }
   }
 
-  /** Why a valid record does not belong where it is in a session's log, if it does not. */
-  private misfit(r: LogRecord, s: Session): string | undefined {
-    if (r.k === 'meta') return 'a second meta record';
-    if (r.k !== 'ev') return undefined;
-    if (r.e.sessionId !== s.id) return `an event of session "${r.e.sessionId}"`;
-    if (r.e.seq <= s.seq) return `event seq ${r.e.seq} is not after seq ${s.seq}`;
-    return undefined;
+  /**
+   * An unloaded session's list fields brought up to date with its log (another process may have
+   * written to it); false, with a warning, when the log is no longer one (the session is dropped).
+   */
+  private summarized(s: Session): boolean {
+    const scan = this.scans.get(s.id);
+    if (!scan) return true;
+    try {
+      this.scans.set(s.id, refreshSummary(s, scan));
+      return true;
+    } catch (err) {
+      if (!(err instanceof UnusableLog)) throw err;
+      this.logger.warn({ file: err.file, sessionId: s.id, reason: err.reason }, 'session log no longer readable; the session is dropped from the list');
+      this.forget(s);
+      return false;
+    }
+  }
+
+  /** Drops a session that was never used here whose log went away or went bad. */
+  private forget(s: Session): void {
+    this.sessions.delete(s.id);
+    this.scans.delete(s.id);
   }
 
   /** The absolute real path of a workspace, or a clear error. */
@@ -188,11 +196,21 @@ export class SessionManager implements SessionService {
     return s;
   }
 
-  /** The session, its history read back from the log first if it was closed. */
+  /** The session, its log read whole first if it is not in memory (restored at start, or closed). */
   require(sessionId: string): Session {
     const s = this.sessions.get(sessionId);
     if (!s) throw new RpcError(ErrorCodes.NotFound, `session "${sessionId}" not found; session/list shows the known ones`, { sessionId });
-    if (s.isUnloaded) s.reload(SessionLog.load(this.dir.fileOf(sessionId)).records);
+    if (!s.isUnloaded) return s;
+    try {
+      loadWhole(s, this.logger);
+    } catch (err) {
+      if (!(err instanceof UnusableLog)) throw err;
+      this.logger.warn({ file: err.file, sessionId, reason: err.reason }, err.message);
+      this.forget(s);
+      const why = err.gone ? 'its log is gone (deleted by another process?)' : `its log is not usable: ${err.reason}`;
+      throw new RpcError(ErrorCodes.NotFound, `session "${sessionId}" not found: ${why}`, { sessionId });
+    }
+    this.scans.delete(sessionId);
     return s;
   }
 
@@ -216,6 +234,14 @@ export class SessionManager implements SessionService {
 
   sessionsList(): Session[] {
     return [...this.sessions.values()];
+  }
+
+  /**
+   * The sessions (those `which` keeps: it sees only what the first line of a log says), the
+   * unloaded ones' list fields brought up to date with their logs.
+   */
+  listed(which?: (s: Session) => boolean): Session[] {
+    return this.sessionsList().filter((s) => (!which || which(s)) && this.summarized(s));
   }
 
   /** Re-announces a session (session/load): owners of per-session resources reconnect them. */
@@ -277,11 +303,12 @@ export class SessionManager implements SessionService {
   // SessionService
 
   get(sessionId: string): SessionInfo | undefined {
-    return this.sessions.get(sessionId)?.info();
+    const s = this.sessions.get(sessionId);
+    return s && this.summarized(s) ? s.info() : undefined;
   }
 
   list(): SessionInfo[] {
-    return this.sessionsList().map((s) => s.info());
+    return this.listed().map((s) => s.info());
   }
 
   /**

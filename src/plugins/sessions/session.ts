@@ -5,6 +5,7 @@ import type { ChatMessage, Provider } from '../providers/contract.js';
 import type { SessionEvent, SessionInfo } from './contract.js';
 import type { CompactedRange } from './compact-records.js';
 import { SessionLog, type LogRecord, type SessionMeta } from './log.js';
+import type { LogSummary } from './log-summary.js';
 
 /**
  * A bounded FIFO of the latest events, for replay by seq. It grows as events come (an idle
@@ -74,7 +75,7 @@ export class Session {
   /** Attached clients, least recent first. */
   private readonly attached = new Map<string, ClientPeer>();
 
-  /** Set while the session is closed (ACP `session/close`): history and buffer are not in memory. */
+  /** Set while the history and buffer are not in memory (closed, or restored and not yet used): the message count. */
   private unloadedCount?: number;
 
   /**
@@ -100,7 +101,7 @@ export class Session {
     return this.unloadedCount ?? this.messages.length;
   }
 
-  /** Frees the history and the replay buffer (the log keeps them); `reload` brings them back. */
+  /** Frees the history and the replay buffer (the log keeps them); the manager reads them back on use. */
   unload(): void {
     this.unloadedCount = this.messages.length;
     this.messages = [];
@@ -108,11 +109,25 @@ export class Session {
     this.compacted = [];
   }
 
-  /** Rebuilds the in-memory state from the log after `unload`. */
-  reload(records: readonly LogRecord[]): void {
+  /**
+   * Shows a summary of the log in place of the history: a session restored at start, whose log
+   * is read whole on its first use (`reset`, then every record applied).
+   */
+  restore(summary: LogSummary): void {
+    this.unload();
+    this.meta = summary.meta;
+    this.updatedAt = summary.updatedAt;
+    this.seq = summary.seq;
+    this.unloadedCount = summary.messageCount;
+  }
+
+  /** Starts over from a log's meta, before its records are applied one by one. */
+  reset(meta: SessionMeta): void {
+    this.unload();
     this.unloadedCount = undefined;
-    this.messages = [];
-    for (const r of records) if (r.k === 'msg' || r.k === 'clear' || r.k === 'ev') this.apply(r);
+    this.meta = meta;
+    this.updatedAt = meta.createdAt;
+    this.seq = 0;
   }
 
   get id(): string {
