@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
-import { compactLines } from '../src/plugins/sessions/compact-records.js';
 import { startFakeOpenAI, type FakeProvider } from '../test/support/fake-openai-server.js';
 import { BIN, fmt, median } from './support/measure.js';
+import { fullyCompacted } from './support/session-home.js';
 
 const turns = Number(process.argv[2] ?? 100);
 const tokens = Number(process.argv[3] ?? 100);
@@ -34,10 +34,6 @@ function daemon(home: string, compaction: boolean): Daemon {
   return { client, stop: () => (client.dispose(), child.kill('SIGTERM'), exited) };
 }
 
-/** Resolves once the log has nothing left to merge (the last turn's compaction runs after its answer). */
-async function fullyCompacted(file: string): Promise<void> {
-  while (compactLines(readFileSync(file, 'utf8').trimEnd().split('\n')).merged > 0) await new Promise((r) => setTimeout(r, 20));
-}
 
 interface Figures {
   bytes: number;

@@ -71,10 +71,11 @@ export function readLog(file: string): string {
 }
 
 /**
- * A line as a scan sees it: its 1-based number, where it starts, its length, its first and last
- * bytes, and the whole line when it is at most `wholeCap` bytes (a line longer than that is seen
- * only by its ends, so a 50 MB line costs a scan no memory). The buffers are valid only during
- * the call that gets them: the scan reuses its read buffer.
+ * A line as a scan sees it: its 1-based number, where it starts, its length, and its ends. `head`
+ * starts where the line starts and `tail` ends where it ends (for a line read in one piece both
+ * are the whole line, in `whole`; a line over chunks keeps its first and last bytes, and all of
+ * it only up to `wholeCap` bytes, so a 50 MB line costs a scan no memory). The buffers are valid
+ * only during the call that gets them: the scan reuses its read buffer.
  */
 export interface ScannedLine {
   no: number;
@@ -100,6 +101,17 @@ export interface ScanOptions {
   wholeCap?: number;
   /** Read no further than this offset; a line cut by it is not reported. */
   limit?: number;
+}
+
+/**
+ * One read buffer per size for every scan (they are synchronous and never nested): a start that
+ * reads 200 logs allocates no 200 buffers for the collector to free.
+ */
+const buffers = new Map<number, Buffer>();
+function readBuffer(size: number): Buffer {
+  let buf = buffers.get(size);
+  if (!buf) buffers.set(size, (buf = Buffer.allocUnsafe(size)));
+  return buf;
 }
 
 /** A line that runs over chunk boundaries: its ends are kept, its middle only while it is short. */
@@ -142,7 +154,7 @@ class Partial {
  */
 export function scanLines(fd: number, opts: ScanOptions, each: (line: ScannedLine) => boolean | void): number {
   const { from, firstNo, chunk: size = 1 << 18, wholeCap = 1 << 20, limit = Infinity } = opts;
-  const buf = Buffer.allocUnsafe(size);
+  const buf = readBuffer(size);
   const partial = new Partial(wholeCap);
   let pos = from;
   let lineStart = from;
@@ -163,8 +175,7 @@ export function scanLines(fd: number, opts: ScanOptions, each: (line: ScannedLin
       let line: ScannedLine;
       if (partial.empty) {
         const whole = chunk.subarray(i, nl);
-        const tail = whole.subarray(Math.max(0, whole.length - TAIL_BYTES));
-        line = { no, start: lineStart, length: whole.length, head: whole.subarray(0, HEAD_BYTES), tail, whole: whole.length <= wholeCap ? whole : undefined, terminated: true };
+        line = { no, start: lineStart, length: whole.length, head: whole, tail: whole, whole: whole.length <= wholeCap ? whole : undefined, terminated: true };
       } else {
         partial.add(chunk.subarray(i, nl));
         line = partial.take(no, true);

@@ -87,11 +87,12 @@ function withLog(file: string, read: (fd: number, st: { dev: number; ino: number
 
 function headOf(fd: number, st: { dev: number; ino: number; size: number }, file: string, sessionId: string): ScanResult {
   const skipped: SkippedLine[] = [];
-  let first: { record: LogRecord; end: number } | undefined;
+  let first: { record: LogRecord; end: number; fingerprint: Buffer } | undefined;
   scanLines(fd, { from: 0, firstNo: 1, chunk: 1 << 14, limit: HEAD_LIMIT }, (line) => {
     const parsed = line.whole ? parseLogLine(line.whole.toString('utf8')) : { reason: `a line of over ${HEAD_LIMIT} bytes` };
     if ('reason' in parsed) return void skipped.push({ line: line.no, reason: parsed.reason });
-    first = { record: parsed.record, end: line.terminated ? line.start + line.length + 1 : 0 };
+    const end = line.terminated ? line.start + line.length + 1 : 0;
+    first = { record: parsed.record, end, fingerprint: fingerprintOf(line) };
     return false;
   });
   const why = !first
@@ -110,7 +111,7 @@ function headOf(fd: number, st: { dev: number; ino: number; size: number }, file
   const state: LogSummary = { meta, updatedAt: meta.createdAt, messageCount: 0, seq: 0 };
   // A meta without its newline is read again each time (it is not yet a line of its own).
   const bytes = first.end;
-  const scan: LogScan = { state, summary: state, dev: st.dev, ino: st.ino, size: bytes, bytes, fingerprint: tailOf(fd, bytes), secrets: first.record.secrets };
+  const scan: LogScan = { state, summary: state, dev: st.dev, ino: st.ino, size: bytes, bytes, fingerprint: first.fingerprint, secrets: first.record.secrets };
   return { scan: withSecrets(file, scan) };
 }
 
@@ -135,18 +136,23 @@ function fold(fd: number, st: { size: number }, file: string, sessionId: string,
 /** What the summary needs of a record, as the fast paths read it or as the schemas check it. */
 type Seen = LogRecord | { k: 'msg-at'; at: string } | { k: 'ev-seq'; sessionId: string; seq: number };
 
-const MSG = /^\{"k":"msg","m":\{"role":"(?:user|assistant|tool)",/;
-const AT = /\},"at":"([^"\\]*)"\}$/;
-const EV = /^\{"k":"ev","e":\{/;
-const SEQ = /"sessionId":"([^"\\]*)","seq":([1-9]\d{0,15})\}(?:,"from":([1-9]\d{0,15}))?\}$/;
+const prefix = (s: string) => Buffer.from(s, 'latin1');
+const MSG = ['user', 'assistant', 'tool'].map((role) => prefix(`{"k":"msg","m":{"role":"${role}",`));
+const EV = prefix('{"k":"ev","e":{');
+// ASCII only: the ends are read as latin1, which a multi-byte character would garble.
+const AT = /\},"at":"([ !#-[\]-~]*)"\}$/;
+const SEQ = /"sessionId":"([ !#-[\]-~]*)","seq":([1-9]\d{0,15})\}(?:,"from":([1-9]\d{0,15}))?\}$/;
+const END = 128;
+
+const startsWith = (b: Buffer, p: Buffer) => b.length >= p.length && b.compare(p, 0, p.length, 0, p.length) === 0;
+const endOf = (b: Buffer) => b.toString('latin1', Math.max(0, b.length - END));
 
 function recordOf(line: ScannedLine): Seen | undefined {
-  const head = line.head.toString('latin1');
-  if (MSG.test(head)) {
-    const at = AT.exec(line.tail.toString('utf8'));
+  if (MSG.some((p) => startsWith(line.head, p))) {
+    const at = AT.exec(endOf(line.tail));
     if (at) return { k: 'msg-at', at: at[1] };
-  } else if (EV.test(head)) {
-    const ev = SEQ.exec(line.tail.toString('utf8'));
+  } else if (startsWith(line.head, EV)) {
+    const ev = SEQ.exec(endOf(line.tail));
     if (ev && (ev[3] === undefined || Number(ev[3]) <= Number(ev[2]))) return { k: 'ev-seq', sessionId: ev[1], seq: Number(ev[2]) };
   }
   // Not in the shape this version writes, or small: checked whole. Too long to hold: the full load judges it.
@@ -194,6 +200,12 @@ function withSecrets(file: string, scan: LogScan): LogScan {
   };
   const state = fix(scan.state);
   return { ...scan, state, summary: scan.summary === scan.state ? state : fix(scan.summary) };
+}
+
+/** The last bytes of a newline-ended line, with its newline: what tailOf reads back at its end. */
+function fingerprintOf(line: ScannedLine): Buffer {
+  const t = line.tail;
+  return Buffer.concat([t.subarray(Math.max(0, t.length - (FINGERPRINT - 1))), Buffer.from('\n')]);
 }
 
 function tailOf(fd: number, end: number): Buffer {
