@@ -1,6 +1,7 @@
 import { closeSync, readSync } from 'node:fs';
 import { REDACTED } from '../../host/secrets.js';
 import { LogFileError, openLog, scanLines, type ScannedLine } from './log-lines.js';
+import { eventSeq, messageAt, ownSeqKey, startsWith } from './log-line-ends.js';
 import { parseLogLine, serversOfSideFile, type LogRecord, type SessionMeta, type SkippedLine } from './log.js';
 
 /**
@@ -119,13 +120,17 @@ function headOf(fd: number, st: { dev: number; ino: number; size: number }, file
 function fold(fd: number, st: { size: number }, file: string, sessionId: string, from: LogScan): LogScan {
   if (from.bytes === 0) return { ...from, size: st.size };
   const state = { ...from.state };
+  const own = ownSeqKey(sessionId);
   let summary = state;
   let secrets = from.secrets;
   // Line numbers are for warnings, and the scan gives none: the full load does.
   const bytes = scanLines(fd, { from: from.bytes, firstNo: 0 }, (line) => {
     const into = line.terminated ? state : (summary = { ...state });
-    const r = recordOf(line);
-    if (!r) return;
+    if (fastPath(into, line, own)) return;
+    // Not in the shape this version writes: checked whole. Too long to hold: the full load judges it.
+    const parsed = line.whole && parseLogLine(line.whole.toString('utf8'));
+    if (!parsed || !('record' in parsed)) return;
+    const r = parsed.record;
     if ((r.k === 'meta' || r.k === 'set') && r.secrets) secrets ??= r.secrets;
     apply(into, r, sessionId);
   });
@@ -133,47 +138,31 @@ function fold(fd: number, st: { size: number }, file: string, sessionId: string,
   return withSecrets(file, scan);
 }
 
-/** What the summary needs of a record, as the fast paths read it or as the schemas check it. */
-type Seen = LogRecord | { k: 'msg-at'; at: string } | { k: 'ev-seq'; sessionId: string; seq: number };
+const MSG = ['user', 'assistant', 'tool'].map((role) => Buffer.from(`{"k":"msg","m":{"role":"${role}",`));
+const EV = Buffer.from('{"k":"ev","e":{');
 
-const prefix = (s: string) => Buffer.from(s, 'latin1');
-const MSG = ['user', 'assistant', 'tool'].map((role) => prefix(`{"k":"msg","m":{"role":"${role}",`));
-const EV = prefix('{"k":"ev","e":{');
-// ASCII only: the ends are read as latin1, which a multi-byte character would garble.
-const AT = /\},"at":"([ !#-[\]-~]*)"\}$/;
-const SEQ = /"sessionId":"([ !#-[\]-~]*)","seq":([1-9]\d{0,15})\}(?:,"from":([1-9]\d{0,15}))?\}$/;
-const END = 128;
-
-const startsWith = (b: Buffer, p: Buffer) => b.length >= p.length && b.compare(p, 0, p.length, 0, p.length) === 0;
-const endOf = (b: Buffer) => b.toString('latin1', Math.max(0, b.length - END));
-
-function recordOf(line: ScannedLine): Seen | undefined {
-  if (MSG.some((p) => startsWith(line.head, p))) {
-    const at = AT.exec(endOf(line.tail));
-    if (at) return { k: 'msg-at', at: at[1] };
-  } else if (startsWith(line.head, EV)) {
-    const ev = SEQ.exec(endOf(line.tail));
-    if (ev && (ev[3] === undefined || Number(ev[3]) <= Number(ev[2]))) return { k: 'ev-seq', sessionId: ev[1], seq: Number(ev[2]) };
+/** A message or an event of this session in the shape this version writes, read by its ends; false for any other line. */
+function fastPath(s: LogSummary, line: ScannedLine, own: Buffer): boolean {
+  if (startsWith(line.head, MSG[0]) || startsWith(line.head, MSG[1]) || startsWith(line.head, MSG[2])) {
+    const at = messageAt(line.tail);
+    if (at === undefined) return false;
+    s.messageCount++;
+    s.updatedAt = at;
+    return true;
   }
-  // Not in the shape this version writes, or small: checked whole. Too long to hold: the full load judges it.
-  if (!line.whole) return undefined;
-  const parsed = parseLogLine(line.whole.toString('utf8'));
-  return 'record' in parsed ? parsed.record : undefined;
+  if (!startsWith(line.head, EV)) return false;
+  const seq = eventSeq(line.tail, own);
+  if (seq === undefined) return false;
+  if (seq > s.seq) s.seq = seq;
+  return true;
 }
 
-/** One record into a summary, as Session.apply would change what the list shows. */
-function apply(s: LogSummary, r: Seen, sessionId: string): void {
+/** One checked record into a summary, as Session.apply would change what the list shows. */
+function apply(s: LogSummary, r: LogRecord, sessionId: string): void {
   switch (r.k) {
-    case 'msg-at':
-      s.messageCount++;
-      s.updatedAt = r.at;
-      break;
     case 'msg':
       s.messageCount++;
       s.updatedAt = r.at;
-      break;
-    case 'ev-seq':
-      if (r.sessionId === sessionId && r.seq > s.seq) s.seq = r.seq;
       break;
     case 'ev':
       if (!misfitOf(r, sessionId, s.seq)) s.seq = r.e.seq;
