@@ -16,9 +16,13 @@ import os from 'node:os';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** `SWITCHBOARD_BENCH_BASELINE=<checkout>`: startup-sessions prints that build's figures beside (e.g. main's). */
+const baseline = process.env.SWITCHBOARD_BENCH_BASELINE ? ['7', '200', '20', `--baseline=${process.env.SWITCHBOARD_BENCH_BASELINE}`] : undefined;
+
 /** In the order they print; the arguments keep the whole run under a few minutes. */
 const BENCHES: { name: string; what: string; args?: string[] }[] = [
   { name: 'startup', what: 'start-up: spawn → initialize answered, --version, beside bare Node' },
+  { name: 'startup-sessions', what: 'start-up with 200 stored sessions: spawn → initialize and → first session/list, RSS, beside an empty home', args: baseline },
   { name: 'stdio-rpc', what: 'JSON-RPC overhead over stdio: wall and CPU per request, beside bare vscode-jsonrpc' },
   { name: 'ws-rpc', what: 'JSON-RPC overhead over WebSocket: wall and CPU per request, beside bare vscode-jsonrpc; RSS' },
   { name: 'sse-turn', what: 'relay: a 20,000-token turn over SSE, beside a bare Node relay', args: ['20000', '5'] },
