@@ -5,6 +5,8 @@
  * framing) and `node -e ""`, all in the same run, interleaved, median of 7. The bundled binary
  * is measured with its code cache warm (every start after the first), cold (the first start
  * of a build, or SWITCHBOARD_COMPILE_CACHE=off) and, for scale, the tsc output (SWITCHBOARD_BUNDLE=0).
+ * When NODE_EXTRA_CA_CERTS is set (a sandbox's CA bundle, which Node 20 parses at every start
+ * before any JavaScript runs), `node -e ""` and `switchboard stdio` are also measured without it.
  * Prints figures; asserts nothing.
  *
  *   npm run build && node dist/bench/startup.js [runs=7]
@@ -21,13 +23,20 @@ const cacheDir = path.join(home, 'compile-cache');
 const base = { SWITCHBOARD_HOME: home, SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_COMPILE_CACHE: cacheDir };
 const INITIALIZE = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1, clientCapabilities: {} } })}\n`;
 
+/** The bench's environment with `env` over it; a key set to undefined is left out. */
+function envOf(env: Record<string, string>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env, ...base, ...env };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
+}
+
 const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 
 /** Spawn → exit (`node -e ""`, `--version`, `--help`). */
 function untilExit(args: string[], env: Record<string, string> = {}): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...base, ...env } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: envOf(env) });
     child.stdout.resume();
     child.once('exit', (code) => (code === 0 ? resolve(since(started)) : reject(new Error(`${args.join(' ')} exited ${code}`))));
   });
@@ -37,7 +46,7 @@ function untilExit(args: string[], env: Record<string, string> = {}): Promise<nu
 function untilInitialized(env: Record<string, string> = {}): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'stdio'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...base, ...env } });
+    const child = spawn(process.execPath, [BIN, 'stdio'], { stdio: ['pipe', 'pipe', 'ignore'], env: envOf(env) });
     let out = '';
     let took: number | undefined;
     child.stdout.setEncoding('utf8');
@@ -65,7 +74,14 @@ async function bareInitialized(): Promise<number> {
   return took;
 }
 
-const rows: { label: string; run: () => Promise<number>; xs: number[] }[] = [
+interface Row {
+  label: string;
+  run: () => Promise<number>;
+  xs: number[];
+  /** The `node -e ""` row this one is shown beside (default: the first). */
+  vs?: Row;
+}
+const rows: Row[] = [
   { label: 'node -e ""', run: () => untilExit(['-e', '']), xs: [] },
   { label: 'bare vscode-jsonrpc child → initialize', run: bareInitialized, xs: [] },
   { label: 'switchboard stdio → initialize', run: () => untilInitialized(), xs: [] },
@@ -75,6 +91,15 @@ const rows: { label: string; run: () => Promise<number>; xs: number[] }[] = [
   { label: 'switchboard --help', run: () => untilExit([BIN, '--help']), xs: [] },
   { label: '  --version, tsc output (no bundle)', run: () => untilExit([BIN, '--version'], { SWITCHBOARD_BUNDLE: '0' }), xs: [] },
 ];
+// Node 20 reads and parses the NODE_EXTRA_CA_CERTS bundle at every start, before any JavaScript
+// (here a sandbox sets it: ~50 ms of each start). The same two starts without it, for scale.
+const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+if (extraCa) {
+  const without = { NODE_EXTRA_CA_CERTS: undefined as unknown as string };
+  const bare: Row = { label: 'NODE_EXTRA_CA_CERTS unset: node -e ""', run: () => untilExit(['-e', ''], without), xs: [] };
+  bare.vs = bare;
+  rows.push(bare, { label: '  switchboard stdio → initialize', run: () => untilInitialized(without), xs: [], vs: bare });
+}
 
 // The first start of each command writes its code cache; a warm-up start of each reads it.
 await untilInitialized();
@@ -92,6 +117,7 @@ const node = median(rows[0].xs);
 for (const row of rows) {
   const m = median(row.xs);
   const goal = row.label.startsWith('switchboard stdio') ? '   goal < 150 ms' : /^switchboard --/.test(row.label) ? '   goal < 100 ms' : '';
-  const over = row === rows[0] ? '' : `   (node + ${fmt(m - node, 0)} ms)`;
+  const ref = row.vs ? median(row.vs.xs) : node;
+  const over = row === rows[0] || row.vs === row ? '' : `   (node + ${fmt(m - ref, 0)} ms)`;
   console.log(`  ${row.label.padEnd(40)} ${fmt(m, 0).padStart(5)} ms${over}${goal}`);
 }

@@ -9,6 +9,7 @@
  *   only offers a code cache for scripts. What a command loads on demand (`await import()`)
  *   stays lazy inside the file. Bundled from the tsc output, not from src/, because tsyringe
  *   needs tsc's decorator metadata; the `.map` is chained through tsc's maps to src/*.ts.
+ * - `launch.cjs`: src/boot, which bin/switchboard.js requires (a script, so no ESM loader at start).
  * - `plugin.mjs`: `switchboard/plugin` for in-process plugins under the bundled daemon: the
  *   bundle's own kit, so a plugin and the host share one zod.
  * - `modules.json`: every dist/src module's export names. The bundle can hand out each of its
@@ -73,6 +74,28 @@ const ownModuleUrls = (shell = false): Plugin => ({
     });
   },
 });
+
+/**
+ * zod's 64 locales are 300 KiB of the bundle (15 %) that a start reads, compiles from its code
+ * cache and initialises, and only English is ever configured by default. The others stay
+ * `z.locales.de()` and so on, and load from node_modules/zod when first called.
+ */
+const zodLocalesOnDemand: Plugin = {
+  name: 'zod-locales-on-demand',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => {
+      const locales = [...readFileSync(args.path, 'utf8').matchAll(/export \{ default as (\w+) \} from "\.\/([\w-]+)\.js";/g)];
+      if (!locales.some(([, name]) => name === 'en')) throw new Error(`${args.path}: no English locale among ${locales.length}; zod changed its locales index`);
+      const contents = [
+        'export { default as en } from "./en.js";',
+        // The bundle's own require (src/boot hands it in): node_modules/zod's CommonJS build of that locale (its module.exports is the locale function).
+        'const onDemand = (file) => (...args) => require(`zod/v4/locales/${file}.cjs`)(...args);',
+        ...locales.filter(([, name]) => name !== 'en').map(([, name, file]) => `export const ${name} = onDemand(${JSON.stringify(file)});`),
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
 
 /** Every module of dist/src but the launcher, which runs the bundle. */
 function ownModules(dir = DIST_SRC): string[] {
@@ -149,7 +172,7 @@ const result = await build({
     loader: 'js',
   },
   outfile: path.join(OUT, 'switchboard.cjs'),
-  plugins: [ownModuleUrls()],
+  plugins: [ownModuleUrls(), zodLocalesOnDemand],
 });
 
 // The shell: the command line (cac, the commands' flags, --help, --version) and nothing else;
@@ -162,6 +185,23 @@ await build({
   banner: {
     js: `${banner}\nconst __sbMainModule = (rel) => (typeof __sbMain === 'function' ? __sbMain() : require('./switchboard.cjs')).modules[rel]();`,
   },
+});
+// The launcher (src/boot), which bin/switchboard.js requires: a script, so a start skips Node's
+// ESM loader. It sees the `import.meta.url` of its tsc output, from which it finds the rest.
+await build({
+  entryPoints: [path.join(DIST_SRC, 'boot', 'launch.js')],
+  outfile: path.join(OUT, 'launch.cjs'),
+  bundle: true,
+  packages: 'external',
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__sbLaunchUrl' },
+  banner: { js: "const __sbLaunchUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'src', 'boot', 'launch.js')).href;" },
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
 });
 // What went into the bundle, for `npx esbuild --analyze`-style questions (not shipped).
 writeFileSync(path.join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));

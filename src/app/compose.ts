@@ -6,7 +6,7 @@ import type { HostConfig } from '../host/config.js';
 import { Host } from '../host/host.js';
 import type { Plugin } from '../host/plugin.js';
 import { Tokens } from '../host/tokens.js';
-import { builtinPlugins } from '../plugins/builtin.js';
+import { corePlugins, laterPlugins } from '../plugins/builtin.js';
 import { BootError, BootErrorCodes } from '../host/boot-errors.js';
 import { failedPlugin, loadCustomPlugins, pluginTimeoutMs, type LoadedPlugin } from './custom-plugins.js';
 import { packageVersion, resolveHome } from './home.js';
@@ -27,6 +27,12 @@ export interface AppOptions {
   command?: string;
   /** Also write the log to the rotating `$SWITCHBOARD_HOME/logs/switchboard.log` (`serve`); `logFile` wins. */
   ownLog?: boolean;
+  /**
+   * Start the plugins an editor's first calls do not need after the host serves (`stdio`, `mcp`):
+   * see `Host.startLater`. Not with custom or extra plugins, which must meet every built-in
+   * when they register (a clash fails them, never a built-in).
+   */
+  startLater?: boolean;
 }
 
 export interface App {
@@ -64,10 +70,14 @@ export async function createApp(opts: AppOptions = {}): Promise<App> {
   container.registerInstance(Tokens.Logger, logger);
   const host = new Host(config, logger, container);
 
-  for (const plugin of [...builtinPlugins(), ...(opts.plugins ?? [])]) host.register(plugin);
+  for (const plugin of corePlugins()) host.register(plugin);
   const custom = await loadCustomPlugins({ home: config.home, extraDirs: opts.pluginDirs, version: config.version, env, logger });
+  const later = opts.startLater === true && custom.length === 0 && !opts.plugins?.length;
+  if (!later) for (const plugin of await laterPlugins()) host.register(plugin);
+  for (const plugin of opts.plugins ?? []) host.register(plugin);
   for (const loaded of custom) registerCustom(host, loaded, pluginTimeoutMs(env));
   await host.start();
+  if (later) host.startLater(laterPlugins);
   // An out-of-process plugin that was refused or never activated must not keep its child.
   const unused = custom.filter((c) => host.plugins().find((p) => p.name === c.plugin.name && p.source === c.source)?.state !== 'active');
   await Promise.all(unused.map((c) => c.release?.()));

@@ -7,7 +7,8 @@ import vm from 'node:vm';
 import { mapStacksOf } from './mapped-stacks.js';
 
 /**
- * What bin/switchboard.js runs. The bundles of scripts/bundle.ts when they are there and not
+ * What bin/switchboard.js runs, bundled into dist/bundle/launch.cjs (a script starts without
+ * Node's ESM loader), or as this tsc output when that file is not there. The bundles of scripts/bundle.ts when they are there and not
  * older than the tsc output: the command line (cli.cjs) first, the host (switchboard.cjs) only
  * when a command runs, each with a V8 code cache so that a start neither parses nor compiles
  * what the last run of the same command compiled. Else the tsc output (a developer who ran
@@ -18,7 +19,8 @@ export async function launch(argv: string[]): Promise<void> {
   const host = shell && freshBundle('switchboard.cjs');
   if (!shell || !host) {
     await import('reflect-metadata');
-    const { main } = await import('../cli/index.js');
+    // A URL, not a literal: the bundled launcher (dist/bundle/launch.cjs) runs this same tsc output.
+    const { main } = (await import(new URL('../cli/index.js', import.meta.url).href)) as typeof import('../cli/index.js');
     return main(argv);
   }
   const command = commandOf(argv);

@@ -32,7 +32,7 @@ export function withCommonFlags(command: Command): Command {
  */
 export async function startApp(
   flags: CommonFlags,
-  extra: { ownLog?: boolean; env?: Readonly<Record<string, string | undefined>>; command?: string } = {},
+  extra: { ownLog?: boolean; env?: Readonly<Record<string, string | undefined>>; command?: string; startLater?: boolean } = {},
 ): Promise<App> {
   if (flags.logLevel && !LEVELS.includes(flags.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}; got "${flags.logLevel}"`);
@@ -58,6 +58,7 @@ export async function startApp(
     ownLog: extra.ownLog,
     env,
     command: extra.command,
+    startLater: extra.startLater,
   });
 }
 

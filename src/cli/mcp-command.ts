@@ -35,7 +35,7 @@ export function registerMcpCommand(cli: CAC): void {
         SWITCHBOARD_MCP_MODE: mode.data,
         SWITCHBOARD_MCP_WITH_SERVERS: flags.withServers ? '1' : undefined,
       };
-      const app = await startApp(flags, { env, command: 'mcp' });
+      const app = await startApp(flags, { env, command: 'mcp', startLater: true });
       const logger = app.logger.child({ transport: 'mcp-stdio' });
       const served = await serveMcpStdio({
         host: app.host,

@@ -6,7 +6,7 @@ export function registerStdioCommand(cli: CAC): void {
   withCommonFlags(
     cli.command('stdio', 'Serve one client on stdin/stdout (ACP NDJSON or LSP-style Content-Length framing)'),
   ).action(async (flags: CommonFlags) => {
-    const [app, { serveStdio }] = await Promise.all([startApp(flags, { command: 'stdio' }), import('../adapters/stdio/index.js')]);
+    const [app, { serveStdio }] = await Promise.all([startApp(flags, { command: 'stdio', startLater: true }), import('../adapters/stdio/index.js')]);
     const served = serveStdio({
       host: app.host,
       input: process.stdin,

@@ -45,6 +45,8 @@ export class Host implements HostView {
   private started = false;
   private isReady = false;
   private stopping?: Promise<void>;
+  /** Plugins that start after the host serves (`startLater`), until they have. */
+  private later?: { begin(): void; done: Promise<void> };
 
   constructor(
     readonly config: HostConfig,
@@ -63,6 +65,10 @@ export class Host implements HostView {
    */
   register(plugin: Plugin, opts: RegisterOptions = {}): void {
     if (this.started) throw new Error(`cannot register plugin "${plugin.name}" after start`);
+    this.add(plugin, opts);
+  }
+
+  private add(plugin: Plugin, opts: RegisterOptions): void {
     const source = opts.source ?? 'built-in';
     const from = (name: string) => `"${name}" (${this.slots.get(name)?.status.source ?? 'built-in'})`;
     const dup = (message: string) => new BootError(BootErrorCodes.Duplicate, `${BootErrorCodes.Duplicate}: ${message}`);
@@ -138,20 +144,77 @@ export class Host implements HostView {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    await this.activateAll([...this.slots.values()]);
+    await this.readyPhase();
+  }
+
+  /**
+   * Plugins that start after the host already serves, so that a client's first call (an
+   * editor's `initialize` to `switchboard stdio`) does not wait for plugins it does not use yet.
+   * `load` runs once the first call is answered, at the first call of a method the host cannot
+   * run yet, or after `idleMs` without a call. Until they are active, such a call waits for
+   * them (then answers, or fails as it would have), and `settled()` resolves when they are.
+   * Their ready listeners, and any added meanwhile, run once they all are active.
+   */
+  startLater(load: () => Promise<readonly Plugin[]>, idleMs = 100): void {
+    if (!this.started || this.later) throw new Error('startLater runs once, after start');
+    let begin!: () => void;
+    const begun = new Promise<void>((resolve) => (begin = resolve));
+    const timer = setTimeout(begin, idleMs);
+    timer.unref();
+    const done = begun
+      .then(async () => {
+        clearTimeout(timer);
+        if (this.stopping) return;
+        const plugins = await load();
+        if (this.stopping) return;
+        this.isReady = false;
+        const slots: Slot[] = [];
+        for (const plugin of plugins) {
+          try {
+            this.add(plugin, {});
+            slots.push(this.slots.get(plugin.name)!);
+          } catch (err) {
+            this.logger.error({ err, plugin: plugin.name }, 'plugin not registered');
+          }
+        }
+        await this.activateAll(slots);
+        await this.readyPhase();
+      })
+      .catch((err) => this.logger.error({ err }, 'the plugins that start later could not be loaded'))
+      .finally(() => {
+        this.isReady = true;
+        this.later = undefined;
+      });
+    this.later = { begin, done };
+  }
+
+  /** Resolves once every plugin has started, those of `startLater` included. */
+  settled(): Promise<void> {
+    return this.later?.done ?? Promise.resolve();
+  }
+
+  /** Activates `slots` in dependency order (over every registered plugin), isolating failures. */
+  private async activateAll(slots: Slot[]): Promise<void> {
     const missing = new Set<string>();
-    for (const slot of this.slots.values()) {
+    for (const slot of slots) {
       // The composition root may provide a service too (in the root container).
       const token = (slot.plugin.requires ?? []).find((t) => !this.providers.has(t) && !this.pluginContainer.isRegistered(t, true));
       if (token === undefined) continue;
       this.fail(slot, `requires service "${serviceName(token)}", which no plugin provides`, BootErrorCodes.ServiceMissing);
       missing.add(slot.plugin.name);
     }
+    const pending = new Set(slots);
     const plugins = [...this.slots.values()].map((s) => s.plugin);
     const { order, unresolved } = orderPlugins(plugins, (p) => this.depsOf(p));
-    for (const [name, reason] of unresolved) if (!missing.has(name)) this.fail(this.slots.get(name)!, reason, BootErrorCodes.DependencyFailed);
+    for (const [name, reason] of unresolved) {
+      const slot = this.slots.get(name)!;
+      if (pending.has(slot) && !missing.has(name)) this.fail(slot, reason, BootErrorCodes.DependencyFailed);
+    }
     for (const plugin of order) {
       const slot = this.slots.get(plugin.name)!;
-      if (missing.has(plugin.name)) continue;
+      if (!pending.has(slot) || missing.has(plugin.name)) continue;
+      if (this.stopping) return;
       const failedDep = slot.status.dependsOn.find((d) => this.slots.get(d)?.status.state !== 'active');
       if (failedDep) {
         this.fail(slot, `depends on plugin "${failedDep}", which failed to start`, BootErrorCodes.DependencyFailed);
@@ -167,7 +230,6 @@ export class Host implements HostView {
       }
       await this.activate(slot);
     }
-    await this.readyPhase();
   }
 
   private async readyPhase(): Promise<void> {
@@ -208,7 +270,9 @@ export class Host implements HostView {
         this.dispatcher.bind(method.name, plugin.name, handler as never);
         return store.defer(() => this.dispatcher.unbind(method.name, plugin.name, handler as never));
       },
-      call: (method, params, callCtx) => this.dispatch(method.name, params, callCtx) as never,
+      // Not `this.dispatch`: a plugin's own call never waits for `startLater` (which may be
+      // activating this very plugin); what is not active yet answers as it would at start-up.
+      call: (method, params, callCtx) => this.dispatcher.dispatch(method.name, params, callCtx) as never,
       fail: async (reason) => {
         if (slot.status.state !== 'active') return;
         await this.failActive(slot, reason, BootErrorCodes.Crashed, undefined);
@@ -302,7 +366,18 @@ export class Host implements HostView {
   }
 
   dispatch(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
-    return this.dispatcher.dispatch(method, params, ctx);
+    const later = this.later;
+    if (later === undefined) return this.dispatcher.dispatch(method, params, ctx);
+    if (!this.dispatcher.isBound(method)) {
+      later.begin();
+      return later.done.then(() => this.dispatcher.dispatch(method, params, ctx));
+    }
+    const answered = this.dispatcher.dispatch(method, params, ctx);
+    // Once the transport has written this answer: it reacts after us, and may batch its writes
+    // for the end of this loop turn (setImmediate), so the load waits for the next turn's.
+    const next = () => void setImmediate(() => setImmediate(later.begin));
+    answered.then(next, next);
+    return answered;
   }
 
   /** Tracks a client for its lifetime; the returned disposable forgets it. */
@@ -355,6 +430,9 @@ export class Host implements HostView {
   /** Disposes active plugins in reverse activation order. Safe to call more than once. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      const later = this.later;
+      later?.begin();
+      await later?.done;
       for (const slot of [...this.activeOrder].reverse()) {
         try {
           await slot.store?.dispose();

@@ -147,4 +147,9 @@ export interface HostView {
   isAvailable(method: string): boolean;
   /** Connected clients, all transports. */
   clientCount(): number;
+  /**
+   * Resolves once every plugin has started, those the host starts after it serves included
+   * (`Host.startLater`): what lists plugins, methods or events waits for it.
+   */
+  settled(): Promise<void>;
 }

@@ -151,6 +151,27 @@ export default definePlugin({ name: 'same-zod', methods: [Which], activate(ctx) 
     expect(bad.answer.error.code).to.equal(-32602);
   });
 
+  it('a plugin can still switch zod to another locale: the bundle carries only English, the rest load on demand', async () => {
+    const dir = path.join(home.dir, 'plugins', 'german');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'index.js'),
+      `import { definePlugin, defineMethod, z } from 'switchboard/plugin';
+const Say = defineMethod({ name: 'german/say', description: 'A zod message in German', params: z.object({}).optional(), result: z.object({ de: z.string(), en: z.string() }) });
+export default definePlugin({ name: 'german', methods: [Say], activate(ctx) {
+  ctx.handle(Say, () => {
+    z.config(z.locales.de());
+    const de = z.string().safeParse(1).error.issues[0].message;
+    z.config(z.locales.en());
+    return { de, en: z.string().safeParse(1).error.issues[0].message };
+  });
+} });
+`,
+    );
+    const s = await session({}, { method: 'german/say', params: {} });
+    expect(s.answer.result, JSON.stringify(s.answer)).to.deep.equal({ de: 'Ungültige Eingabe: erwartet string, erhalten Zahl', en: 'Invalid input: expected string, received number' });
+  });
+
   it('a stack trace in the log names the TypeScript source, not a line of the bundle', async () => {
     installTestPlugins(home.dir, ['broken']);
     const s = await session();

@@ -97,6 +97,15 @@ describe('secrets: redaction by value, placeholders that cannot be re-pointed', 
       expect(moved?.message).to.contain('send the secret again');
       const otherProvider = await c.sendRequest('profiles/update', { name: 'work', provider: 'anthropic', apiKey: '[redacted]' }).then(() => undefined, (e) => e);
       expect(otherProvider).to.not.equal(undefined);
+      // Left out, the stored key would follow just the same: refused alike, and nothing is stored.
+      const omitted = await c.sendRequest('profiles/update', { name: 'work', baseUrl: 'https://evil.example/v1' }).then(() => undefined, (e: { code: number; message: string }) => e);
+      expect(omitted?.code).to.equal(-32602);
+      expect(omitted?.message).to.contain('send the secret again');
+      const omittedToOllama = await c.sendRequest('profiles/update', { name: 'work', provider: 'ollama' }).then(() => undefined, (e) => e);
+      expect(omittedToOllama).to.not.equal(undefined);
+      // Dropping the key (null) or sending a new one re-points; an env reference may go along.
+      await c.sendRequest('profiles/create', { name: 'envref', provider: 'openai-compatible', model: 'm', baseUrl: 'https://api.one.example/v1', apiKey: '${env:OPENAI_API_KEY}' });
+      await c.sendRequest('profiles/update', { name: 'envref', baseUrl: 'https://api.two.example/v1' });
       await c.sendRequest('profiles/update', { name: 'work', temperature: 0.3, apiKey: '[redacted]' });
       const stored = JSON.parse(readFileSync(path.join(t.home, 'profiles.json'), 'utf8')).profiles.find((p: any) => p.name === 'work');
       expect(stored).to.include({ apiKey: 'sk-work-0000111122223333', baseUrl: 'https://api.one.example/v1', temperature: 0.3 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 
 /** Variables a plugin process inherits (as the MCP SDK does for stdio servers): no secrets. */
 const INHERITED = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SYSTEMROOT', 'PYTHONPATH', 'NODE_PATH'];
@@ -29,6 +29,7 @@ export class PluginChild {
   constructor(spec: ChildSpec, baseEnv: Readonly<Record<string, string | undefined>>, onStderrLine: (line: string) => void) {
     const env: Record<string, string> = {};
     for (const k of INHERITED) if (baseEnv[k] !== undefined) env[k] = baseEnv[k]!;
+    const { spawn } = process.getBuiltinModule('node:child_process'); // on first use, not at start-up
     this.process = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: { ...env, ...spec.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr.setEncoding('utf8');
     this.process.stderr.on('data', (d: string) => {

@@ -35,8 +35,10 @@ export function serveEventFeed(ctx: PluginContext): void {
     });
   };
 
-  ctx.handle(HostSubscribe, ({ events }, call) => {
+  ctx.handle(HostSubscribe, async ({ events }, call) => {
     if (call.client.transport === 'http') throw new RpcError(ErrorCodes.InvalidRequest, 'a REST call cannot receive notifications: use GET /events?event=<name> (SSE)');
+    // Events of plugins that start after the host serves are declared once they have.
+    await ctx.host.settled();
     const decls = declOf(events);
     let subs = byClient.get(call.client.id);
     if (!subs) {

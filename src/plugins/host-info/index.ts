@@ -61,45 +61,54 @@ export const hostInfoPlugin: Plugin = {
 
     ctx.handle(HostPing, (params) => ({ pong: true as const, data: params?.data }));
 
-    ctx.handle(HostPlugins, () => ({ plugins: ctx.host.plugins() }));
+    ctx.handle(HostPlugins, async () => {
+      await ctx.host.settled();
+      return { plugins: ctx.host.plugins() };
+    });
 
-    ctx.handle(HostStatus, () => ({
-      ...ctx.host.statusSnapshot(),
-      version: ctx.config.version,
-      uptimeMs: Date.now() - startedAt,
-      clients: ctx.host.clientCount(),
-      plugins: ctx.host.plugins(),
-    }));
+    ctx.handle(HostStatus, async () => {
+      await ctx.host.settled();
+      return {
+        ...ctx.host.statusSnapshot(),
+        version: ctx.config.version,
+        uptimeMs: Date.now() - startedAt,
+        clients: ctx.host.clientCount(),
+        plugins: ctx.host.plugins(),
+      };
+    });
 
-    ctx.handle(HostMethods, () => ({
-      methods: [
-        ...ctx.host.methods().map((m) => ({
-          name: m.name,
-          plugin: ctx.host.ownerOf(m.name) ?? '',
-          direction: 'client→host' as const,
-          description: m.description,
-          params: toJsonSchema(m.params, 'input'),
-          result: toJsonSchema(m.result, 'output'),
-          rest: restRoutesOf(m).map((r) => ({ verb: r.verb, path: r.path, ...(r.stream ? { stream: 'sse', event: r.stream.event.name } : {}) })),
+    ctx.handle(HostMethods, async () => {
+      await ctx.host.settled();
+      return {
+        methods: [
+          ...ctx.host.methods().map((m) => ({
+            name: m.name,
+            plugin: ctx.host.ownerOf(m.name) ?? '',
+            direction: 'client→host' as const,
+            description: m.description,
+            params: toJsonSchema(m.params, 'input'),
+            result: toJsonSchema(m.result, 'output'),
+            rest: restRoutesOf(m).map((r) => ({ verb: r.verb, path: r.path, ...(r.stream ? { stream: 'sse', event: r.stream.event.name } : {}) })),
+          })),
+          // What the host sends to clients (ACP requests it asks, notifications it sends): a
+          // client implements these, so it learns their shapes here too.
+          ...ctx.host.clientMethods().map((m) => ({
+            name: m.name,
+            plugin: ctx.host.clientMethodOwner(m.name) ?? '',
+            direction: 'host→client' as const,
+            notification: m.notification,
+            description: m.description,
+            params: toJsonSchema(m.params, 'output'),
+            result: toJsonSchema(m.result, 'input'),
+            rest: [],
+          })),
+        ],
+        events: ctx.host.eventDecls().map((e) => ({
+          name: e.name,
+          description: e.description,
+          payload: toJsonSchema(e.payload, 'output'),
         })),
-        // What the host sends to clients (ACP requests it asks, notifications it sends): a
-        // client implements these, so it learns their shapes here too.
-        ...ctx.host.clientMethods().map((m) => ({
-          name: m.name,
-          plugin: ctx.host.clientMethodOwner(m.name) ?? '',
-          direction: 'host→client' as const,
-          notification: m.notification,
-          description: m.description,
-          params: toJsonSchema(m.params, 'output'),
-          result: toJsonSchema(m.result, 'input'),
-          rest: [],
-        })),
-      ],
-      events: ctx.host.eventDecls().map((e) => ({
-        name: e.name,
-        description: e.description,
-        payload: toJsonSchema(e.payload, 'output'),
-      })),
-    }));
+      };
+    });
   },
 };

@@ -199,8 +199,15 @@ export class ProfileStore {
         next.headers = Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, v === REDACTED ? old[k] ?? '' : v]));
       } else next[key] = value;
     }
-    // A placeholder must not carry a stored key to another server: re-pointing needs the key again.
-    if (placeholders && destination(next) !== destination(current as Record<string, unknown>)) {
+    // A stored key must not follow the profile to another server, whether the patch sends it back
+    // as the placeholder or leaves it out: re-pointing needs the key again (or null to drop it).
+    // A `$VAR` reference is the user's own instruction, not a stored secret, and may go along.
+    const literal = (v: unknown) => typeof v === 'string' && v !== '' && !envRef(v);
+    const carried =
+      placeholders ||
+      (patch.apiKey === undefined && literal(next.apiKey)) ||
+      (patch.headers === undefined && Object.values((next.headers as Record<string, string> | undefined) ?? {}).some(literal));
+    if (carried && destination(next) !== destination(current as Record<string, unknown>)) {
       throw RpcError.invalidParams(
         `profile "${name}": the apiKey or a header is the redacted placeholder, but the profile now points elsewhere (${redactUrl(destination(current as Record<string, unknown>))} → ${redactUrl(destination(next))}); send the secret again to use it with the new server`,
         { name },

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 
 /** Where `rg` is on a PATH, or undefined. */
@@ -40,6 +38,9 @@ export function ripgrepLines(opts: RipgrepOptions): LineMatcher {
   const args = ['--no-config', '-n', '--no-filename', '--color', 'never', '-a', '-M', String(opts.maxColumns), '--max-columns-preview', '--regex-size-limit', '10M', '--dfa-size-limit', '10M'];
   if (opts.caseInsensitive) args.push('-i');
   args.push('-e', opts.pattern, '-');
+  // Loaded here, not at start-up: most starts never search (node:child_process and node:readline cost ~1 ms each).
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const { createInterface } = process.getBuiltinModule('node:readline');
   const child = spawn(opts.rg, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { LANG: 'C.UTF-8' } });
   const starts: number[] = [];
   const names: string[] = [];

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 
 export interface RunOptions {
   cwd: string;
@@ -30,6 +29,8 @@ export function runProcess(file: string, args: string[], opts: RunOptions): Prom
       resolve({ exitCode: null, signal: null, output: '', truncated: false, timedOut: false, aborted: true });
       return;
     }
+    // Loaded on the first command, not at start-up (see ripgrep.ts).
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = new CappedOutput(opts.outputCap);
     let timedOut = false;

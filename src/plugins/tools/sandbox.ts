@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
@@ -20,6 +19,7 @@ export function detectSandbox(env: Readonly<Record<string, string | undefined>>)
   if (!bwrap) {
     return { shell: 'none', bwrap: null, detail: 'shell commands are NOT sandboxed: bubblewrap (bwrap) is not installed; install the Debian package "bubblewrap"' };
   }
+  const { spawnSync } = process.getBuiltinModule('node:child_process'); // on first use, not at start-up
   const probe = spawnSync(bwrap, [...systemBinds(), '--unshare-all', '--die-with-parent', '--', 'true'], { timeout: 5000, encoding: 'utf8' });
   if (probe.status !== 0) {
     const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0];

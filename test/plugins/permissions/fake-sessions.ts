@@ -4,7 +4,7 @@ import type { ClientPeer } from '../../../src/host/client.js';
 import type { Disposable } from '../../../src/host/disposable.js';
 import { defineMethod } from '../../../src/host/method.js';
 import type { Plugin } from '../../../src/host/plugin.js';
-import { builtinPlugins } from '../../../src/plugins/builtin.js';
+import { corePlugins } from '../../../src/plugins/builtin.js';
 import { PermissionEvent } from '../../../src/plugins/permissions/schemas.js';
 import {
   SessionServiceToken,
@@ -109,5 +109,5 @@ export class FakeSessions implements SessionService {
   }
 
   /** Whether no built-in plugin declares session/set_mode (then this fake does). */
-  static readonly ownsSetMode = !builtinPlugins().some((p) => p.methods?.some((m) => m.name === 'session/set_mode'));
+  static readonly ownsSetMode = !corePlugins().some((p) => p.methods?.some((m) => m.name === 'session/set_mode'));
 }
