@@ -12,10 +12,12 @@
  * - `launch.cjs`: src/boot, which bin/switchboard.js requires (a script, so no ESM loader at start).
  * - `plugin.mjs`: `switchboard/plugin` for in-process plugins under the bundled daemon: the
  *   bundle's own kit, so a plugin and the host share one zod.
- * - `modules.json`: every dist/src module's export names. The bundle can hand out each of its
- *   modules (`modules[path]()`), and the kit's load hook serves a file of dist/src imported from
- *   outside (a test's plugin that reaches past the kit) as that very module of the bundle, so
- *   its classes and tokens are the running host's, as they are under the tsc output.
+ * - `modules.json`: the export names of the modules the bundle hands out (`modules[path]()`:
+ *   what the shell's commands load, src/host, src/plugin-kit and each plugin's contract.ts).
+ *   The kit's load hook serves such a file of dist/src imported from outside (a test's plugin
+ *   that reaches past the kit) as that very module of the bundle, so its classes and tokens are
+ *   the running host's, as they are under the tsc output; any other file of dist/src is its
+ *   tsc output.
  *
  * Large libraries that only some commands use stay outside, imported from node_modules
  * when first used (they are dependencies, so `npm install` brings them).
@@ -51,7 +53,7 @@ const routeImports = (text: string) => text.replace(IMPORT_CALL, (call, literal?
  * through `__sbImp`, which src/boot hands in: code compiled by `vm.Script` from a code cache
  * cannot `import()` by itself on Node 20.
  */
-const ownModuleUrls = (shell = false): Plugin => ({
+const ownModuleUrls = (shell?: Set<string>): Plugin => ({
   name: 'own-module-urls',
   setup(b) {
     b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => {
@@ -61,6 +63,7 @@ const ownModuleUrls = (shell = false): Plugin => ({
       if (shell) {
         contents = contents.replace(/\bimport\((['"])(\.[^'"]*)\1\)/g, (_call, _q, spec: string) => {
           const target = path.relative(DIST_SRC, path.resolve(path.dirname(args.path), spec)).split(path.sep).join('/');
+          shell.add(target);
           return `__sbMainModule(${JSON.stringify(target)})`;
         });
       }
@@ -159,13 +162,36 @@ const common: BuildOptions = {
   metafile: true,
 };
 
+// The shell: the command line (cac, the commands' flags, --help, --version) and nothing else;
+// a command that runs takes what it needs from switchboard.cjs (`__sbMain`, handed in by src/boot),
+// which therefore hands out each module the shell imports (`shellImports`).
+const shellImports = new Set<string>();
+await build({
+  ...common,
+  stdin: { contents: "export { main } from './cli/index.js';\n", resolveDir: DIST_SRC, sourcefile: 'shell-entry.js', loader: 'js' },
+  outfile: path.join(OUT, 'cli.cjs'),
+  plugins: [ownModuleUrls(shellImports)],
+  banner: {
+    js: `${banner}\nconst __sbMainModule = (rel) => (typeof __sbMain === 'function' ? __sbMain() : require('./switchboard.cjs')).modules[rel]();`,
+  },
+});
+/**
+ * The modules switchboard.cjs hands out by path (`modules[path]()`): what the shell's commands
+ * load when they run, the kit, and what a plugin may import from dist/src by path to share the
+ * host's tokens and classes (src/host, src/plugin-kit, each plugin's contract.ts). Not every
+ * module: each one handed out costs every start its namespace object.
+ */
+const handedOut = modules.filter((m) => shellImports.has(m) || m.startsWith('host/') || m.startsWith('plugin-kit/') || /^plugins\/[^/]+\/contract\.js$/.test(m));
+const unknown = [...shellImports].filter((m) => !modules.includes(m));
+if (unknown.length) throw new Error(`the shell imports ${unknown.join(', ')}, which dist/src does not have`);
+
 const result = await build({
   ...common,
   stdin: {
     contents: [
       "export { main } from './cli/index.js';",
       "export const loadKit = () => import('./plugin-kit/index.js');",
-      `export const modules = {${modules.map((m) => `\n  ${JSON.stringify(m)}: () => import(${JSON.stringify(`./${m}`)}),`).join('')}\n};`,
+      `export const modules = {${handedOut.map((m) => `\n  ${JSON.stringify(m)}: () => import(${JSON.stringify(`./${m}`)}),`).join('')}\n};`,
     ].join('\n'),
     resolveDir: DIST_SRC,
     sourcefile: 'bundle-entry.js',
@@ -175,17 +201,6 @@ const result = await build({
   plugins: [ownModuleUrls(), zodLocalesOnDemand],
 });
 
-// The shell: the command line (cac, the commands' flags, --help, --version) and nothing else;
-// a command that runs takes what it needs from switchboard.cjs (`__sbMain`, handed in by src/boot).
-await build({
-  ...common,
-  stdin: { contents: "export { main } from './cli/index.js';\n", resolveDir: DIST_SRC, sourcefile: 'shell-entry.js', loader: 'js' },
-  outfile: path.join(OUT, 'cli.cjs'),
-  plugins: [ownModuleUrls(true)],
-  banner: {
-    js: `${banner}\nconst __sbMainModule = (rel) => (typeof __sbMain === 'function' ? __sbMain() : require('./switchboard.cjs')).modules[rel]();`,
-  },
-});
 // The launcher (src/boot), which bin/switchboard.js requires: a script, so a start skips Node's
 // ESM loader. It sees the `import.meta.url` of its tsc output, from which it finds the rest.
 await build({
@@ -222,6 +237,6 @@ writeFileSync(
     `const kit = await createRequire(import.meta.url)('./switchboard.cjs').loadKit();\n` +
     `export const { ${names.join(', ')} } = kit;\n`,
 );
-writeFileSync(path.join(OUT, 'modules.json'), JSON.stringify(exportsOf));
+writeFileSync(path.join(OUT, 'modules.json'), JSON.stringify(Object.fromEntries(handedOut.map((m) => [m, exportsOf[m]]))));
 const kib = (f: string) => Math.round(readFileSync(path.join(OUT, f)).length / 1024);
 console.error(`wrote ${path.relative(ROOT, OUT)}/: cli.cjs (${kib('cli.cjs')} KiB), switchboard.cjs (${kib('switchboard.cjs')} KiB), plugin.mjs, modules.json`);
