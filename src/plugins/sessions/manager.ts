@@ -131,17 +131,22 @@ export class SessionManager implements SessionService {
       this.scans.set(s.id, refreshSummary(s, scan));
       return true;
     } catch (err) {
-      if (!(err instanceof UnusableLog)) throw err;
-      this.logger.warn({ file: err.file, sessionId: s.id, reason: err.reason }, 'session log no longer readable; the session is dropped from the list');
-      this.forget(s);
+      if (err instanceof UnusableLog) {
+        this.logger.warn({ file: err.file, sessionId: s.id, reason: err.reason }, 'session log no longer readable; the session is dropped from the list');
+        this.forget(s);
+      } else {
+        // A read error (EIO…): left out of this answer only; the next one tries again.
+        this.logger.error({ err, file: s.log.file, sessionId: s.id }, 'could not read session log');
+      }
       return false;
     }
   }
 
-  /** Drops a session that was never used here whose log went away or went bad. */
+  /** Drops a session not in memory whose log went away or went bad (its owners release what was its). */
   private forget(s: Session): void {
     this.sessions.delete(s.id);
     this.scans.delete(s.id);
+    this.deleted.fire(s.id);
   }
 
   /** The absolute real path of a workspace, or a clear error. */
