@@ -45,7 +45,7 @@ async function listAll(client: MessageConnection): Promise<any[]> {
   return out;
 }
 
-describe('e2e: a start reads only the first line of each stored session log', function () {
+describe('e2e: a start reads no stored session log; the list reads their first lines and line ends, first use the whole', function () {
   this.timeout(120_000);
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-start-ws-'));
   let d: Daemon | undefined;
@@ -55,7 +55,7 @@ describe('e2e: a start reads only the first line of each stored session log', fu
   });
   after(() => rmSync(workspace, { recursive: true, force: true }));
 
-  it('lists 150 sessions right though their logs were not read; a bad line deep in one is reported when it is loaded; a bad meta is refused at start', async () => {
+  it('lists 150 sessions right though their logs were not parsed; a bad line deep in one is reported when it is loaded; a bad meta is refused', async () => {
     const home = tempHome();
     try {
       const expected = new Map<string, Listed>();
@@ -78,13 +78,16 @@ describe('e2e: a start reads only the first line of each stored session log', fu
       });
 
       d = await start(home.dir);
+      const atStart = logLines(d.cli).filter((l) => /session log/.test(l.msg));
+      const listed = await listAll(d.client);
+      // The list is what first reads the logs: the bad metas are refused then, each named.
       const refused = await logLine(d.cli, /session log not loaded/, { file: badMeta.file });
       expect(refused.msg).to.contain('its first valid record is not the session meta');
       expect(refused.skipped[0].line).to.equal(1);
       expect(refused.skipped[0].reason).to.contain('workspace');
       expect((await logLine(d.cli, /session log not loaded/, { file: wrongId.file })).msg).to.contain('its meta names session "sess_000", not the file\'s "sess_wrongid"');
+      expect(atStart, 'initialize was answered before any log was read').to.deep.equal([]);
 
-      const listed = await listAll(d.client);
       expect(listed.map((s) => s.sessionId).sort()).to.deep.equal([...expected.keys()].sort());
       // The broken line is in a turn: the list reads ends of lines, and turn_started carries no list field.
       for (const s of listed) expect(pick(s), s.sessionId).to.deep.equal(pick(expected.get(s.sessionId)));
@@ -169,11 +172,11 @@ describe('e2e: a start reads only the first line of each stored session log', fu
       mkdirSync(dir);
 
       d = await start(home.dir);
+      const status = await d.client.sendRequest<any>('host/status');
+      expect(status.sessions.count).to.equal(2);
       expect((await logLine(d.cli, /session log not loaded/, { file: fifo })).msg).to.equal('session log not loaded: it is not a regular file (a FIFO)');
       expect((await logLine(d.cli, /session log not loaded/, { file: dir })).msg).to.equal('session log not loaded: it is not a regular file (a directory)');
       expect((await logLine(d.cli, /session log not loaded/, { file: blob })).msg).to.equal(`session log not loaded: no valid record in its first ${1 << 20} bytes (where its session meta should be)`);
-      const status = await d.client.sendRequest<any>('host/status');
-      expect(status.sessions.count).to.equal(2);
       const listed = await listAll(d.client);
       expect(listed.map((s) => s.sessionId).sort()).to.deep.equal(['sess_huge', 'sess_plain']);
       expect(pick(listed.find((s) => s.sessionId === 'sess_huge'))).to.deep.equal(pick({ ...huge.listed, messageCount: 3 }));

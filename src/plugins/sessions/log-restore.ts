@@ -5,13 +5,12 @@ import { SessionLog } from './log.js';
 import { ReplayBuffer, Session } from './session.js';
 
 /**
- * Sessions back from their logs, in two steps. At start, each log gives only its meta (one
- * short read, checked): the daemon knows every session and refuses a log whose meta is wrong,
- * whatever the logs' number and size. The session list reads on cheaply (log-summary), and the
- * first use of a session reads its log whole and checks every record (`loadWhole`), as it is
- * on disk then, with what other processes appended since the start.
+ * Sessions back from their logs, in steps, each when it is needed. A start only lists the folder.
+ * The first list (or a look-up by id) reads a log's meta, one short read, checked: the session is
+ * known, or its log refused with a warning, whatever the logs' number and size. The list reads on
+ * cheaply (log-summary), and the first use of a session reads its log whole and checks every
+ * record (`loadWhole`), as it is on disk then, with what other processes appended since.
  */
-
 /** A log that cannot (or can no longer) be a session: why, for the warning and the error. */
 export class UnusableLog extends Error {
   constructor(
@@ -24,7 +23,7 @@ export class UnusableLog extends Error {
   }
 }
 
-/** The session of a log at start, from its meta alone; or an UnusableLog warning logged, and nothing. */
+/** The session of a log, from its meta alone (not yet used); or a warning logged, and nothing. */
 export function restoreFromHead(file: string, sessionId: string, replayCapacity: number, logger: Logger): { session: Session; scan: LogScan } | undefined {
   const head = readHead(file, sessionId);
   if ('refused' in head) {

@@ -6,8 +6,8 @@ import { parseLogLine, serversOfSideFile, type LogRecord, type SessionMeta, type
 
 /**
  * What the session list shows of a session whose log is not loaded, read cheaply. A daemon
- * starts by reading only the meta (the first line) of each log; the rest of a log is read by
- * the first `session/list` that shows it, and then only by its line ends: a message counts by
+ * reads no log at start; the first `session/list` reads the meta (the first line) of each, and
+ * the rest of a log only by its line ends: a message counts by
  * its `"k":"msg"` head and gives its time from its `"at"` tail, an event its seq from its tail;
  * only meta, set and clear records (small) and lines not in the shape this version writes are
  * parsed and checked whole. Nothing is checked that the list does not show: a line's own
@@ -42,7 +42,7 @@ export interface LogScan {
 
 export type ScanResult = { scan: LogScan } | { refused: string; skipped?: SkippedLine[]; gone?: boolean };
 
-/** The meta must be within this many bytes of the start: a start never reads a log further. */
+/** The meta must be within this many bytes of the start: the head of a log is never read further. */
 export const HEAD_LIMIT = 1 << 20;
 const FINGERPRINT = 32;
 
@@ -55,7 +55,7 @@ export function misfitOf(r: LogRecord, sessionId: string, seq: number): string |
   return undefined;
 }
 
-/** The first record of a log, which must be its meta (the start reads no further). */
+/** The first record of a log, which must be its meta (read no further). */
 export function readHead(file: string, sessionId: string): ScanResult {
   return withLog(file, (fd, st) => headOf(fd, st, file, sessionId));
 }

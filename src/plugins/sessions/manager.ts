@@ -74,7 +74,9 @@ export class SessionManager implements SessionService {
    * starts no MCP servers for them.
    */
   private readonly active = new Set<string>();
-  /** How far the list has read the log of each session restored at start and not yet used. */
+  /** The logs found at start whose meta has not been read yet. */
+  private readonly unread = new Set<string>();
+  /** How far the list has read the log of each session restored from disk and not yet used. */
   private readonly scans = new Map<string, LogScan>();
   private readonly byClient = new Map<string, { sessions: Set<string>; off: () => void }>();
   private readonly opened: Emitter<SessionInfo>;
@@ -98,26 +100,39 @@ export class SessionManager implements SessionService {
   }
 
   /**
-   * Knows every session in the sessions folder from the first line of its log (its meta, checked):
-   * a start reads no more of any log, so it costs the same however many and however long they
-   * are. A log whose meta is missing, wrong, or names another session id than its file is not
-   * loaded (one id, one file, one session), nor is a `<id>.jsonl` that is not a regular file; each
-   * with a warning. The list reads on in the logs cheaply when it is asked for (log-summary); a
-   * session's first use reads its log whole (log-restore).
+   * Lists the sessions folder, and no more: a start reads no log, so it costs the same however
+   * many sessions are stored and however long their logs are. A log is first read when it is
+   * needed (the session list, or that session asked for): its first line, the meta, checked
+   * (`readHead`); the list then reads on cheaply (log-summary), and a session's first use reads
+   * its log whole (log-restore).
    */
   loadAll(): void {
     removeStaleTemps(this.dir.dir, this.logger);
-    for (const id of this.dir.ids()) {
-      const file = this.dir.fileOf(id);
-      try {
-        const restored = restoreFromHead(file, id, this.replayCapacity, this.logger);
-        if (!restored) continue;
-        this.sessions.set(id, restored.session);
-        this.scans.set(id, restored.scan);
-      } catch (err) {
-        this.logger.error({ err, file }, 'could not load session');
-      }
+    for (const id of this.dir.ids()) this.unread.add(id);
+  }
+
+  /**
+   * The session of a log not looked at yet, from its meta. A log whose meta is missing, wrong, or
+   * names another session id than its file is not loaded (one id, one file, one session), nor is
+   * a `<id>.jsonl` that is not a regular file; each with a warning naming the file and why.
+   */
+  private readHead(id: string): void {
+    if (!this.unread.delete(id)) return;
+    const file = this.dir.fileOf(id);
+    try {
+      const restored = restoreFromHead(file, id, this.replayCapacity, this.logger);
+      if (!restored) return;
+      this.sessions.set(id, restored.session);
+      this.scans.set(id, restored.scan);
+    } catch (err) {
+      this.logger.error({ err, file }, 'could not load session');
     }
+  }
+
+  /** A session by id, its log's meta read first if it was not yet. */
+  private lookup(sessionId: string): Session | undefined {
+    if (this.unread.size) this.readHead(sessionId);
+    return this.sessions.get(sessionId);
   }
 
   /**
@@ -203,7 +218,7 @@ export class SessionManager implements SessionService {
 
   /** The session, its log read whole first if it is not in memory (restored at start, or closed). */
   require(sessionId: string): Session {
-    const s = this.sessions.get(sessionId);
+    const s = this.lookup(sessionId);
     if (!s) throw new RpcError(ErrorCodes.NotFound, `session "${sessionId}" not found; session/list shows the known ones`, { sessionId });
     if (!s.isUnloaded) return s;
     try {
@@ -237,7 +252,9 @@ export class SessionManager implements SessionService {
     this.closed.fire(s.id);
   }
 
+  /** Every session (the meta of each log not read yet is read first). */
   sessionsList(): Session[] {
+    for (const id of [...this.unread]) this.readHead(id);
     return [...this.sessions.values()];
   }
 
@@ -282,7 +299,7 @@ export class SessionManager implements SessionService {
     s.log.remove();
     // The folder made for a session without a cwd goes with it, unless a fork still works there.
     const ws = s.meta.workspace;
-    if (path.dirname(ws) === realOr(this.workspacesDir) && ![...this.sessions.values()].some((o) => o.meta.workspace === ws)) {
+    if (path.dirname(ws) === realOr(this.workspacesDir) && !this.sessionsList().some((o) => o.meta.workspace === ws)) {
       rmSync(ws, { recursive: true, force: true });
     }
     this.deleted.fire(s.id);
@@ -308,7 +325,7 @@ export class SessionManager implements SessionService {
   // SessionService
 
   get(sessionId: string): SessionInfo | undefined {
-    const s = this.sessions.get(sessionId);
+    const s = this.lookup(sessionId);
     return s && this.summarized(s) ? s.info() : undefined;
   }
 
@@ -345,7 +362,7 @@ export class SessionManager implements SessionService {
   }
 
   clients(sessionId: string): ClientPeer[] {
-    return this.sessions.get(sessionId)?.clients() ?? [];
+    return this.lookup(sessionId)?.clients() ?? [];
   }
 
   /**
