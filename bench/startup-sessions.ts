@@ -115,6 +115,7 @@ console.log(`  ${''.padEnd(30)}${'→ initialize'.padStart(14)}${'RSS'.padStart(
 for (const row of rows) {
   const m = (k: keyof Sample) => median(row.xs.map((x) => x[k]));
   const emptyRow = rows.find((r) => r.build === row.build && r !== row && row.home !== 'empty home');
-  const over = emptyRow ? `   (+${fmt(m('initMs') - median(emptyRow.xs.map((x) => x.initMs)), 0)} ms over empty)` : '';
+  const d = emptyRow ? m('initMs') - median(emptyRow.xs.map((x) => x.initMs)) : 0;
+  const over = emptyRow ? `   (${d < 0 ? '−' : '+'}${fmt(Math.abs(d), 0)} ms beside the empty home)` : '';
   console.log(`  ${`${row.build}, ${row.home}`.padEnd(30)}${`${fmt(m('initMs'), 0)} ms`.padStart(14)}${mb(m('initRss')).padStart(8)}${`${fmt(m('listMs'), 0)} ms`.padStart(16)}${mb(m('listRss')).padStart(8)}  ${fmt(m('listed'))}${over}`);
 }
