@@ -109,6 +109,7 @@ const handlers = {
     prompting = false;
     setStatus(`offline: ${why}`, 'disconnected');
     showOffline(why, delay);
+    panels.disconnected();
     showCurrent();
   },
   notification(method: string, params: any) {

@@ -39,6 +39,10 @@ export class PanelHost {
     if (id) this.panels.find((p) => p.id === id)?.opened?.();
   }
 
+  disconnected(): void {
+    for (const p of this.panels) p.disconnected?.();
+  }
+
   connected(): void {
     for (const p of this.panels) p.connected?.();
     if (this.shown) this.panels.find((p) => p.id === this.shown)?.opened?.();

@@ -135,6 +135,9 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     expect(await page.isDisabled('#send')).to.equal(true);
     expect(await page.isVisible('#sessions-stale')).to.equal(true);
     expect(await page.getAttribute('#sessions-panel', 'class')).to.contain('stale');
+    // Voice could only fail while offline: Dictate and Read aloud wait for the page to be back.
+    expect(await page.isDisabled('#mic')).to.equal(true);
+    expect(await page.isDisabled('#read-aloud')).to.equal(true);
     // Not a failed turn: nothing was said in the conversation about the drop.
     expect(await page.locator('#log .msg.error').count()).to.equal(0);
     await page.screenshot({ path: path.join(ROOT, 'test-output', 'ui', 'offline-light.png') });
@@ -151,6 +154,8 @@ describe('the browser UI: withdrawn prompts and resuming after a reconnect', fun
     expect(agent.map((t) => t.trim()), 'one reply, whole, in one message').to.deep.equal(['Alpha beta gamma delta epsilon.']);
     expect(await page.isVisible('#offline-banner')).to.equal(false);
     expect(await page.isEnabled('#prompt')).to.equal(true);
+    expect(await page.isEnabled('#mic')).to.equal(true);
+    expect(await page.isEnabled('#read-aloud')).to.equal(true);
     expect(await page.isVisible('#sessions-stale')).to.equal(false);
     expect(await page.textContent('#sessions button[aria-current="true"] .session-state')).to.equal('idle');
     // The history the daemon kept says the same.

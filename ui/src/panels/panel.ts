@@ -30,6 +30,8 @@ export interface Panel {
   opened?(): void;
   /** The page (re)connected; called for every panel, open or not. */
   connected?(): void;
+  /** The page lost its connection (the offline banner is up); called for every panel. */
+  disconnected?(): void;
   /** Another session is open in the chat (or none). */
   sessionChanged?(session: SessionInfo | null): void;
 }

@@ -31,6 +31,8 @@ class VoicePanel implements Panel {
   private readonly player = new PcmPlayer(() => this.drawButtons());
   private settings!: VoiceSettings;
   private reading = false;
+  /** False while the page is offline (until `connected`). */
+  private online = true;
   /** The voice/speak request following the open session, if one is armed. */
   private speaking: { streamId: string; sessionId: string } | null = null;
   /** Audio of the armed request has come: Stop stays enabled between chunks, not only while one plays. */
@@ -69,7 +71,14 @@ class VoicePanel implements Panel {
     void this.settings.refresh();
   }
 
+  /** Offline, Dictate and Read aloud could only fail ("not connected"): they wait for the page to be back. */
+  disconnected(): void {
+    this.online = false;
+    this.drawButtons();
+  }
+
   connected(): void {
+    this.online = true;
     this.speaking = null; // the daemon ended the old connection's request
     this.arm();
     this.drawButtons();
@@ -90,7 +99,7 @@ class VoicePanel implements Panel {
   }
 
   private drawButtons(): void {
-    const has = this.ctx.current() !== null;
+    const has = this.ctx.current() !== null && this.online;
     const mic = $('mic') as HTMLButtonElement;
     mic.disabled = !has || this.transcribing;
     mic.setAttribute('aria-pressed', String(this.recorder.active));
