@@ -11,7 +11,10 @@ import { parseLogLine, serversOfSideFile, type LogRecord, type SessionMeta, type
  * its `"k":"msg"` head and gives its time from its `"at"` tail, an event its seq from its tail;
  * only meta, set and clear records (small) and lines not in the shape this version writes are
  * parsed and checked whole. Nothing is checked that the list does not show: a line's own
- * warnings come from the full load, on the session's first use (which stays the truth).
+ * warnings come from the full load, on the session's first use (which stays the truth). So the
+ * list agrees with the full load for every log this version writes, torn lines and misfits
+ * included; a line in this version's shape whose inside the schemas would refuse (a message
+ * whose text is not a string) counts in the list until the session is first loaded.
  *
  * A scan remembers where it stopped (a line end), the file's identity and the bytes before that
  * point: a log another process appended to is read on from there; one replaced (compaction
