@@ -6,7 +6,7 @@ import type { ChatMessage } from '../providers/contract.js';
 import { describeIssues } from '../../host/dispatcher.js';
 import type { SessionEvent } from './contract.js';
 import { readLog } from './log-lines.js';
-import { LogRecordSchema } from './log-schema.js';
+import { logRecordSchema } from './log-schema.js';
 
 /** What a session was created with (the first line of its log). */
 export interface SessionMeta {
@@ -139,7 +139,7 @@ export function parseLogLine(line: string): { record: LogRecord } | { reason: st
   } catch {
     return { reason: 'not JSON (a torn write?)' };
   }
-  const parsed = LogRecordSchema.safeParse(raw);
+  const parsed = logRecordSchema().safeParse(raw);
   return parsed.success ? { record: parsed.data } : { reason: describeIssues(parsed.error.issues) };
 }
 

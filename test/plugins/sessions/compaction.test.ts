@@ -6,7 +6,7 @@ import pino from 'pino';
 import { compactLines } from '../../../src/plugins/sessions/compact-records.js';
 import { compactLog, removeStaleTemps, tempOf } from '../../../src/plugins/sessions/log-compaction.js';
 import { SessionLog } from '../../../src/plugins/sessions/log.js';
-import { LogRecordSchema } from '../../../src/plugins/sessions/log-schema.js';
+import { logRecordSchema } from '../../../src/plugins/sessions/log-schema.js';
 
 const sid = 'sess_c';
 const at = '2026-01-01T00:00:00.000Z';
@@ -55,7 +55,7 @@ describe('sessions: compacting a finished turn of the log', () => {
     expect(out.lines).to.have.length(input.length - out.merged);
     expect(out.stable).to.equal(out.lines.length);
     const records = out.lines.map(parse);
-    for (const r of records.slice(1)) expect(LogRecordSchema.safeParse(r).success, JSON.stringify(r)).to.equal(true);
+    for (const r of records.slice(1)) expect(logRecordSchema().safeParse(r).success, JSON.stringify(r)).to.equal(true);
     const updates = records.filter((r) => r.e?.type === 'update').map((r) => ({ from: r.from, seq: r.e.seq, ...r.e.update }));
     expect(updates).to.deep.equal([
       { from: 2, seq: 3, sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: 'hmmm' }, messageId: 'm1' },
