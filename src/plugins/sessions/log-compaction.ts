@@ -71,8 +71,14 @@ export async function compactLog(log: SessionLog, opts: CompactOptions): Promise
     // From here to the rename, synchronous: nothing is appended in between.
     const old = openSync(log.file, 'r');
     let tail: Buffer;
+    // Whether every byte of the log is one this process read or wrote: then the compacted copy
+    // holds no more than it knows. Else another process wrote to it, and this one stays stale
+    // until it reads the log again (`SessionLog.changedElsewhere`).
+    let ours: boolean;
     try {
-      const size = fstatSync(old).size;
+      const st = fstatSync(old);
+      ours = log.isAsSeen(st);
+      const size = st.size;
       if (size < end) throw new Error(`the log shrank from ${end} to ${size} bytes while it was compacted`);
       tail = Buffer.alloc(size - end);
       if (tail.length) readSync(old, tail, 0, tail.length, end);
@@ -81,9 +87,11 @@ export async function compactLog(log: SessionLog, opts: CompactOptions): Promise
     }
     if (tail.length) writeSync(fh.fd, tail);
     fsyncSync(fh.fd);
+    const copy = fstatSync(fh.fd);
     log.close();
     renameSync(tmp, log.file);
     renamed = true;
+    if (ours) log.noteReplaced(copy);
     log.stableBytes = start + stableBytes(out.lines.slice(0, out.stable));
     syncDir(path.dirname(log.file));
     return { bytesBefore: buf.length + tail.length, bytesAfter: start + body.length + tail.length, merged: out.merged, tmp };

@@ -44,8 +44,11 @@ export function openLog(file: string): { fd: number; st: Stats } {
   return { fd, st };
 }
 
-/** Reads a whole log as text (the full load), refusing what is not a regular file. */
-export function readLog(file: string): string {
+/**
+ * Reads a whole log as text (the full load), refusing what is not a regular file; with the file's
+ * inode and the bytes read, which is what this process then knows the log to be.
+ */
+export function readLog(file: string): { text: string; ino: number; size: number } {
   const { fd, st } = openLog(file);
   try {
     const parts: Buffer[] = [];
@@ -62,9 +65,10 @@ export function readLog(file: string): string {
       if (n === 0) break;
       used += n;
     }
-    if (!parts.length) return buf.toString('utf8', 0, used);
+    if (!parts.length) return { text: buf.toString('utf8', 0, used), ino: st.ino, size: used };
     parts.push(buf.subarray(0, used));
-    return Buffer.concat(parts).toString('utf8');
+    const all = Buffer.concat(parts);
+    return { text: all.toString('utf8'), ino: st.ino, size: all.length };
   } finally {
     closeSync(fd);
   }

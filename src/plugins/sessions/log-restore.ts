@@ -67,6 +67,8 @@ export function loadWhole(s: Session, logger: Logger): void {
     throw new UnusableLog(file, why);
   }
   s.reset(meta);
+  s.log.close();
+  s.log.noteRead(loaded.seen);
   records.forEach((r, i) => {
     const misfit = i === 0 ? undefined : misfitOf(r, s.id, s.seq);
     if (misfit) skipped.push({ line: lines[i], reason: misfit });

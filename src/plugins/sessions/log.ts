@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { REDACTED, scrubDeep } from '../../host/secrets.js';
 import { redactAcpServers } from '../mcp/acp-servers.js';
@@ -48,6 +48,14 @@ export interface LoadedLog {
   lines: number[];
   /** Lines that could not be used (a torn last line after a crash, a record of the wrong shape). */
   skipped: SkippedLine[];
+  /** The file read: its inode and the bytes read (see `SessionLog.changedElsewhere`). */
+  seen: LogIdentity;
+}
+
+/** A log file as this process last read or wrote it. */
+export interface LogIdentity {
+  ino: number;
+  size: number;
 }
 
 /**
@@ -57,6 +65,14 @@ export interface LoadedLog {
  */
 export class SessionLog {
   private fd: number | undefined;
+  /** The inode `fd` writes to. */
+  private fdIno: number | undefined;
+  /**
+   * The log as this process last read or wrote it: another process that appends to it (a turn
+   * of its own) or renames a compacted copy over it makes the file differ, and this process's
+   * copy of the session stale (`changedElsewhere`).
+   */
+  private seen: LogIdentity | undefined;
   /**
    * Bytes at the start of the file that compaction has already made final (no open turn in
    * them): the next pass reads only what comes after. 0 until this process has compacted it.
@@ -73,7 +89,35 @@ export class SessionLog {
   append(record: LogRecord): void {
     this.fd ??= this.openForAppend();
     // Known secret values are scrubbed from every string (keys untouched, so the record keeps its shape).
-    writeSync(this.fd, JSON.stringify(scrubDeep(this.withoutServerSecrets(record))) + '\n');
+    const line = JSON.stringify(scrubDeep(this.withoutServerSecrets(record))) + '\n';
+    writeSync(this.fd, line);
+    if (this.seen && this.seen.ino === this.fdIno) this.seen.size += Buffer.byteLength(line);
+  }
+
+  /** What this process now knows the log to be: it has just read it whole. */
+  noteRead(seen: LogIdentity): void {
+    this.seen = { ...seen };
+  }
+
+  /** The file is as this process last read or wrote it (`st`: a stat of it). */
+  isAsSeen(st: LogIdentity): boolean {
+    return this.seen !== undefined && st.ino === this.seen.ino && st.size === this.seen.size;
+  }
+
+  /** This process renamed `st` (its compacted copy, which held all it knew) over the log. */
+  noteReplaced(st: LogIdentity): void {
+    this.seen = { ino: st.ino, size: st.size };
+  }
+
+  /**
+   * Whether another process wrote to this log, replaced or deleted it since this one last read
+   * or wrote it: then what this process holds of the session is stale, and its next record
+   * would be out of seq, or written to a file that is no longer the log.
+   */
+  changedElsewhere(): boolean {
+    if (!this.seen) return false;
+    const st = statSync(this.file, { throwIfNoEntry: false });
+    return !st || !this.isAsSeen(st);
   }
 
   /** mcpServers with env or header values: the values go to the side file, the log refers to it. */
@@ -96,15 +140,21 @@ export class SessionLog {
    */
   private openForAppend(): number {
     const fd = openSync(this.file, 'a+', 0o600);
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    const asSeen = this.seen === undefined ? st.size === 0 : this.isAsSeen(st);
     const last = Buffer.alloc(1);
-    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, '\n');
+    let size = st.size;
+    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) size += writeSync(fd, '\n');
+    this.fdIno = st.ino;
+    // A new log is this process's own; one that differs from what it knew stays marked as changed.
+    if (asSeen) this.seen = { ino: st.ino, size };
     return fd;
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.fdIno = undefined;
   }
 
   remove(): void {
@@ -118,8 +168,8 @@ export class SessionLog {
    * Throws a LogFileError for a `<id>.jsonl` that is not a regular file (never blocks on a FIFO).
    */
   static load(file: string): LoadedLog {
-    const text = readLog(file);
-    const out: LoadedLog = { records: [], lines: [], skipped: [] };
+    const { text, ino, size } = readLog(file);
+    const out: LoadedLog = { records: [], lines: [], skipped: [], seen: { ino, size } };
     text.split('\n').forEach((line, i) => {
       if (!line) return;
       const parsed = parseLogLine(line);

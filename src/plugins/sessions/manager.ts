@@ -216,11 +216,20 @@ export class SessionManager implements SessionService {
     return s;
   }
 
-  /** The session, its log read whole first if it is not in memory (restored at start, or closed). */
+  /**
+   * The session, its log read whole first if it is not in memory (restored at start, or closed),
+   * or if another process wrote to it since (an editor's `switchboard stdio` beside `serve` ran a
+   * turn in it, or compacted it): this process's copy would then be stale, its next records out of
+   * seq, or written to a file renamed away. Not while a turn of its own runs (two processes
+   * running turns in one session at once is not supported).
+   */
   require(sessionId: string): Session {
     const s = this.lookup(sessionId);
     if (!s) throw new RpcError(ErrorCodes.NotFound, `session "${sessionId}" not found; session/list shows the known ones`, { sessionId });
-    if (!s.isUnloaded) return s;
+    if (!s.isUnloaded) {
+      if (s.turn || !s.log.changedElsewhere()) return s;
+      this.logger.info({ sessionId, file: s.log.file }, 'session log written by another process since: read again');
+    }
     try {
       loadWhole(s, this.logger);
     } catch (err) {
