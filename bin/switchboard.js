@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// CommonJS (bin/package.json), because a script starts some 10 ms sooner than an ES module: the
-// launcher bundled by scripts/bundle.ts, else its tsc output (src/boot: the bundles with their
-// code cache, or the tsc output when there is no fresh bundle).
+// CommonJS (bin/package.json), because a script starts sooner than an ES module graph (from here
+// to cli.cjs compiled: 15 ms as ESM, 8 ms now): the launcher bundled by scripts/bundle.ts, else its
+// tsc output (src/boot: the bundles with their code cache, or the tsc output without a fresh bundle).
 'use strict';
 let launcher;
 try {

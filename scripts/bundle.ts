@@ -9,7 +9,7 @@
  *   only offers a code cache for scripts. What a command loads on demand (`await import()`)
  *   stays lazy inside the file. Bundled from the tsc output, not from src/, because tsyringe
  *   needs tsc's decorator metadata; the `.map` is chained through tsc's maps to src/*.ts.
- * - `launch.cjs`: src/boot, which bin/switchboard.js requires (a script, so no ESM loader at start).
+ * - `launch.cjs`: src/boot, which bin/switchboard.js requires (a script: a start runs no ES module graph).
  * - `plugin.mjs`: `switchboard/plugin` for in-process plugins under the bundled daemon: the
  *   bundle's own kit, so a plugin and the host share one zod.
  * - `modules.json`: the export names of the modules the bundle hands out (`modules[path]()`:
@@ -201,8 +201,8 @@ const result = await build({
   plugins: [ownModuleUrls(), zodLocalesOnDemand],
 });
 
-// The launcher (src/boot), which bin/switchboard.js requires: a script, so a start skips Node's
-// ESM loader. It sees the `import.meta.url` of its tsc output, from which it finds the rest.
+// The launcher (src/boot), which bin/switchboard.js requires: a script, so a start runs no ES
+// module graph (resolve, load, link). It sees the `import.meta.url` of its tsc output, from which it finds the rest.
 await build({
   entryPoints: [path.join(DIST_SRC, 'boot', 'launch.js')],
   outfile: path.join(OUT, 'launch.cjs'),

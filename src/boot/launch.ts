@@ -7,9 +7,9 @@ import vm from 'node:vm';
 import { mapStacksOf } from './mapped-stacks.js';
 
 /**
- * What bin/switchboard.js runs, bundled into dist/bundle/launch.cjs (a script starts without
- * Node's ESM loader), or as this tsc output when that file is not there. The bundles of scripts/bundle.ts when they are there and not
- * older than the tsc output: the command line (cli.cjs) first, the host (switchboard.cjs) only
+ * What bin/switchboard.js runs, bundled into dist/bundle/launch.cjs (a script: a start runs no
+ * ES module graph), or as this tsc output when that file is not there. It runs the bundles of
+ * scripts/bundle.ts when they are there and not older than the tsc output: the command line (cli.cjs) first, the host (switchboard.cjs) only
  * when a command runs, each with a V8 code cache so that a start neither parses nor compiles
  * what the last run of the same command compiled. Else the tsc output (a developer who ran
  * only `tsc`, or SWITCHBOARD_BUNDLE=0).
