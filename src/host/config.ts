@@ -14,3 +14,9 @@ export interface HostConfig {
   /** The file this process's own log goes to, if any (`--log-file`, or the rotating log of `serve`). */
   readonly logFile?: string;
 }
+
+/** A whole number above zero from a setting of `env` (`SWITCHBOARD_MAX_TURN_REQUESTS`…), else `fallback`. */
+export function positiveSetting(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}

@@ -1,3 +1,4 @@
+import { positiveSetting } from '../../host/config.js';
 import type { Plugin } from '../../host/plugin.js';
 import { SessionServiceToken, type SessionService } from '../sessions/contract.js';
 import { chatEndpoints } from './chat-routes.js';
@@ -12,10 +13,6 @@ import { workspaceLoadEndpoint } from './workspace-load.js';
 import { workspaceSaveEndpoint } from './workspace-save.js';
 
 const MB = 1024 * 1024;
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
 
 /**
  * The older browser proxy's `/api/*` surface, as thin raw endpoints over the host's session
@@ -36,20 +33,20 @@ export const apiProxyPlugin: Plugin = {
     const turns = chatTurns(ctx);
     ctx.provide(ChatTurnsToken, turns);
     const tasks = new TaskStore({
-      cap: positive(env.SWITCHBOARD_STREAM_CAP, 50 * 1000 * 1000),
-      ttlMs: positive(env.SWITCHBOARD_TASK_TTL_MS, 10 * 60 * 1000),
-      maxTasks: positive(env.SWITCHBOARD_TASKS_MAX, 200),
+      cap: positiveSetting(env.SWITCHBOARD_STREAM_CAP, 50 * 1000 * 1000),
+      ttlMs: positiveSetting(env.SWITCHBOARD_TASK_TTL_MS, 10 * 60 * 1000),
+      maxTasks: positiveSetting(env.SWITCHBOARD_TASKS_MAX, 200),
     });
     // The janitor: finished tasks go after their TTL (and past the count, on every create).
-    const janitor = setInterval(() => tasks.sweep(), Math.min(60_000, positive(env.SWITCHBOARD_TASK_TTL_MS, 600_000))).unref();
+    const janitor = setInterval(() => tasks.sweep(), Math.min(60_000, positiveSetting(env.SWITCHBOARD_TASK_TTL_MS, 600_000))).unref();
     ctx.subscriptions.defer(() => clearInterval(janitor));
     ctx.status.add('apiProxy', () => ({ chatTasks: tasks.size }));
 
     const sessionsOf = (): SessionService => sessions;
-    const uploadCap = positive(env.SWITCHBOARD_UPLOAD_MAX_BYTES, 100 * MB);
+    const uploadCap = positiveSetting(env.SWITCHBOARD_UPLOAD_MAX_BYTES, 100 * MB);
     // The tools' fence: the same confinement, and the daemon's home is out of bounds even inside a workspace.
     const fence = Fence.forHome(ctx.config.home);
-    for (const e of chatEndpoints({ turns: () => turns, tasks, heartbeatMs: positive(env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15_000) })) ctx.endpoints.add(e);
+    for (const e of chatEndpoints({ turns: () => turns, tasks, heartbeatMs: positiveSetting(env.SWITCHBOARD_SSE_HEARTBEAT_MS, 15_000) })) ctx.endpoints.add(e);
     ctx.endpoints.add(uploadEndpoint(sessionsOf, uploadCap, fence));
     ctx.endpoints.add(downloadEndpoint(sessionsOf, fence));
     ctx.handle(WorkspaceList, ({ sessionId, path, limit }) => listWorkspace(sessions, fence, sessionId, path, limit));
@@ -57,8 +54,8 @@ export const apiProxyPlugin: Plugin = {
     ctx.endpoints.add(
       workspaceLoadEndpoint(sessionsOf, {
         maxArchiveBytes: uploadCap,
-        maxBytes: positive(env.SWITCHBOARD_ZIP_MAX_BYTES, 1024 * MB),
-        maxEntries: positive(env.SWITCHBOARD_ZIP_MAX_ENTRIES, 10_000),
+        maxBytes: positiveSetting(env.SWITCHBOARD_ZIP_MAX_BYTES, 1024 * MB),
+        maxEntries: positiveSetting(env.SWITCHBOARD_ZIP_MAX_ENTRIES, 10_000),
       }, fence),
     );
   },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { positiveSetting } from '../../host/config.js';
 import type { CallContext } from '../../host/client.js';
 import type { MethodDecl } from '../../host/method.js';
 import type { Plugin, PluginContext } from '../../host/plugin.js';
@@ -26,11 +27,6 @@ import {
 import { HubSubscriptions } from './subscriptions.js';
 import { HubView, type HubTransport } from './view.js';
 
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-
 /** A method reached by name (another plugin's), for ctx.call. */
 const byName = (name: string) => ({ name }) as MethodDecl;
 
@@ -49,7 +45,7 @@ export const hubPlugin: Plugin = {
     const env = ctx.config.env;
     const kind = ctx.config.command ?? 'embedded';
     const agentId = `${kind}-${randomBytes(5).toString('hex')}`;
-    const feed = new HubFeed(ctx.events, positive(env.SWITCHBOARD_HUB_REPLAY_EVENTS, 10_000));
+    const feed = new HubFeed(ctx.events, positiveSetting(env.SWITCHBOARD_HUB_REPLAY_EVENTS, 10_000));
     const view = new HubView(agentId, feed, ctx.events);
     const subs = ctx.subscriptions.add(new HubSubscriptions());
     const sessions = ctx.require(SessionServiceToken);
@@ -150,7 +146,7 @@ function createTransport(ctx: PluginContext, deps: TransportDeps): HubTransport 
       dispatch: deps.dispatch,
       container: ctx.container,
       logger: ctx.logger,
-      beatMs: positive(env.SWITCHBOARD_HUB_HEARTBEAT_MS, 500),
+      beatMs: positiveSetting(env.SWITCHBOARD_HUB_HEARTBEAT_MS, 500),
       wantSessions: deps.wantSessions,
     });
   }
@@ -161,8 +157,8 @@ function createTransport(ctx: PluginContext, deps: TransportDeps): HubTransport 
     dispatch: deps.dispatch,
     container: ctx.container,
     logger: ctx.logger,
-    maxQueue: positive(env.SWITCHBOARD_HUB_MAX_QUEUE, 10_000),
-    rescanMs: positive(env.SWITCHBOARD_HUB_RESCAN_MS, 2000),
+    maxQueue: positiveSetting(env.SWITCHBOARD_HUB_MAX_QUEUE, 10_000),
+    rescanMs: positiveSetting(env.SWITCHBOARD_HUB_RESCAN_MS, 2000),
     wantSessions: deps.wantSessions,
   });
 }

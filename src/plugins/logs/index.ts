@@ -1,3 +1,4 @@
+import { positiveSetting } from '../../host/config.js';
 import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError } from '../../host/errors.js';
 import type { ParamsOf } from '../../host/method.js';
@@ -20,11 +21,6 @@ import {
 } from './schemas.js';
 import { knownSecrets, logSources } from './sources.js';
 import { LogSubscriptions } from './subscriptions.js';
-
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
 
 type FilterParams = Pick<ParamsOf<ReturnType<typeof defineLogsStream>>, 'files' | 'minLevel' | 'grep'>;
 
@@ -72,10 +68,10 @@ function createLogsPlugin(): Plugin {
       const tail = new LogFeed({
         sources: logSources(ctx.config, ctx.logger),
         logger: ctx.logger,
-        maxLine: positive(env.SWITCHBOARD_LOGS_MAX_LINE, 64 * 1024),
-        keepLines: positive(env.SWITCHBOARD_LOGS_KEEP_LINES, 1000),
-        replayLines: positive(env.SWITCHBOARD_LOGS_REPLAY_LINES, 10_000),
-        pollMs: positive(env.SWITCHBOARD_LOGS_POLL_MS, 1000),
+        maxLine: positiveSetting(env.SWITCHBOARD_LOGS_MAX_LINE, 64 * 1024),
+        keepLines: positiveSetting(env.SWITCHBOARD_LOGS_KEEP_LINES, 1000),
+        replayLines: positiveSetting(env.SWITCHBOARD_LOGS_REPLAY_LINES, 10_000),
+        pollMs: positiveSetting(env.SWITCHBOARD_LOGS_POLL_MS, 1000),
         literals: knownSecrets(ctx.config.home),
       });
       ctx.subscriptions.add(tail);
@@ -84,7 +80,7 @@ function createLogsPlugin(): Plugin {
       ctx.subscriptions.defer(() => void (feed = undefined));
       const subs = ctx.subscriptions.add(
         new LogSubscriptions(tail, {
-          maxQueue: positive(env.SWITCHBOARD_LOGS_QUEUE, 1000),
+          maxQueue: positiveSetting(env.SWITCHBOARD_LOGS_QUEUE, 1000),
           highWater: 64 * 1024,
           line: (peer, params) => notifyClient(peer, LogLineNotification, params),
           dropped: (peer, params) => notifyClient(peer, LogDroppedNotification, params),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { positiveSetting } from '../../host/config.js';
 import { notifyClient } from '../../host/client-calls.js';
 import { ErrorCodes, RpcError, toRpcError } from '../../host/errors.js';
 import type { Disposable } from '../../host/disposable.js';
@@ -45,11 +46,6 @@ function holdHook(env: Record<string, string | undefined>, logger: Logger): Comp
   };
 }
 
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-};
-
 /** ACP sessions, their persistence, and the streaming turn loop. */
 export const sessionsPlugin: Plugin = {
   name: 'sessions',
@@ -67,7 +63,7 @@ export const sessionsPlugin: Plugin = {
       path.join(ctx.config.home, 'workspaces'),
       ctx.events,
       ctx.logger,
-      positive(env.SWITCHBOARD_REPLAY_EVENTS, 10_000),
+      positiveSetting(env.SWITCHBOARD_REPLAY_EVENTS, 10_000),
       env.SWITCHBOARD_SESSION_COMPACTION === 'off' ? undefined : new LogCompactions(ctx.logger, holdHook(env, ctx.logger)),
     );
     manager.loadAll();
@@ -88,7 +84,7 @@ export const sessionsPlugin: Plugin = {
       pipeline,
       manager,
       tools,
-      maxTurnRequests: positive(env.SWITCHBOARD_MAX_TURN_REQUESTS, 50),
+      maxTurnRequests: positiveSetting(env.SWITCHBOARD_MAX_TURN_REQUESTS, 50),
     };
     ctx.status.add('sessions', () => {
       const all = manager.sessionsList();
@@ -111,7 +107,7 @@ export const sessionsPlugin: Plugin = {
         await (instance as Partial<Disposable>).dispose?.();
       }
     });
-    registerLifecycle(ctx, { manager, config, profileOf, tools, pageSize: positive(env.SWITCHBOARD_SESSION_PAGE_SIZE, 100) });
+    registerLifecycle(ctx, { manager, config, profileOf, tools, pageSize: positiveSetting(env.SWITCHBOARD_SESSION_PAGE_SIZE, 100) });
 
     ctx.handle(SessionGet, ({ sessionId }) => viewOf(manager.require(sessionId)));
 
