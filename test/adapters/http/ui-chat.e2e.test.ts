@@ -1,75 +1,28 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumOrSkip } from '../../support/browser.js';
-import { ROOT } from '../../support/spawn-cli.js';
-import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
-import { spawnServe, type Served } from '../../support/spawn-serve.js';
-
-/** Screenshots of each main screen, for a person to look at (gitignored). */
-const SHOTS = path.join(ROOT, 'test-output', 'ui');
+import type { Page } from 'playwright-core';
+import type { FakeProvider } from '../../support/fake-openai-server.js';
+import type { Served } from '../../support/spawn-serve.js';
+import { SHOTS, uiSuite } from '../../support/ui-page.js';
 
 /**
  * The bundled page (ui/ → static/app.js) in headless Chromium against the real daemon and the
  * fake provider: markdown while streaming (sanitized), tool cards with diffs, approvals, cancel,
- * the mode switch and session actions, with no console error and no request off the daemon.
+ * the mode switch and session actions, with no console error and no request off the daemon
+ * (test/support/ui-page.ts checks both after every test).
  */
 describe('the browser UI: markdown chat, tool cards, cancel, mode and session actions', function () {
-  this.timeout(60000);
+  const ui = uiSuite(this);
   let s: Served;
   let fake: FakeProvider;
   let workspace: string;
-  let browser: Browser | undefined;
   let page: Page;
-  const problems: string[] = [];
+  before(() => ({ s, fake, workspace, page } = ui));
 
-  before(async function () {
-    browser = await chromiumOrSkip(this);
-    mkdirSync(SHOTS, { recursive: true });
-    fake = await startFakeOpenAI();
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-ui-chat-'));
-    s = await spawnServe();
-    await s.fetch('/profiles', {
-      method: 'POST',
-      body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.baseUrl, apiKey: 'sk-x', makeDefault: true }),
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
-    });
-    // Nothing but the daemon: no CDN, no fonts, no telemetry.
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.host !== `127.0.0.1:${s.port}`) problems.push(`request off the daemon: ${r.url()}`);
-    });
-    await page.goto(s.pageUrl);
-    await page.waitForSelector('body[data-state="connected"]');
-  });
-  after(async () => {
-    await browser?.close();
-    if (s) await s.stop();
-    await fake?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
-  afterEach(() => expect(problems).to.deep.equal([]));
-
-  async function newSession(title: string, cwd?: string): Promise<string> {
-    await page.fill('#new-title', title);
-    await page.fill('#cwd', cwd ?? '');
-    await page.click('#new-session-button');
-    await page.waitForFunction((t) => document.querySelector('#sessions button[aria-current="true"] .session-title')?.textContent === t, title);
-    return (await page.getAttribute('#sessions button[aria-current="true"]', 'data-session-id'))!;
-  }
-
-  async function prompt(text: string): Promise<void> {
-    await page.fill('#prompt', text);
-    await page.press('#prompt', 'Control+Enter');
-  }
-
-  const turnEnded = (reason: string) => page.waitForFunction((r) => document.getElementById('turn-state')?.textContent === `turn ended: ${r}`, reason);
+  const newSession = (title: string, cwd?: string) => ui.newSession(title, cwd);
+  const prompt = (text: string) => ui.prompt(text);
+  const turnEnded = (reason: string) => ui.turnEnded(reason);
 
   it('creates a session with no workspace in the daemon’s default folder', async () => {
     const id = await newSession('default workspace');

@@ -1,45 +1,18 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { chromiumOrSkip } from '../../support/browser.js';
-import { startFakeOpenAI, type FakeProvider } from '../../support/fake-openai-server.js';
-import { spawnServe, type Served } from '../../support/spawn-serve.js';
+import { uiSuite } from '../../support/ui-page.js';
 
+/** Sessions in the page, each test on a page of its own (ui.newPage); errors fail the test (ui-page.ts). */
 describe('the browser UI with real sessions in headless Chromium', function () {
-  this.timeout(30000);
-  let s: Served;
-  let fake: FakeProvider;
-  let workspace: string;
-  let browser: Browser | undefined;
-  before(async function () {
-    browser = await chromiumOrSkip(this);
-    fake = await startFakeOpenAI();
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'sb-ui-'));
-    s = await spawnServe();
-    await s.fetch('/profiles', {
-      method: 'POST',
-      body: JSON.stringify({ name: 'fake', provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.baseUrl, apiKey: 'sk-x', makeDefault: true }),
-    });
-  });
-  after(async () => {
-    await browser?.close();
-    if (s) await s.stop();
-    await fake?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  const ui = uiSuite(this);
 
   it('creates a session and streams a prompt', async () => {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(s.pageUrl);
-    await page.waitForSelector('body[data-state="connected"]');
-    await page.fill('#cwd', workspace);
+    const page = await ui.newPage();
+    await page.fill('#cwd', ui.workspace);
     await page.click('#new-session-button');
     await page.waitForSelector('#sessions button[aria-current="true"]');
-    fake.enqueue({ type: 'text', chunks: ['Streamed ', 'to the ', 'page.'] });
+    ui.fake.enqueue({ type: 'text', chunks: ['Streamed ', 'to the ', 'page.'] });
     await page.fill('#prompt', 'say something');
     await page.click('#send');
     await page.waitForFunction(() => document.getElementById('turn-state')?.textContent === 'turn ended: end_turn');
@@ -51,20 +24,15 @@ describe('the browser UI with real sessions in headless Chromium', function () {
     await page.waitForSelector('body[data-state="connected"]');
     await page.click('#sessions button');
     await page.waitForFunction(() => document.getElementById('log')?.textContent?.includes('Streamed to the page.'));
-    expect(errors).to.deep.equal([]);
     await page.close();
   });
 
   it('creates a session, streams a prompt, and answers a permission request', async () => {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(s.pageUrl);
-    await page.waitForSelector('body[data-state="connected"]');
-    await page.fill('#cwd', workspace);
+    const page = await ui.newPage();
+    await page.fill('#cwd', ui.workspace);
     await page.click('#new-session-button');
     await page.waitForSelector('#sessions button[aria-current="true"]');
-    fake.enqueue({ type: 'tools', calls: [{ name: 'write_file', args: { path: 'from-ui.txt', content: 'hello from the page' } }] }, { type: 'text', chunks: ['All ', 'done.'] });
+    ui.fake.enqueue({ type: 'tools', calls: [{ name: 'write_file', args: { path: 'from-ui.txt', content: 'hello from the page' } }] }, { type: 'text', chunks: ['All ', 'done.'] });
     await page.fill('#prompt', 'write from-ui.txt');
     await page.click('#send');
     await page.waitForSelector('.permission button[data-option-id="allow_once"]');
@@ -74,20 +42,17 @@ describe('the browser UI with real sessions in headless Chromium', function () {
     expect(log).to.contain('write from-ui.txt');
     expect(log).to.contain('All done.');
     expect(log).to.match(/⚙ [^—]*from-ui\.txt — completed/);
-    expect(readFileSync(path.join(workspace, 'from-ui.txt'), 'utf8')).to.equal('hello from the page');
-    expect(errors).to.deep.equal([]);
+    expect(readFileSync(path.join(ui.workspace, 'from-ui.txt'), 'utf8')).to.equal('hello from the page');
     await page.close();
   });
 
   it('shows the whole shell command in an approval, a tail hidden behind spaces included', async () => {
-    const page = await browser!.newPage();
-    await page.goto(s.pageUrl);
-    await page.waitForSelector('body[data-state="connected"]');
-    await page.fill('#cwd', workspace);
+    const page = await ui.newPage();
+    await page.fill('#cwd', ui.workspace);
     await page.click('#new-session-button');
     await page.waitForSelector('#sessions button[aria-current="true"]');
     const command = `npm test${' '.repeat(75)}; echo pwned > pwned.txt`;
-    fake.enqueue({ type: 'tools', calls: [{ name: 'shell', args: { command } }] }, { type: 'text', chunks: ['ok'] });
+    ui.fake.enqueue({ type: 'tools', calls: [{ name: 'shell', args: { command } }] }, { type: 'text', chunks: ['ok'] });
     await page.fill('#prompt', 'run the tests');
     await page.click('#send');
     await page.waitForSelector('.permission .permission-detail');
@@ -95,7 +60,7 @@ describe('the browser UI with real sessions in headless Chromium', function () {
     expect(await page.textContent('.permission .permission-detail')).to.equal(command);
     await page.click('.permission button[data-option-id="reject_once"]');
     await page.waitForFunction(() => document.getElementById('turn-state')?.textContent === 'turn ended: end_turn');
-    expect(existsSync(path.join(workspace, 'pwned.txt')), 'rejected, yet it ran').to.equal(false);
+    expect(existsSync(path.join(ui.workspace, 'pwned.txt')), 'rejected, yet it ran').to.equal(false);
     await page.close();
-  }).timeout(30000);
+  });
 });
