@@ -113,25 +113,6 @@ function ownModules(dir = DIST_SRC): string[] {
 }
 const modules = ownModules().sort();
 
-// Each module's export names (`export *` followed), as esbuild sees them; nothing is run or written.
-const scan = await build({
-  entryPoints: modules.map((m) => path.join(DIST_SRC, m)),
-  outdir: path.join(OUT, 'scan'),
-  outbase: DIST_SRC,
-  bundle: true,
-  splitting: true,
-  packages: 'external',
-  platform: 'node',
-  format: 'esm',
-  write: false,
-  metafile: true,
-  logLevel: 'warning',
-});
-const exportsOf: Record<string, string[]> = {};
-for (const out of Object.values(scan.metafile.outputs)) {
-  if (out.entryPoint) exportsOf[path.relative(DIST_SRC, path.resolve(ROOT, out.entryPoint)).split(path.sep).join('/')] = out.exports;
-}
-
 const banner = [
   "const __sbUrl = require('node:url'), __sbPath = require('node:path');",
   "const __sbModuleUrl = (rel) => __sbUrl.pathToFileURL(__sbPath.join(__dirname, '..', 'src', rel)).href;",
@@ -142,23 +123,28 @@ const banner = [
   "const __sbImp = typeof __sbImport === 'function' ? __sbImport : (id) => import(id);",
 ].join('\n');
 
-/** What both bundles are built with. */
-const common: BuildOptions = {
+/** What every output is built with: one CommonJS file for Node 20, whitespace out, a linked map. */
+const script: BuildOptions = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+/** What both bundles are built with. */
+const common: BuildOptions = {
+  ...script,
   external: EXTERNAL,
   // Dependencies' own ESM code sees the bundle's URL; ours is rewritten above.
   define: { 'import.meta.url': '__sbBundleUrl', SWITCHBOARD_BUNDLE: '__sbBundle' },
   banner: { js: banner },
   // Smaller to parse; names are kept, so stack traces and logs read as before.
-  minifyWhitespace: true,
   minifySyntax: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
   legalComments: 'none',
-  logLevel: 'warning',
   metafile: true,
 };
 
@@ -185,6 +171,25 @@ const handedOut = modules.filter((m) => shellImports.has(m) || m.startsWith('hos
 const unknown = [...shellImports].filter((m) => !modules.includes(m));
 if (unknown.length) throw new Error(`the shell imports ${unknown.join(', ')}, which dist/src does not have`);
 
+// Each handed-out module's export names (`export *` followed), as esbuild sees them; nothing is run or written.
+const scan = await build({
+  entryPoints: handedOut.map((m) => path.join(DIST_SRC, m)),
+  outdir: path.join(OUT, 'scan'),
+  outbase: DIST_SRC,
+  bundle: true,
+  splitting: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  write: false,
+  metafile: true,
+  logLevel: 'warning',
+});
+const exportsOf: Record<string, string[]> = {};
+for (const out of Object.values(scan.metafile.outputs)) {
+  if (out.entryPoint) exportsOf[path.relative(DIST_SRC, path.resolve(ROOT, out.entryPoint)).split(path.sep).join('/')] = out.exports;
+}
+
 const result = await build({
   ...common,
   stdin: {
@@ -204,19 +209,12 @@ const result = await build({
 // The launcher (src/boot), which bin/switchboard.js requires: a script, so a start runs no ES
 // module graph (resolve, load, link). It sees the `import.meta.url` of its tsc output, from which it finds the rest.
 await build({
+  ...script,
   entryPoints: [path.join(DIST_SRC, 'boot', 'launch.js')],
   outfile: path.join(OUT, 'launch.cjs'),
-  bundle: true,
   packages: 'external',
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   define: { 'import.meta.url': '__sbLaunchUrl' },
   banner: { js: "const __sbLaunchUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'src', 'boot', 'launch.js')).href;" },
-  minifyWhitespace: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
 });
 // What went into the bundle, for `npx esbuild --analyze`-style questions (not shipped).
 writeFileSync(path.join(ROOT, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { startFakeOpenAI, type FakeProvider } from '../support/fake-openai-server.js';
-import { logLines, spawnCli, type SpawnedCli } from '../support/spawn-cli.js';
+import { logged, logLines, type SpawnedCli } from '../support/spawn-cli.js';
+import { lspStyleClient } from '../support/stdio-client.js';
 import { tempHome } from '../support/temp-home.js';
 
 interface Daemon {
@@ -27,26 +28,11 @@ describe('e2e: two daemons on one home take turns in one session; nothing is los
   const daemons: Daemon[] = [];
 
   const boot = async (): Promise<Daemon> => {
-    const cli = spawnCli(['stdio'], { SWITCHBOARD_HOME: home.dir });
-    const client = createMessageConnection(new StreamMessageReader(cli.child.stdout), new StreamMessageWriter(cli.child.stdin));
-    client.listen();
-    await client.sendRequest('initialize', { protocolVersion: 1, clientCapabilities: {} });
-    const d = { cli, client };
+    const d = lspStyleClient(home.dir);
     daemons.push(d);
+    await d.client.sendRequest('initialize', { protocolVersion: 1, clientCapabilities: {} });
     return d;
   };
-  /** Resolves once the daemon has logged `n` lines that `match` (checked again at each stderr write). */
-  const logged = (d: Daemon, match: (l: Record<string, any>) => boolean, n: number) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (logLines(d.cli).filter(match).length < n) return;
-        d.cli.child.stderr.off('data', check);
-        resolve();
-      };
-      d.cli.child.stderr.on('data', check);
-      void d.cli.exited.then(() => reject(new Error(`exited: ${d.cli.stderr().slice(-1500)}`)));
-      check();
-    });
   /**
    * A prompt answered with 40 × `word` (one streamed chunk each), then the compaction of that
    * turn, which merges the chunks and renames the compacted copy over the log.
@@ -57,7 +43,7 @@ describe('e2e: two daemons on one home take turns in one session; nothing is los
     fake.enqueue({ type: 'tokens', count: 40, token: `${word} `, paced: true, intervalMs: 1 });
     const answer = await d.client.sendRequest<any>('session/prompt', { sessionId, prompt: [{ type: 'text', text }] });
     expect(answer.stopReason).to.equal('end_turn');
-    await logged(d, compacted, before + 1);
+    await logged(d.cli, compacted, before + 1);
   };
   const history = async (d: Daemon, sessionId: string) =>
     ((await d.client.sendRequest<any>('session/history', { sessionId })).messages as { role: string; text?: string; content?: unknown }[]).map((m) =>

@@ -58,18 +58,23 @@ export function logLines(cli: SpawnedCli): Record<string, any>[] {
  * `fields`, waiting for it if it has not come yet (a log line is written after the answer that
  * caused it may have arrived); rejects if the daemon exits first.
  */
-export function logLine(cli: SpawnedCli, msg: RegExp, fields: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const find = () => logLines(cli).find((l) => msg.test(String(l.msg)) && Object.entries(fields).every(([k, v]) => l[k] === v));
+export async function logLine(cli: SpawnedCli, msg: RegExp, fields: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const [first] = await logged(cli, (l) => msg.test(String(l.msg)) && Object.entries(fields).every(([k, v]) => l[k] === v), 1, msg);
+  return first;
+}
+
+/** Resolves with the log lines that `match` once there are `count` of them (checked at each stderr write); rejects if the daemon exits first. */
+export function logged(cli: SpawnedCli, match: (line: Record<string, any>) => boolean, count: number, what: unknown = match): Promise<Record<string, any>[]> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const hit = find();
-      if (!hit) return false;
+      const hits = logLines(cli).filter(match);
+      if (hits.length < count) return false;
       cli.child.stderr.off('data', check);
-      resolve(hit);
+      resolve(hits);
       return true;
     };
     if (check()) return;
     cli.child.stderr.on('data', check);
-    void cli.exited.then(() => check() || reject(new Error(`the daemon exited before logging ${msg}: ${cli.stderr().slice(-2000)}`)));
+    void cli.exited.then(() => check() || reject(new Error(`the daemon exited before logging ${String(what)}: ${cli.stderr().slice(-2000)}`)));
   });
 }

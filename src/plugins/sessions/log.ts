@@ -89,9 +89,8 @@ export class SessionLog {
   append(record: LogRecord): void {
     this.fd ??= this.openForAppend();
     // Known secret values are scrubbed from every string (keys untouched, so the record keeps its shape).
-    const line = JSON.stringify(scrubDeep(this.withoutServerSecrets(record))) + '\n';
-    writeSync(this.fd, line);
-    if (this.seen && this.seen.ino === this.fdIno) this.seen.size += Buffer.byteLength(line);
+    const written = writeSync(this.fd, JSON.stringify(scrubDeep(this.withoutServerSecrets(record))) + '\n');
+    if (this.seen && this.seen.ino === this.fdIno) this.seen.size += written;
   }
 
   /** What this process now knows the log to be: it has just read it whole. */
